@@ -18,7 +18,10 @@ pub fn seeded(seed: u64) -> LabRng {
 /// Derive an independent sub-seed for stream `stream` of an experiment seeded with `seed`
 /// (SplitMix64 finaliser of the pair), so that arms and data sets draw from unrelated streams.
 pub fn sub_seed(seed: u64, stream: u64) -> u64 {
-    let mut z = seed ^ stream.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(0x6A09_E667_F3BC_C909);
+    let mut z = seed
+        ^ stream
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            .wrapping_add(0x6A09_E667_F3BC_C909);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
@@ -34,7 +37,7 @@ pub fn standard_normal(rng: &mut LabRng) -> f64 {
     // 1 - u lies in (0, 1], so the log is finite.
     let u1 = 1.0 - rng.random::<f64>();
     let u2 = rng.random::<f64>();
-    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+    (-2.0 * libm::log(u1)).sqrt() * libm::cos(std::f64::consts::TAU * u2)
 }
 
 #[cfg(test)]
@@ -46,7 +49,10 @@ mod tests {
         let mut a = seeded(7);
         let mut b = seeded(7);
         for _ in 0..100 {
-            assert_eq!(standard_normal(&mut a).to_bits(), standard_normal(&mut b).to_bits());
+            assert_eq!(
+                standard_normal(&mut a).to_bits(),
+                standard_normal(&mut b).to_bits()
+            );
         }
     }
 

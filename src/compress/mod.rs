@@ -1,1 +1,778 @@
-//! placeholder
+//! The moment-matching compressor (Theorem 2, Algorithms 1 and 2 of arXiv 2510.00504).
+//!
+//! **What it computes.** Given `d` points `x_i ∈ R^m` with weights `c_i ≥ 0`, an order `k` and a target
+//! `d' ≥ N(m,k) = C(m+k,k)`, it returns a subset of at most `d'` of the *original* points with new weights
+//! `c'_j ≥ 0` such that every moment `Σ c_i x_i^α`, `|α| ≤ k` (order 0 = total weight), is unchanged up to
+//! rounding. By Theorem 3 of the paper, the error this causes on any smooth symmetric function is of order
+//! `mass × diameter^(k+1)` per eliminated point, so *where* points are eliminated matters: always inside
+//! small clusters.
+//!
+//! **How (Algorithm 1).** Repeatedly pick a small-diameter cluster of more than `N` alive points and reduce
+//! it by Carathéodory peeling ([`recombine`]) — one pivoted QR per cluster, many points removed per
+//! factorisation. Strategies choose the clusters:
+//! - [`Strategy::Greedy`]: the theorem's rule. Always the smallest ball of `N+1` alive points (exact k-NN in
+//!   a k-d tree; a lazy priority queue exploits that balls only grow as points leave); one point per step.
+//! - [`Strategy::Bulk`]: cells of a median-split k-d tree (`≤ 2N` points each) reduced to `N`, smallest
+//!   first; then sibling cells merged and reduced again, level by level, until `d'` remain.
+//! - [`Strategy::Auto`]: bulk down to `3 d'`, then greedy. Early eliminations are cheap and harmless; the
+//!   last ones, when points are sparse and heavy, dominate the error and get the careful treatment.
+//! - [`Strategy::Random`]: a baseline *without* locality — clusters of `2N` points drawn at random. It
+//!   matches the moments just as exactly but ignores diameter; compare it to see why locality matters.
+//!
+//! **Cost.** Bulk: `O(d N²)` flops (one `N × 2N` QR per `N` removed points). Greedy: `O(N³)` per removed
+//! point plus a k-NN query per heap pop. Memory: `O(d m + N²)`.
+//!
+//! The compressor is a step-able state machine ([`Compressor::step`]) so that a browser worker can report
+//! progress and stop; [`compress`] runs it to the end.
+
+pub mod baselines;
+pub mod basis;
+pub mod linalg;
+pub mod recombine;
+pub mod spatial;
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::fmt;
+
+use basis::{Features, Frame};
+pub use basis::{exponents, monomial, n_moments};
+use serde::{Deserialize, Serialize};
+use spatial::KdTree;
+
+/// How clusters are chosen. See the module docs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Strategy {
+    Greedy,
+    Bulk,
+    #[default]
+    Auto,
+    Random,
+}
+
+impl std::str::FromStr for Strategy {
+    type Err = CompressError;
+    fn from_str(s: &str) -> Result<Self, CompressError> {
+        match s.to_ascii_lowercase().as_str() {
+            "greedy" => Ok(Strategy::Greedy),
+            "bulk" => Ok(Strategy::Bulk),
+            "auto" => Ok(Strategy::Auto),
+            "random" => Ok(Strategy::Random),
+            _ => Err(CompressError::UnknownStrategy(s.to_string())),
+        }
+    }
+}
+
+/// Parameters of a compression.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CompressParams {
+    /// Moment order k.
+    pub order: usize,
+    /// Target support size d'.
+    pub target: usize,
+    #[serde(default)]
+    pub strategy: Strategy,
+    /// Seed for the randomised parts (only [`Strategy::Random`] uses it).
+    #[serde(default)]
+    pub seed: u64,
+    /// Refuse up front if the working memory would exceed this many bytes.
+    #[serde(default = "default_memory_limit")]
+    pub memory_limit: usize,
+}
+
+fn default_memory_limit() -> usize {
+    1 << 30
+}
+
+impl CompressParams {
+    pub fn new(order: usize, target: usize) -> CompressParams {
+        CompressParams {
+            order,
+            target,
+            strategy: Strategy::Auto,
+            seed: 0,
+            memory_limit: default_memory_limit(),
+        }
+    }
+    pub fn with_strategy(mut self, s: Strategy) -> Self {
+        self.strategy = s;
+        self
+    }
+}
+
+/// Everything that can be wrong with a compression request.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CompressError {
+    Empty,
+    ZeroDimension,
+    Ragged {
+        values: usize,
+        dim: usize,
+    },
+    NonFinite {
+        row: usize,
+        col: usize,
+    },
+    BadWeight {
+        row: usize,
+        value: f64,
+    },
+    WeightCount {
+        weights: usize,
+        rows: usize,
+    },
+    ZeroMass,
+    TargetBelowMoments {
+        target: usize,
+        n_moments: usize,
+        dim: usize,
+        order: usize,
+    },
+    TooLarge {
+        dim: usize,
+        order: usize,
+        needed_bytes: f64,
+        limit_bytes: usize,
+    },
+    UnknownStrategy(String),
+}
+
+impl fmt::Display for CompressError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use CompressError::*;
+        match self {
+            Empty => write!(f, "the point cloud is empty"),
+            ZeroDimension => write!(f, "points must have at least one coordinate (m ≥ 1)"),
+            Ragged { values, dim } => {
+                write!(
+                    f,
+                    "{values} coordinates cannot be split into points of dimension {dim}"
+                )
+            }
+            NonFinite { row, col } => {
+                write!(f, "point {row}, coordinate {col} is not a finite number")
+            }
+            BadWeight { row, value } => write!(
+                f,
+                "weight of point {row} is {value}; weights must be finite and ≥ 0"
+            ),
+            WeightCount { weights, rows } => write!(f, "{weights} weights given for {rows} points"),
+            ZeroMass => write!(f, "all weights are zero: there is nothing to compress"),
+            TargetBelowMoments {
+                target,
+                n_moments,
+                dim,
+                order,
+            } => write!(
+                f,
+                "target size {target} is below N(m={dim}, k={order}) = {n_moments}, the number of moments to match; \
+                 use a target ≥ {n_moments} or a lower order k"
+            ),
+            TooLarge {
+                dim,
+                order,
+                needed_bytes,
+                limit_bytes,
+            } => write!(
+                f,
+                "order k={order} in m={dim} dimensions needs about {} of working memory (limit {}); lower k",
+                human_bytes(*needed_bytes),
+                human_bytes(*limit_bytes as f64)
+            ),
+            UnknownStrategy(s) => write!(
+                f,
+                "unknown strategy '{s}' (use greedy, bulk, auto or random)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for CompressError {}
+
+fn human_bytes(b: f64) -> String {
+    if b >= 1e12 {
+        format!("{:.1e} bytes", b)
+    } else if b >= 1e9 {
+        format!("{:.1} GB", b / 1e9)
+    } else {
+        format!("{:.1} MB", b / 1e6)
+    }
+}
+
+/// A weighted point cloud: `points` is row-major `d × dim`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cloud {
+    pub dim: usize,
+    pub points: Vec<f64>,
+    pub weights: Vec<f64>,
+}
+
+impl Cloud {
+    /// Unit weights.
+    pub fn new(dim: usize, points: Vec<f64>) -> Cloud {
+        let d = if dim == 0 { 0 } else { points.len() / dim };
+        Cloud {
+            dim,
+            points,
+            weights: vec![1.0; d],
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        if self.dim == 0 {
+            0
+        } else {
+            self.points.len() / self.dim
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn point(&self, i: usize) -> &[f64] {
+        &self.points[i * self.dim..(i + 1) * self.dim]
+    }
+
+    /// Checks shape, finiteness and weights.
+    pub fn validate(&self) -> Result<(), CompressError> {
+        if self.dim == 0 {
+            return Err(CompressError::ZeroDimension);
+        }
+        if self.points.is_empty() {
+            return Err(CompressError::Empty);
+        }
+        if self.points.len() % self.dim != 0 {
+            return Err(CompressError::Ragged {
+                values: self.points.len(),
+                dim: self.dim,
+            });
+        }
+        if self.weights.len() != self.len() {
+            return Err(CompressError::WeightCount {
+                weights: self.weights.len(),
+                rows: self.len(),
+            });
+        }
+        if let Some(p) = self.points.iter().position(|v| !v.is_finite()) {
+            return Err(CompressError::NonFinite {
+                row: p / self.dim,
+                col: p % self.dim,
+            });
+        }
+        if let Some((row, &value)) = self
+            .weights
+            .iter()
+            .enumerate()
+            .find(|(_, w)| !(w.is_finite() && **w >= 0.0))
+        {
+            return Err(CompressError::BadWeight { row, value });
+        }
+        if self.weights.iter().all(|&w| w == 0.0) {
+            return Err(CompressError::ZeroMass);
+        }
+        Ok(())
+    }
+}
+
+/// Diagnostics of one compression run.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Diagnostics {
+    /// Clustering rounds: bulk levels, plus one for the greedy phase if it ran.
+    pub rounds: usize,
+    /// Largest cluster diameter reduced in each round.
+    pub max_diameter_per_round: Vec<f64>,
+    /// Number of cluster factorisations (pivoted QRs).
+    pub factorisations: usize,
+    /// Points eliminated.
+    pub eliminated: usize,
+    /// Relative moment residual `‖A c' − A c‖ / ‖A c‖` in the whole cloud's Chebyshev frame.
+    pub residual: f64,
+}
+
+/// The result: kept original points (ascending indices) and their new weights.
+#[derive(Clone, Debug)]
+pub struct Compressed {
+    pub indices: Vec<usize>,
+    pub weights: Vec<f64>,
+    pub diagnostics: Diagnostics,
+}
+
+/// Progress of a [`Compressor`].
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Progress {
+    pub alive: usize,
+    pub target: usize,
+    pub fraction: f64,
+    pub done: bool,
+}
+
+enum Phase {
+    Bulk(BulkState),
+    Greedy(GreedyState),
+    Done,
+}
+
+struct BulkState {
+    tree: KdTree,
+    stop_at: usize,
+    height: usize,
+    /// Clusters of the current level, smallest diameter first (reversed: popped from the back).
+    queue: Vec<(f64, usize)>,
+}
+
+struct GreedyState {
+    tree: KdTree,
+    heap: BinaryHeap<Reverse<(OrdF64, usize)>>,
+    scratch: Vec<(f64, usize)>,
+}
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+struct OrdF64(f64);
+impl Eq for OrdF64 {}
+impl PartialOrd for OrdF64 {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for OrdF64 {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&o.0)
+    }
+}
+
+/// Step-able compressor. `new` validates; `step(budget)` eliminates about `budget` points; `result` reads
+/// the current (final once `done`) support.
+pub struct Compressor {
+    cloud: Cloud,
+    params: CompressParams,
+    features: Features,
+    n_mom: usize,
+    weights: Vec<f64>,
+    alive: usize,
+    start_alive: usize,
+    phase: Phase,
+    diag: Diagnostics,
+    round_max_diam: f64,
+}
+
+/// Approximate working memory (bytes) for order k in m dimensions: cluster matrices, copies and the
+/// null-space basis of a `2N`-point cluster.
+pub fn working_memory(dim: usize, order: usize) -> f64 {
+    match n_moments(dim, order) {
+        Some(n) => 8.0 * 6.0 * (n as f64) * (2.0 * n as f64),
+        None => f64::INFINITY,
+    }
+}
+
+impl Compressor {
+    pub fn new(cloud: Cloud, params: CompressParams) -> Result<Compressor, CompressError> {
+        cloud.validate()?;
+        let dim = cloud.dim;
+        let order = params.order;
+        let needed = working_memory(dim, order);
+        if needed > params.memory_limit as f64 {
+            return Err(CompressError::TooLarge {
+                dim,
+                order,
+                needed_bytes: needed,
+                limit_bytes: params.memory_limit,
+            });
+        }
+        let n_mom = n_moments(dim, order).expect("checked by working_memory");
+        if params.target < n_mom {
+            return Err(CompressError::TargetBelowMoments {
+                target: params.target,
+                n_moments: n_mom,
+                dim,
+                order,
+            });
+        }
+        let weights = cloud.weights.clone();
+        let alive = weights.iter().filter(|&&w| w > 0.0).count();
+        let mut c = Compressor {
+            features: Features::new(dim, order),
+            n_mom,
+            weights,
+            alive,
+            start_alive: alive,
+            phase: Phase::Done,
+            diag: Diagnostics::default(),
+            round_max_diam: 0.0,
+            cloud,
+            params,
+        };
+        if c.alive > c.params.target {
+            c.phase = match c.params.strategy {
+                Strategy::Greedy => c.start_greedy(),
+                Strategy::Bulk => c.start_bulk(c.params.target),
+                Strategy::Auto => {
+                    let until = c.params.target.saturating_mul(3);
+                    if c.alive > until {
+                        c.start_bulk(until)
+                    } else {
+                        c.start_greedy()
+                    }
+                }
+                Strategy::Random => {
+                    c.run_random();
+                    Phase::Done
+                }
+            };
+        }
+        Ok(c)
+    }
+
+    fn alive_ids(&self) -> Vec<usize> {
+        (0..self.weights.len())
+            .filter(|&i| self.weights[i] > 0.0)
+            .collect()
+    }
+
+    fn start_bulk(&mut self, stop_at: usize) -> Phase {
+        let tree = KdTree::build(
+            &self.cloud.points,
+            self.cloud.dim,
+            self.alive_ids(),
+            2 * self.n_mom,
+        );
+        let mut st = BulkState {
+            tree,
+            stop_at,
+            height: 0,
+            queue: Vec::new(),
+        };
+        self.fill_bulk_queue(&mut st);
+        Phase::Bulk(st)
+    }
+
+    fn fill_bulk_queue(&mut self, st: &mut BulkState) {
+        let dim = self.cloud.dim;
+        let pts = &self.cloud.points;
+        let mut q: Vec<(f64, usize)> = st
+            .tree
+            .nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| n.height == st.height && n.alive > self.n_mom)
+            .map(|(id, _)| (diameter_of(pts, dim, &st.tree.alive_members(id)), id))
+            .collect();
+        q.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)));
+        if !q.is_empty() {
+            self.begin_round();
+        }
+        st.queue = q;
+    }
+
+    fn start_greedy(&mut self) -> Phase {
+        let ids = self.alive_ids();
+        let tree = KdTree::build(&self.cloud.points, self.cloud.dim, ids.clone(), 16);
+        let mut st = GreedyState {
+            tree,
+            heap: BinaryHeap::new(),
+            scratch: Vec::new(),
+        };
+        let k = self.n_mom + 1;
+        for &i in &ids {
+            let r = self.ball(&mut st, i, k);
+            st.heap.push(Reverse((OrdF64(r), i)));
+        }
+        self.begin_round();
+        Phase::Greedy(st)
+    }
+
+    /// Squared radius of the k-NN ball around point i (its members in `st.scratch`).
+    fn ball(&self, st: &mut GreedyState, i: usize, k: usize) -> f64 {
+        let dim = self.cloud.dim;
+        st.tree.knn(
+            &self.cloud.points,
+            &self.cloud.points[i * dim..(i + 1) * dim],
+            k,
+            &mut st.scratch,
+        );
+        st.scratch.last().map(|e| e.0).unwrap_or(0.0)
+    }
+
+    fn begin_round(&mut self) {
+        self.diag.rounds += 1;
+        self.round_max_diam = 0.0;
+        self.diag.max_diameter_per_round.push(0.0);
+    }
+
+    fn note_diameter(&mut self, d: f64) {
+        if d > self.round_max_diam {
+            self.round_max_diam = d;
+            if let Some(last) = self.diag.max_diameter_per_round.last_mut() {
+                *last = d;
+            }
+        }
+    }
+
+    /// Reduces one cluster, removing at most `cap` points; returns the removed ids.
+    fn reduce(&mut self, members: &[usize], cap: usize) -> Vec<usize> {
+        let removed = recombine::reduce_cluster(
+            &self.cloud.points,
+            &mut self.features,
+            &mut self.weights,
+            members,
+            cap,
+        );
+        self.diag.factorisations += 1;
+        if removed == 0 {
+            return Vec::new();
+        }
+        let gone: Vec<usize> = members
+            .iter()
+            .copied()
+            .filter(|&i| self.weights[i] == 0.0)
+            .collect();
+        self.alive -= gone.len();
+        self.diag.eliminated += gone.len();
+        gone
+    }
+
+    /// Does about `budget` eliminations (at least one cluster) and reports progress.
+    pub fn step(&mut self, budget: usize) -> Progress {
+        let mut spent = 0usize;
+        let budget = budget.max(1);
+        let mut phase = std::mem::replace(&mut self.phase, Phase::Done);
+        while spent < budget {
+            match &mut phase {
+                Phase::Done => break,
+                Phase::Bulk(st) => {
+                    if self.alive <= st.stop_at {
+                        phase = if self.alive > self.params.target {
+                            self.start_greedy()
+                        } else {
+                            Phase::Done
+                        };
+                        continue;
+                    }
+                    let Some((diam, node)) = st.queue.pop() else {
+                        if st.height >= st.tree.nodes[0].height {
+                            // The root is reduced; only rank-deficient leftovers could remain.
+                            phase = if self.alive > self.params.target {
+                                self.start_greedy()
+                            } else {
+                                Phase::Done
+                            };
+                            continue;
+                        }
+                        st.height += 1;
+                        self.fill_bulk_queue(st);
+                        continue;
+                    };
+                    let members = st.tree.alive_members(node);
+                    let cap = self.alive - st.stop_at;
+                    self.note_diameter(diam);
+                    let gone = self.reduce(&members, cap);
+                    for &g in &gone {
+                        st.tree.remove(g);
+                    }
+                    spent += gone.len().max(1);
+                }
+                Phase::Greedy(st) => {
+                    if self.alive <= self.params.target {
+                        phase = Phase::Done;
+                        continue;
+                    }
+                    let Some(Reverse((OrdF64(r_old), i))) = st.heap.pop() else {
+                        phase = Phase::Done;
+                        continue;
+                    };
+                    if !st.tree.is_alive(i) {
+                        continue;
+                    }
+                    let k = self.n_mom + 1;
+                    let r_new = self.ball(st, i, k);
+                    if r_new > r_old {
+                        st.heap.push(Reverse((OrdF64(r_new), i)));
+                        continue;
+                    }
+                    let members: Vec<usize> = st.scratch.iter().map(|e| e.1).collect();
+                    if members.len() <= self.n_mom {
+                        // Fewer alive points than a reducible cluster: nothing more can be done.
+                        phase = Phase::Done;
+                        continue;
+                    }
+                    self.note_diameter(diameter_of(&self.cloud.points, self.cloud.dim, &members));
+                    let cap = self.alive - self.params.target;
+                    let gone = self.reduce(&members, cap);
+                    for &g in &gone {
+                        st.tree.remove(g);
+                    }
+                    // The centre's ball changed; its old radius is still a valid lower bound.
+                    if st.tree.is_alive(i) {
+                        st.heap.push(Reverse((OrdF64(r_new), i)));
+                    }
+                    spent += 1;
+                }
+            }
+        }
+        self.phase = phase;
+        self.progress()
+    }
+
+    fn run_random(&mut self) {
+        use crate::rng::seeded;
+        use rand::seq::SliceRandom;
+        let mut rng = seeded(self.params.seed);
+        self.begin_round();
+        let size = 2 * self.n_mom;
+        while self.alive > self.params.target {
+            let mut ids = self.alive_ids();
+            ids.shuffle(&mut rng);
+            let mut progressed = false;
+            for chunk in ids.chunks(size) {
+                if self.alive <= self.params.target {
+                    break;
+                }
+                if chunk.len() <= self.n_mom {
+                    continue;
+                }
+                let d = diameter_of(&self.cloud.points, self.cloud.dim, chunk);
+                self.note_diameter(d);
+                let cap = self.alive - self.params.target;
+                progressed |= !self.reduce(chunk, cap).is_empty();
+            }
+            if !progressed {
+                break;
+            }
+        }
+    }
+
+    pub fn progress(&self) -> Progress {
+        let total = self.start_alive.saturating_sub(self.params.target).max(1);
+        let done_work = self.start_alive - self.alive;
+        let done = matches!(self.phase, Phase::Done);
+        Progress {
+            alive: self.alive,
+            target: self.params.target,
+            fraction: if done {
+                1.0
+            } else {
+                (done_work as f64 / total as f64).min(1.0)
+            },
+            done,
+        }
+    }
+
+    pub fn is_done(&self) -> bool {
+        matches!(self.phase, Phase::Done)
+    }
+
+    pub fn cloud(&self) -> &Cloud {
+        &self.cloud
+    }
+
+    /// The current support and weights, with the moment residual against the input.
+    pub fn result(&self) -> Compressed {
+        let indices = self.alive_ids();
+        let weights = indices.iter().map(|&i| self.weights[i]).collect();
+        let mut diagnostics = self.diag.clone();
+        diagnostics.residual = relative_residual(&self.cloud, &self.weights, self.params.order);
+        Compressed {
+            indices,
+            weights,
+            diagnostics,
+        }
+    }
+}
+
+/// Runs a compression to the end.
+pub fn compress(cloud: &Cloud, params: &CompressParams) -> Result<Compressed, CompressError> {
+    let mut c = Compressor::new(cloud.clone(), params.clone())?;
+    while !c.step(usize::MAX).done {}
+    Ok(c.result())
+}
+
+/// Largest pairwise distance within `members` (exact for ≤ 64 points, else twice the largest distance to
+/// the bounding-box centre, which is within a factor 2 of it).
+pub fn diameter_of(points: &[f64], dim: usize, members: &[usize]) -> f64 {
+    if members.len() <= 64 {
+        let mut best = 0.0f64;
+        for (a, &i) in members.iter().enumerate() {
+            for &j in &members[a + 1..] {
+                let d2: f64 = (0..dim)
+                    .map(|t| (points[i * dim + t] - points[j * dim + t]).powi(2))
+                    .sum();
+                best = best.max(d2);
+            }
+        }
+        return best.sqrt();
+    }
+    let frame = Frame::bounding(points, dim, members.iter().copied());
+    let mut best = 0.0f64;
+    for &i in members {
+        let d2: f64 = (0..dim)
+            .map(|t| (points[i * dim + t] - frame.centre[t]).powi(2))
+            .sum();
+        best = best.max(d2);
+    }
+    2.0 * best.sqrt()
+}
+
+/// `‖A c' − A c‖ / ‖A c‖` with `A` the Chebyshev features of the whole cloud's bounding-box frame.
+pub fn relative_residual(cloud: &Cloud, new_weights: &[f64], order: usize) -> f64 {
+    let mut f = Features::new(cloud.dim, order);
+    let n = cloud.len();
+    let frame = Frame::bounding(&cloud.points, cloud.dim, 0..n);
+    let a = f.moment_vector(&cloud.points, |i| cloud.weights[i], 0..n, &frame);
+    let b = f.moment_vector(&cloud.points, |i| new_weights[i], 0..n, &frame);
+    let num = a
+        .iter()
+        .zip(&b)
+        .map(|(u, v)| (u - v) * (u - v))
+        .sum::<f64>()
+        .sqrt();
+    let den = a.iter().map(|u| u * u).sum::<f64>().sqrt();
+    num / den
+}
+
+/// One row of a moment table: raw moment `Σ c_i x_i^α` of the original and of the compressed cloud and
+/// their difference relative to `Σ c_i |x_i^α|` (the sum's own magnitude, so near-zero odd moments do not
+/// blow the ratio up).
+#[derive(Clone, Debug, Serialize)]
+pub struct MomentRow {
+    pub exponents: Vec<u32>,
+    pub original: f64,
+    pub compressed: f64,
+    pub rel_diff: f64,
+}
+
+pub fn moment_table(
+    cloud: &Cloud,
+    indices: &[usize],
+    weights: &[f64],
+    order: usize,
+) -> Vec<MomentRow> {
+    exponents(cloud.dim, order)
+        .into_iter()
+        .map(|alpha| {
+            let mut orig = 0.0;
+            let mut mag = 0.0;
+            for i in 0..cloud.len() {
+                let v = cloud.weights[i] * monomial(cloud.point(i), &alpha);
+                orig += v;
+                mag += v.abs();
+            }
+            let comp: f64 = indices
+                .iter()
+                .zip(weights)
+                .map(|(&i, &w)| w * monomial(cloud.point(i), &alpha))
+                .sum();
+            let rel_diff = if mag > 0.0 {
+                (orig - comp).abs() / mag
+            } else {
+                (orig - comp).abs()
+            };
+            MomentRow {
+                exponents: alpha,
+                original: orig,
+                compressed: comp,
+                rel_diff,
+            }
+        })
+        .collect()
+}

@@ -1,1 +1,4 @@
-//! placeholder
+//! Data: point clouds, CSV parsing, and the paper's symmetric test functions. Pure: text in, numbers out.
+
+pub mod csv;
+pub mod symmetric;

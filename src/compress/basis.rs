@@ -1,0 +1,234 @@
+//! The moment space: exponents of total degree ≤ k and a well-conditioned basis that spans it.
+//!
+//! Moments up to order k of a weighted cloud `μ = Σ c_i δ_{x_i}` in R^m are the numbers `Σ c_i x_i^α` for all
+//! multi-indices `|α| ≤ k`; there are `N(m,k) = C(m+k, k)` of them (order 0 is the total weight).
+//!
+//! Raw monomials of large or far-away coordinates are ill-conditioned, but the *span* of the monomials of
+//! degree ≤ k is invariant under any affine change of coordinates and under any change of polynomial basis
+//! of the same degree. So every computation here maps a cluster into `u = (x - centre) / scale ∈ [-1,1]^m`
+//! and uses tensor Chebyshev polynomials `T_α(u) = Π_a T_{α_a}(u_a)`: matching these features for a
+//! cluster matches exactly the same moments as matching the raw monomials, with entries bounded by 1.
+//!
+//! Cost: evaluating all `N` features of one point is `O(m k + N m)` flops.
+
+/// `C(m+k, k)`, the number of moments of order ≤ k in m dimensions; `None` on overflow of `usize`.
+pub fn n_moments(dim: usize, order: usize) -> Option<usize> {
+    // C(m+k, k) computed incrementally: C(m+i, i) = C(m+i-1, i-1) * (m+i) / i, exact at every step.
+    let mut c: u128 = 1;
+    for i in 1..=order as u128 {
+        c = c.checked_mul(dim as u128 + i)? / i;
+        if c > usize::MAX as u128 {
+            return None;
+        }
+    }
+    usize::try_from(c).ok()
+}
+
+/// All exponent vectors `α ∈ N^m` with `|α| ≤ k`, graded: by total degree, then lexicographically
+/// descending in the first coordinate (so for m = 2: `00, 10, 01, 20, 11, 02, …`).
+pub fn exponents(dim: usize, order: usize) -> Vec<Vec<u32>> {
+    let mut out = Vec::new();
+    for total in 0..=order as u32 {
+        let mut current = vec![0u32; dim];
+        push_with_total(&mut out, &mut current, 0, total);
+    }
+    out
+}
+
+fn push_with_total(out: &mut Vec<Vec<u32>>, current: &mut Vec<u32>, pos: usize, remaining: u32) {
+    if pos + 1 == current.len() {
+        current[pos] = remaining;
+        out.push(current.clone());
+        return;
+    }
+    if current.is_empty() {
+        if remaining == 0 {
+            out.push(Vec::new());
+        }
+        return;
+    }
+    for a in (0..=remaining).rev() {
+        current[pos] = a;
+        push_with_total(out, current, pos + 1, remaining - a);
+    }
+    current[pos] = 0;
+}
+
+/// An affine frame `u = (x - centre) / scale` (one scale for all axes, so the frame is a similarity and
+/// diameters keep their ratios) together with the exponent list; evaluates Chebyshev features.
+#[derive(Clone, Debug)]
+pub struct Frame {
+    pub centre: Vec<f64>,
+    pub scale: f64,
+}
+
+impl Frame {
+    /// The frame that maps the bounding box of `points` (selected rows of a row-major `?×dim` array) into
+    /// `[-1,1]^m`. A cloud of identical points gets scale 1.
+    pub fn bounding(
+        points: &[f64],
+        dim: usize,
+        rows: impl Iterator<Item = usize> + Clone,
+    ) -> Frame {
+        let mut lo = vec![f64::INFINITY; dim];
+        let mut hi = vec![f64::NEG_INFINITY; dim];
+        for r in rows {
+            let p = &points[r * dim..(r + 1) * dim];
+            for a in 0..dim {
+                lo[a] = lo[a].min(p[a]);
+                hi[a] = hi[a].max(p[a]);
+            }
+        }
+        let centre: Vec<f64> = lo.iter().zip(&hi).map(|(l, h)| 0.5 * (l + h)).collect();
+        let half = lo
+            .iter()
+            .zip(&hi)
+            .map(|(l, h)| 0.5 * (h - l))
+            .fold(0.0f64, f64::max);
+        let scale = if half > 0.0 && half.is_finite() {
+            half
+        } else {
+            1.0
+        };
+        Frame { centre, scale }
+    }
+}
+
+/// Evaluates the `N(m,k)` tensor-Chebyshev features of points in a [`Frame`].
+#[derive(Clone, Debug)]
+pub struct Features {
+    pub dim: usize,
+    pub order: usize,
+    pub exponents: Vec<Vec<u32>>,
+    /// Scratch: Chebyshev values `T_j(u_a)` at `[a * (k+1) + j]`.
+    cheb: Vec<f64>,
+}
+
+impl Features {
+    pub fn new(dim: usize, order: usize) -> Features {
+        Features {
+            dim,
+            order,
+            exponents: exponents(dim, order),
+            cheb: vec![0.0; dim * (order + 1)],
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.exponents.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.exponents.is_empty()
+    }
+
+    /// Writes the features of point `x` (length m) in `frame` into `out` (length N).
+    pub fn eval(&mut self, x: &[f64], frame: &Frame, out: &mut [f64]) {
+        let k1 = self.order + 1;
+        for a in 0..self.dim {
+            let u = (x[a] - frame.centre[a]) / frame.scale;
+            let t = &mut self.cheb[a * k1..(a + 1) * k1];
+            t[0] = 1.0;
+            if k1 > 1 {
+                t[1] = u;
+            }
+            for j in 2..k1 {
+                t[j] = 2.0 * u * t[j - 1] - t[j - 2];
+            }
+        }
+        for (o, alpha) in out.iter_mut().zip(&self.exponents) {
+            let mut v = 1.0;
+            for (a, &e) in alpha.iter().enumerate() {
+                v *= self.cheb[a * k1 + e as usize];
+            }
+            *o = v;
+        }
+    }
+
+    /// `Σ_i w_i φ(x_i)` over the given rows: the cloud's moment vector in this basis.
+    pub fn moment_vector(
+        &mut self,
+        points: &[f64],
+        weights: impl Fn(usize) -> f64,
+        rows: impl Iterator<Item = usize>,
+        frame: &Frame,
+    ) -> Vec<f64> {
+        let n = self.len();
+        let mut acc = vec![0.0; n];
+        let mut phi = vec![0.0; n];
+        for r in rows {
+            let w = weights(r);
+            if w == 0.0 {
+                continue;
+            }
+            self.eval(&points[r * self.dim..(r + 1) * self.dim], frame, &mut phi);
+            for (a, p) in acc.iter_mut().zip(&phi) {
+                *a += w * p;
+            }
+        }
+        acc
+    }
+}
+
+/// Raw monomial `x^α`.
+pub fn monomial(x: &[f64], alpha: &[u32]) -> f64 {
+    x.iter()
+        .zip(alpha)
+        .map(|(&v, &e)| v.powi(e as i32))
+        .product()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_match_binomials() {
+        for m in 1..6 {
+            for k in 0..7 {
+                assert_eq!(
+                    exponents(m, k).len(),
+                    n_moments(m, k).unwrap(),
+                    "m={m} k={k}"
+                );
+            }
+        }
+        assert_eq!(n_moments(3, 5), Some(56));
+        assert_eq!(n_moments(4, 6), Some(210));
+        assert_eq!(n_moments(8, 3), Some(165));
+        assert_eq!(n_moments(2, 0), Some(1));
+        assert_eq!(n_moments(200, 100), None);
+    }
+
+    #[test]
+    fn graded_order() {
+        let e = exponents(2, 2);
+        assert_eq!(
+            e,
+            vec![
+                vec![0, 0],
+                vec![1, 0],
+                vec![0, 1],
+                vec![2, 0],
+                vec![1, 1],
+                vec![0, 2]
+            ]
+        );
+    }
+
+    #[test]
+    fn chebyshev_features() {
+        let mut f = Features::new(2, 3);
+        let frame = Frame {
+            centre: vec![0.0, 0.0],
+            scale: 1.0,
+        };
+        let mut out = vec![0.0; f.len()];
+        f.eval(&[0.5, -0.25], &frame, &mut out);
+        // T3(0.5) = 4*0.125 - 3*0.5 = -1; T2(-0.25) = 2*0.0625 - 1 = -0.875
+        let idx30 = f.exponents.iter().position(|a| a == &vec![3, 0]).unwrap();
+        let idx02 = f.exponents.iter().position(|a| a == &vec![0, 2]).unwrap();
+        assert!((out[idx30] + 1.0).abs() < 1e-15);
+        assert!((out[idx02] + 0.875).abs() < 1e-15);
+    }
+}

@@ -1,0 +1,245 @@
+//! A k-d tree over a point cloud with deletions: median splits on the widest axis, leaf buckets, and
+//! exact k-nearest-neighbour queries that skip deleted points.
+//!
+//! Used twice: its cells are the bulk strategy's clusters (small, roughly equal-count, roughly
+//! equal-diameter boxes), and its k-NN queries find the small `(N+1)`-point balls of the greedy strategy.
+//! Build is `O(n log n)`; a k-NN query in low dimension visits `O(K + log n)` points in practice; deleting
+//! a point is `O(depth)`.
+
+#[derive(Clone, Debug)]
+pub struct Node {
+    /// Range of `order` covered by this node.
+    pub start: usize,
+    pub end: usize,
+    /// Children (`usize::MAX` for a leaf).
+    pub left: usize,
+    pub right: usize,
+    pub parent: usize,
+    /// 0 for a leaf, else 1 + the larger child height.
+    pub height: usize,
+    /// Bounding box of the node's points at build time: `lo` then `hi`, `dim` each.
+    pub bbox: Vec<f64>,
+    /// Points of this node not yet deleted.
+    pub alive: usize,
+}
+
+pub struct KdTree {
+    pub dim: usize,
+    pub nodes: Vec<Node>,
+    /// Point ids, permuted so that every node covers a contiguous range.
+    pub order: Vec<usize>,
+    /// Leaf node of every point id (`usize::MAX` for ids not in the tree).
+    leaf_of: Vec<usize>,
+    alive: Vec<bool>,
+}
+
+pub const NONE: usize = usize::MAX;
+
+impl KdTree {
+    /// Builds over the given ids of a row-major cloud (`n_total` rows), splitting until a node holds at
+    /// most `leaf_size` points.
+    pub fn build(points: &[f64], dim: usize, ids: Vec<usize>, leaf_size: usize) -> KdTree {
+        let n_total = points.len() / dim.max(1);
+        let mut tree = KdTree {
+            dim,
+            nodes: Vec::new(),
+            order: ids,
+            leaf_of: vec![NONE; n_total],
+            alive: vec![false; n_total],
+        };
+        for &i in &tree.order {
+            tree.alive[i] = true;
+        }
+        let n = tree.order.len();
+        if n > 0 {
+            tree.build_node(points, 0, n, NONE, leaf_size.max(1));
+        }
+        tree
+    }
+
+    fn build_node(
+        &mut self,
+        points: &[f64],
+        start: usize,
+        end: usize,
+        parent: usize,
+        leaf: usize,
+    ) -> usize {
+        let dim = self.dim;
+        let mut bbox = vec![f64::INFINITY; dim];
+        bbox.extend(std::iter::repeat_n(f64::NEG_INFINITY, dim));
+        for &i in &self.order[start..end] {
+            for a in 0..dim {
+                let v = points[i * dim + a];
+                bbox[a] = bbox[a].min(v);
+                bbox[dim + a] = bbox[dim + a].max(v);
+            }
+        }
+        let id = self.nodes.len();
+        self.nodes.push(Node {
+            start,
+            end,
+            left: NONE,
+            right: NONE,
+            parent,
+            height: 0,
+            bbox: bbox.clone(),
+            alive: end - start,
+        });
+        let widest = (0..dim)
+            .max_by(|&a, &b| (bbox[dim + a] - bbox[a]).total_cmp(&(bbox[dim + b] - bbox[b])))
+            .unwrap_or(0);
+        if end - start <= leaf || bbox[dim + widest] - bbox[widest] <= 0.0 {
+            for &i in &self.order[start..end] {
+                self.leaf_of[i] = id;
+            }
+            return id;
+        }
+        let mid = start + (end - start) / 2;
+        // Median split; ties broken by id so the tree is the same on every platform.
+        self.order[start..end].select_nth_unstable_by(mid - start, |&i, &j| {
+            points[i * dim + widest]
+                .total_cmp(&points[j * dim + widest])
+                .then(i.cmp(&j))
+        });
+        let left = self.build_node(points, start, mid, id, leaf);
+        let right = self.build_node(points, mid, end, id, leaf);
+        let height = 1 + self.nodes[left].height.max(self.nodes[right].height);
+        let node = &mut self.nodes[id];
+        node.left = left;
+        node.right = right;
+        node.height = height;
+        id
+    }
+
+    pub fn is_alive(&self, id: usize) -> bool {
+        self.alive.get(id).copied().unwrap_or(false)
+    }
+
+    /// Marks a point deleted. Deleting twice is a no-op.
+    pub fn remove(&mut self, id: usize) {
+        if !self.is_alive(id) {
+            return;
+        }
+        self.alive[id] = false;
+        let mut node = self.leaf_of[id];
+        while node != NONE {
+            self.nodes[node].alive -= 1;
+            node = self.nodes[node].parent;
+        }
+    }
+
+    /// Alive point ids of a node.
+    pub fn alive_members(&self, node: usize) -> Vec<usize> {
+        let n = &self.nodes[node];
+        self.order[n.start..n.end]
+            .iter()
+            .copied()
+            .filter(|&i| self.alive[i])
+            .collect()
+    }
+
+    /// The `k` nearest alive points to `q` (including `q` itself if it is a tree point), nearest first, as
+    /// `(squared distance, id)`; ties broken by id.
+    pub fn knn(&self, points: &[f64], q: &[f64], k: usize, out: &mut Vec<(f64, usize)>) {
+        out.clear();
+        if self.nodes.is_empty() || k == 0 {
+            return;
+        }
+        // `out` is kept sorted ascending; at most k entries.
+        self.knn_node(points, 0, q, k, out);
+    }
+
+    fn knn_node(
+        &self,
+        points: &[f64],
+        node: usize,
+        q: &[f64],
+        k: usize,
+        out: &mut Vec<(f64, usize)>,
+    ) {
+        let n = &self.nodes[node];
+        if n.alive == 0 {
+            return;
+        }
+        if out.len() == k && box_dist2(&n.bbox, q, self.dim) > out[k - 1].0 {
+            return;
+        }
+        if n.left == NONE {
+            let dim = self.dim;
+            for &i in &self.order[n.start..n.end] {
+                if !self.alive[i] {
+                    continue;
+                }
+                let p = &points[i * dim..(i + 1) * dim];
+                let d2: f64 = p.iter().zip(q).map(|(a, b)| (a - b) * (a - b)).sum();
+                if out.len() < k || (d2, i) < out[k - 1] {
+                    let pos = out.partition_point(|e| *e < (d2, i));
+                    out.insert(pos, (d2, i));
+                    if out.len() > k {
+                        out.pop();
+                    }
+                }
+            }
+            return;
+        }
+        let (l, r) = (n.left, n.right);
+        let dl = box_dist2(&self.nodes[l].bbox, q, self.dim);
+        let dr = box_dist2(&self.nodes[r].bbox, q, self.dim);
+        let (first, second) = if dl <= dr { (l, r) } else { (r, l) };
+        self.knn_node(points, first, q, k, out);
+        self.knn_node(points, second, q, k, out);
+    }
+}
+
+fn box_dist2(bbox: &[f64], q: &[f64], dim: usize) -> f64 {
+    let mut s = 0.0;
+    for a in 0..dim {
+        let (lo, hi) = (bbox[a], bbox[dim + a]);
+        let d = if q[a] < lo {
+            lo - q[a]
+        } else if q[a] > hi {
+            q[a] - hi
+        } else {
+            0.0
+        };
+        s += d * d;
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::{seeded, uniform};
+
+    #[test]
+    fn knn_matches_brute_force_with_deletions() {
+        let dim = 3;
+        let mut rng = seeded(9);
+        let n = 500;
+        let pts: Vec<f64> = (0..n * dim).map(|_| uniform(&mut rng, -1.0, 1.0)).collect();
+        let mut tree = KdTree::build(&pts, dim, (0..n).collect(), 8);
+        for i in (0..n).step_by(3) {
+            tree.remove(i);
+        }
+        let mut out = Vec::new();
+        for q in [0usize, 1, 77, 499] {
+            let qp = &pts[q * dim..(q + 1) * dim];
+            tree.knn(&pts, qp, 12, &mut out);
+            let mut brute: Vec<(f64, usize)> = (0..n)
+                .filter(|i| i % 3 != 0)
+                .map(|i| {
+                    let d2 = (0..dim)
+                        .map(|a| (pts[i * dim + a] - qp[a]).powi(2))
+                        .sum::<f64>();
+                    (d2, i)
+                })
+                .collect();
+            brute.sort_by(|a, b| a.partial_cmp(b).unwrap());
+            brute.truncate(12);
+            assert_eq!(out, brute);
+        }
+        assert_eq!(tree.nodes[0].alive, n - n.div_ceil(3));
+    }
+}

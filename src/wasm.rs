@@ -1,0 +1,119 @@
+//! The browser binding: the only file that names `wasm_bindgen` / `js_sys`. Thin handles over the
+//! experiments; configs come in as JSON, numbers go out as typed arrays, errors as JS `Error`s with the
+//! core's message.
+
+use js_sys::{Float64Array, Uint32Array};
+use wasm_bindgen::prelude::*;
+
+use crate::compress;
+use crate::experiments::cloud::{CloudConfig, CloudRun as CoreCloudRun};
+
+fn js_err(e: impl std::fmt::Display) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+fn parse_config<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, JsError> {
+    serde_json::from_str(json).map_err(|e| JsError::new(&format!("invalid configuration: {e}")))
+}
+
+/// The crate version.
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}
+
+/// Whether this module was compiled with WebAssembly SIMD.
+#[wasm_bindgen]
+pub fn simd_enabled() -> bool {
+    cfg!(target_feature = "simd128")
+}
+
+/// `N(m,k) = C(m+k,k)`.
+#[wasm_bindgen]
+pub fn n_moments(m: usize, k: usize) -> Result<f64, JsError> {
+    if m == 0 {
+        return Err(JsError::new("m must be at least 1"));
+    }
+    compress::n_moments(m, k)
+        .map(|n| n as f64)
+        .ok_or_else(|| JsError::new("N(m,k) overflows"))
+}
+
+/// A fresh random seed from the browser's entropy source (for the "new seed" button).
+#[wasm_bindgen]
+pub fn random_seed() -> Result<f64, JsError> {
+    let mut b = [0u8; 8];
+    getrandom::fill(&mut b).map_err(js_err)?;
+    // Seeds stay below 2^53 so they survive the round trip through a JS number and a URL.
+    Ok((u64::from_le_bytes(b) >> 11) as f64)
+}
+
+/// "Compress a cloud", steppable from a worker.
+#[wasm_bindgen]
+pub struct CloudRun {
+    inner: CoreCloudRun,
+}
+
+#[wasm_bindgen]
+impl CloudRun {
+    #[wasm_bindgen(constructor)]
+    pub fn new(config_json: &str) -> Result<CloudRun, JsError> {
+        let config: CloudConfig = parse_config(config_json)?;
+        Ok(CloudRun {
+            inner: CoreCloudRun::new(config).map_err(js_err)?,
+        })
+    }
+
+    /// A user's points from CSV text (header row, numeric columns, optional `weight` column).
+    pub fn from_csv(csv_text: &str, config_json: &str) -> Result<CloudRun, JsError> {
+        let config: CloudConfig = parse_config(config_json)?;
+        Ok(CloudRun {
+            inner: CoreCloudRun::from_csv(csv_text, config).map_err(js_err)?,
+        })
+    }
+
+    /// At most about `budget` eliminations; returns progress in [0, 1].
+    pub fn step(&mut self, budget: u32) -> f64 {
+        self.inner.step(budget as usize).fraction
+    }
+
+    pub fn done(&self) -> bool {
+        self.inner.is_done()
+    }
+
+    pub fn dim(&self) -> usize {
+        self.inner.cloud().dim
+    }
+
+    pub fn points(&self) -> Float64Array {
+        Float64Array::from(&self.inner.cloud().points[..])
+    }
+
+    pub fn input_weights(&self) -> Float64Array {
+        Float64Array::from(&self.inner.cloud().weights[..])
+    }
+
+    pub fn kept_indices(&self) -> Uint32Array {
+        let idx: Vec<u32> = self
+            .inner
+            .result()
+            .indices
+            .iter()
+            .map(|&i| i as u32)
+            .collect();
+        Uint32Array::from(&idx[..])
+    }
+
+    pub fn kept_weights(&self) -> Float64Array {
+        Float64Array::from(&self.inner.result().weights[..])
+    }
+
+    pub fn summary_json(&self) -> String {
+        serde_json::to_string(&self.inner.summary())
+            .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    }
+
+    pub fn kept_csv(&self) -> String {
+        self.inner.kept_csv()
+    }
+}
