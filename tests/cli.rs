@@ -1,0 +1,165 @@
+//! The `moment-lab` command line as a user runs it: output format, exact coordinates, reproducibility
+//! against the committed fixture, and clear errors with non-zero exits on bad input.
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::process::Command;
+
+use moment_lab::rng::{seeded, standard_normal};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_moment-lab"))
+}
+
+fn tmp(name: &str, content: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("moment-lab-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, content).unwrap();
+    p
+}
+
+#[test]
+fn compress_writes_subset_with_exact_coordinates() {
+    let mut rng = seeded(3);
+    let mut csv = String::from("a,b,c\n");
+    let mut rows = Vec::new();
+    for _ in 0..2000 {
+        let r: Vec<f64> = (0..3).map(|_| standard_normal(&mut rng) / 3.0).collect();
+        csv.push_str(&format!("{:?},{:?},{:?}\n", r[0], r[1], r[2]));
+        rows.push(r);
+    }
+    let input = tmp("in.csv", &csv);
+    let output = input.with_file_name("out.csv");
+    let out = bin()
+        .args([
+            "compress",
+            "--input",
+            input.to_str().unwrap(),
+            "--order",
+            "3",
+            "--target",
+            "100",
+            "--seed",
+            "1",
+        ])
+        .args(["--output", output.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: serde_json::Value =
+        serde_json::from_slice(&out.stderr).expect("one-line JSON summary on stderr");
+    assert_eq!(summary["kept"], 100);
+    assert!(summary["residual"].as_f64().unwrap() < 1e-12);
+    assert!(summary["seconds"].as_f64().unwrap() >= 0.0);
+    let text = std::fs::read_to_string(&output).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("index,weight,x1,x2,x3"));
+    let mut total = 0.0;
+    let mut n = 0;
+    for line in lines {
+        let f: Vec<&str> = line.split(',').collect();
+        let idx: usize = f[0].parse().unwrap();
+        let w: f64 = f[1].parse().unwrap();
+        assert!(w > 0.0);
+        total += w;
+        for a in 0..3 {
+            assert_eq!(
+                f[2 + a].parse::<f64>().unwrap().to_bits(),
+                rows[idx][a].to_bits(),
+                "coordinates copied exactly"
+            );
+        }
+        n += 1;
+    }
+    assert_eq!(n, 100);
+    assert!((total - 2000.0).abs() < 1e-9);
+}
+
+#[test]
+fn weight_column_is_honoured() {
+    let input = tmp("w.csv", "x,weight\n0,1\n1,3\n2,0\n3,1\n4,2\n5,1\n");
+    let out = bin()
+        .args([
+            "compress",
+            "--input",
+            input.to_str().unwrap(),
+            "--order",
+            "1",
+            "--target",
+            "2",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let (mut m0, mut m1) = (0.0, 0.0);
+    for line in text.lines().skip(1) {
+        let f: Vec<f64> = line.split(',').map(|v| v.parse().unwrap()).collect();
+        m0 += f[1];
+        m1 += f[1] * f[2];
+    }
+    assert!((m0 - 8.0).abs() < 1e-12 && (m1 - (3.0 + 3.0 + 8.0 + 5.0)).abs() < 1e-12);
+}
+
+#[test]
+fn bad_input_fails_cleanly() {
+    let cases = [
+        ("empty.csv", "", 3usize, "empty"),
+        ("nan.csv", "x,y\n1,2\nNaN,1\n3,4\n5,6\n", 3, "NaN"),
+        ("text.csv", "x,y\n1,2\nabc,1\n3,4\n", 3, "not a number"),
+        ("ragged.csv", "x,y\n1,2\n3\n3,4\n", 3, "fields"),
+        (
+            "below.csv",
+            "x,y\n1,2\n2,1\n3,4\n5,6\n7,7\n8,1\n9,0\n",
+            3,
+            "below N(m=2, k=2) = 6",
+        ),
+        (
+            "above.csv",
+            "x,y\n1,2\n2,1\n3,4\n",
+            3,
+            "smaller than the number of points",
+        ),
+    ];
+    for (name, content, target, needle) in cases {
+        let input = tmp(name, content);
+        let out = bin()
+            .args([
+                "compress",
+                "--input",
+                input.to_str().unwrap(),
+                "--order",
+                "2",
+                "--target",
+                &target.to_string(),
+            ])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{name}: {err}");
+        assert!(err.contains(needle), "{name}: '{err}' lacks '{needle}'");
+        assert!(!err.contains("panicked"), "{name}: {err}");
+    }
+    let out = bin().args(["compress", "--order", "2"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = bin().args(["frobnicate"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// The committed fixture was written by `moment-lab cloud --seed 7 --output tests/fixtures/cloud_fixture.json`;
+/// the browser test compares the wasm build against the same file, so native and wasm agree bit for bit.
+#[test]
+fn cloud_demo_matches_fixture() {
+    let fixture: serde_json::Value =
+        serde_json::from_str(include_str!("fixtures/cloud_fixture.json")).unwrap();
+    let out = bin().args(["cloud", "--seed", "7"]).output().unwrap();
+    assert!(out.status.success());
+    let now: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(now["kept_indices"], fixture["kept_indices"]);
+    assert_eq!(now["kept_weights"], fixture["kept_weights"]);
+    assert_eq!(fixture["kept_indices"].as_array().unwrap().len(), 40);
+}
