@@ -3,3 +3,5 @@
 //! drive exactly the same code, so the same seed gives the same numbers everywhere.
 
 pub mod cloud;
+pub mod error_scaling;
+pub mod fit;

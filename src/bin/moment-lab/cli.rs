@@ -5,6 +5,8 @@ use lexopt::prelude::*;
 use moment_lab::compress::{CompressParams, Compressor, Strategy};
 use moment_lab::data::csv::{parse_cloud, write_kept};
 use moment_lab::experiments::cloud::{CloudConfig, CloudRun};
+use moment_lab::experiments::error_scaling::{Fig2Config, Fig2Run, Fig8Config, run_fig8_trial};
+use moment_lab::experiments::fit::{mean_sd, power_law};
 
 const USAGE: &str = "\
 moment-lab: moment-matching compression (arXiv 2510.00504)
@@ -19,6 +21,14 @@ USAGE:
   moment-lab cloud [--seed S] [--d N] [--dim M] [--order K] [--target D] [--strategy ...] [--output out.json]
       The page's \"compress a cloud\" demo (standard-normal cloud from the seed); writes its full result as
       JSON: config, kept indices and weights, summary.
+  moment-lab fig2 [--preset quick|demo|paper] [--strategy S] [--seed S] [--out fig2.json]
+      Fig. 2: error of the symmetric sigmoid function vs d per (m, k), d -> max(0.1 d, N), with fitted
+      slopes alpha (and standard errors) next to the authors' values.
+  moment-lab fig8 [--preset quick|paper] [--seed S] [--out fig8.json]
+      Fig. 8: polylog compression d -> 120 ln d (m=1) and 20 ln^2 d (m=2) with the best k per d.
+  moment-lab runtime [--dims 1,2,3] [--sizes 1000,2000,...] [--order 5] [--trials 3] [--strategy S]
+                     [--out runtime.json]
+      Fig. 6: wall-clock time of d -> 0.1 d per m, and the fitted exponent of time vs d.
   moment-lab help
 ";
 
@@ -65,6 +75,9 @@ fn dispatch(args: Vec<OsString>) -> Result<(), Failure> {
     match command.as_str() {
         "compress" => compress_cmd(parser),
         "cloud" => cloud_cmd(parser),
+        "fig2" => fig2_cmd(parser),
+        "fig8" => fig8_cmd(parser),
+        "runtime" => runtime_cmd(parser),
         "help" => {
             print!("{USAGE}");
             Ok(())
@@ -184,4 +197,214 @@ fn cloud_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
             serde_json::to_string_pretty(&json).map_err(run_err)?
         ),
     )
+}
+
+fn parse_list(parser: &mut lexopt::Parser, name: &str) -> Result<Vec<usize>, Failure> {
+    let v = parser.value()?.string()?;
+    v.split(',')
+        .map(|p| p.trim().parse::<usize>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| {
+            Failure::Usage(format!(
+                "--{name} expects comma-separated whole numbers, got '{v}'"
+            ))
+        })
+}
+
+fn write_json(path: Option<&str>, value: &serde_json::Value) -> Result<(), Failure> {
+    let text = format!(
+        "{}\n",
+        serde_json::to_string_pretty(value).map_err(run_err)?
+    );
+    if let Some(p) = path
+        && let Some(dir) = std::path::Path::new(p).parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Failure::Run(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    write_output(path, &text)
+}
+
+fn fig2_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
+    let mut config = Fig2Config::quick();
+    let mut out = None;
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Long("preset") => {
+                let p = parser.value()?.string()?;
+                let seed = config.seed;
+                let strategy = config.strategy;
+                config = Fig2Config::preset(&p)
+                    .ok_or_else(|| Failure::Usage(format!("unknown preset '{p}'")))?;
+                config.seed = seed;
+                config.strategy = strategy;
+            }
+            Long("strategy") => {
+                config.strategy = parser.value()?.string()?.parse().map_err(run_err)?
+            }
+            Long("seed") => config.seed = parse_num(&mut parser, "seed")?,
+            Long("dims") => config.dims = parse_list(&mut parser, "dims")?,
+            Long("orders") => config.orders = parse_list(&mut parser, "orders")?,
+            Long("sizes") => config.sizes = parse_list(&mut parser, "sizes")?,
+            Long("trials") => config.trials = parse_num(&mut parser, "trials")?,
+            Long("out") | Long("output") => out = Some(parser.value()?.string()?),
+            other => return Err(other.unexpected().into()),
+        }
+    }
+    let started = Instant::now();
+    let mut run = Fig2Run::new(config.clone()).map_err(Failure::Run)?;
+    let total = run.total();
+    let mut done = 0;
+    while !run.is_done() {
+        done += run.step(1).map_err(run_err)?.len();
+        if done % 50 == 0 || done == total {
+            eprintln!(
+                "fig2: {done}/{total} compressions, {:.0} s",
+                started.elapsed().as_secs_f64()
+            );
+        }
+    }
+    let slopes = run.slopes();
+    for s in &slopes {
+        if let Some(f) = s.fit {
+            let auth = s
+                .authors
+                .map(|a| format!("{a:.2}"))
+                .unwrap_or_else(|| "-".into());
+            eprintln!(
+                "m={} k={}: alpha = {:.2} ± {:.2} ({} sizes); authors {auth}; (k+1)/m+0.5 = {:.2}",
+                s.m, s.k, f.alpha, f.stderr, f.points, s.guide
+            );
+        } else {
+            eprintln!("m={} k={}: at the float floor, no fit", s.m, s.k);
+        }
+    }
+    let within: Vec<bool> = slopes
+        .iter()
+        .filter_map(|s| Some((s.fit?.alpha - s.authors?).abs() <= 0.3))
+        .collect();
+    let json = serde_json::json!({
+        "experiment": "fig2",
+        "config": config,
+        "seconds": started.elapsed().as_secs_f64(),
+        "points": run.points(),
+        "slopes": slopes,
+        "summary": {
+            "fits_compared_with_authors": within.len(),
+            "fits_within_0.3_of_authors": within.iter().filter(|&&b| b).count(),
+            "max_residual": run.trials().iter().map(|t| t.residual).fold(0.0, f64::max),
+        },
+        "trials": run.trials(),
+    });
+    eprintln!("{}", json["summary"]);
+    write_json(out.as_deref(), &json)
+}
+
+fn fig8_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
+    let mut config = Fig8Config::quick();
+    let mut out = None;
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Long("preset") => {
+                let p = parser.value()?.string()?;
+                config = match p.as_str() {
+                    "paper" => Fig8Config::paper(),
+                    "quick" => Fig8Config::quick(),
+                    _ => return Err(Failure::Usage(format!("unknown preset '{p}'"))),
+                };
+            }
+            Long("seed") => config.seed = parse_num(&mut parser, "seed")?,
+            Long("out") | Long("output") => out = Some(parser.value()?.string()?),
+            other => return Err(other.unexpected().into()),
+        }
+    }
+    let started = Instant::now();
+    let mut trials = Vec::new();
+    let mut points = Vec::new();
+    for &m in &config.dims {
+        for &d in &config.sizes {
+            let mut errs = Vec::new();
+            for t in 0..config.trials {
+                let tr = run_fig8_trial(&config, m, d, t).map_err(run_err)?;
+                errs.push(tr.error);
+                trials.push(tr);
+            }
+            let (mean, sd) = mean_sd(&errs);
+            let target = trials.last().map(|t| t.target).unwrap_or(0);
+            eprintln!("fig8: m={m} d={d} -> {target}: error {mean:.2e} ± {sd:.1e}");
+            points.push(
+                serde_json::json!({"m": m, "d": d, "target": target, "mean": mean, "sd": sd}),
+            );
+        }
+    }
+    let json = serde_json::json!({
+        "experiment": "fig8",
+        "config": config,
+        "seconds": started.elapsed().as_secs_f64(),
+        "points": points,
+        "trials": trials,
+    });
+    write_json(out.as_deref(), &json)
+}
+
+fn runtime_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
+    let mut dims = vec![1, 2, 3];
+    let mut sizes: Vec<usize> = (0..5).map(|j| 1000 << j).collect();
+    let mut order = 5;
+    let mut trials = 3;
+    let mut strategy = Strategy::Auto;
+    let mut out = None;
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Long("dims") => dims = parse_list(&mut parser, "dims")?,
+            Long("sizes") => sizes = parse_list(&mut parser, "sizes")?,
+            Long("order") => order = parse_num(&mut parser, "order")?,
+            Long("trials") => trials = parse_num(&mut parser, "trials")?,
+            Long("strategy") => strategy = parser.value()?.string()?.parse().map_err(run_err)?,
+            Long("out") | Long("output") => out = Some(parser.value()?.string()?),
+            other => return Err(other.unexpected().into()),
+        }
+    }
+    let mut rows = Vec::new();
+    let mut fits = Vec::new();
+    for &m in &dims {
+        let mut xs = Vec::new();
+        let mut ys = Vec::new();
+        for &d in &sizes {
+            let target = ((d as f64) * 0.1).round() as usize;
+            let mut times = Vec::new();
+            for t in 0..trials {
+                let mut rng = moment_lab::rng::seeded(moment_lab::rng::sub_seed(
+                    d as u64 * 31 + m as u64,
+                    t as u64,
+                ));
+                let pts: Vec<f64> = (0..d * m)
+                    .map(|_| moment_lab::rng::uniform(&mut rng, -1.0, 1.0))
+                    .collect();
+                let cloud = moment_lab::compress::Cloud::new(m, pts);
+                let params = CompressParams::new(order, target).with_strategy(strategy);
+                let t0 = Instant::now();
+                moment_lab::compress::compress(&cloud, &params).map_err(run_err)?;
+                times.push(t0.elapsed().as_secs_f64());
+            }
+            let (mean, sd) = mean_sd(&times);
+            eprintln!("runtime: m={m} k={order} d={d} -> {target}: {mean:.4} s ± {sd:.4}");
+            xs.push(d as f64);
+            ys.push(mean);
+            rows.push(serde_json::json!({"m": m, "d": d, "target": target, "mean_seconds": mean, "sd_seconds": sd}));
+        }
+        // Time grows with d: the fitted "decay" exponent is minus the growth exponent.
+        let growth = power_law(&xs, &ys, 0.0).map(|f| -f.alpha);
+        eprintln!("runtime: m={m}: time ~ d^{:.2}", growth.unwrap_or(f64::NAN));
+        fits.push(serde_json::json!({"m": m, "exponent": growth}));
+    }
+    let json = serde_json::json!({
+        "experiment": "runtime",
+        "order": order,
+        "strategy": strategy,
+        "rows": rows,
+        "fits": fits,
+    });
+    write_json(out.as_deref(), &json)
 }
