@@ -117,3 +117,51 @@ impl CloudRun {
         self.inner.kept_csv()
     }
 }
+
+/// Fig. 2 error scaling, one compression per `step` task.
+#[wasm_bindgen]
+pub struct Fig2Run {
+    inner: crate::experiments::error_scaling::Fig2Run,
+}
+
+#[wasm_bindgen]
+impl Fig2Run {
+    /// `config_json` is either a preset name in quotes (`"quick"`) or a full config object
+    /// `{dims, orders, sizes, trials, ratio?, strategy?, seed?}`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(config_json: &str) -> Result<Fig2Run, JsError> {
+        use crate::experiments::error_scaling::{Fig2Config, Fig2Run as Core};
+        let config = match serde_json::from_str::<String>(config_json) {
+            Ok(name) => Fig2Config::preset(&name)
+                .ok_or_else(|| JsError::new(&format!("unknown preset '{name}'")))?,
+            Err(_) => parse_config(config_json)?,
+        };
+        Ok(Fig2Run {
+            inner: Core::new(config).map_err(js_err)?,
+        })
+    }
+
+    pub fn total(&self) -> usize {
+        self.inner.total()
+    }
+
+    pub fn done(&self) -> bool {
+        self.inner.is_done()
+    }
+
+    /// Runs up to `tasks` compressions; returns the finished trials as JSON.
+    pub fn step(&mut self, tasks: u32) -> Result<String, JsError> {
+        let new = self.inner.step(tasks as usize).map_err(js_err)?;
+        serde_json::to_string(new).map_err(js_err)
+    }
+
+    /// Mean and sd per (m, k, d) so far.
+    pub fn points_json(&self) -> String {
+        serde_json::to_string(&self.inner.points()).unwrap_or_default()
+    }
+
+    /// Fitted α per (m, k) so far, with the authors' values and the (k+1)/m + 0.5 guide.
+    pub fn slopes_json(&self) -> String {
+        serde_json::to_string(&self.inner.slopes()).unwrap_or_default()
+    }
+}
