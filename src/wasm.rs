@@ -165,3 +165,27 @@ impl Fig2Run {
         serde_json::to_string(&self.inner.slopes()).unwrap_or_default()
     }
 }
+
+/// A prepared compressor benchmark case; the page times `run()` with `performance.now()`.
+#[wasm_bindgen]
+pub struct BenchCase {
+    inner: crate::experiments::bench::PreparedCase,
+}
+
+#[wasm_bindgen]
+impl BenchCase {
+    /// `{dim, order, d, target, strategy?, seed?}`; builds the cloud (not part of the timing).
+    #[wasm_bindgen(constructor)]
+    pub fn new(config_json: &str) -> Result<BenchCase, JsError> {
+        let case: crate::experiments::bench::BenchCase = parse_config(config_json)?;
+        Ok(BenchCase {
+            inner: case.prepare(),
+        })
+    }
+
+    /// Compresses once; returns `{kept, residual, fig2_error, factorisations}` as JSON.
+    pub fn run(&self) -> Result<String, JsError> {
+        let out = self.inner.run().map_err(js_err)?;
+        serde_json::to_string(&out).map_err(js_err)
+    }
+}

@@ -2,6 +2,7 @@
 //! of work and reports progress, accessors read the results. The CLI, the browser worker and the tests
 //! drive exactly the same code, so the same seed gives the same numbers everywhere.
 
+pub mod bench;
 pub mod cloud;
 pub mod error_scaling;
 pub mod fit;
