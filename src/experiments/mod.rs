@@ -6,3 +6,4 @@ pub mod bench;
 pub mod cloud;
 pub mod error_scaling;
 pub mod fit;
+pub mod lth;

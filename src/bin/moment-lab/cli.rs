@@ -29,6 +29,11 @@ USAGE:
   moment-lab runtime [--dims 1,2,3] [--sizes 1000,2000,...] [--order 5] [--trials 3] [--strategy S]
                      [--out runtime.json]
       Fig. 6: wall-clock time of d -> 0.1 d per m, and the fitted exponent of time vs d.
+  moment-lab lth [--preset quick|demo|paper] [--optimizer sgd|adam|adamw|rprop|rmsprop] [--lr LR] [--seed S]
+                 [--order K] [--width D] [--target D'] [--epochs E] [--no-rescale] [--out results.json]
+      Fig. 4, the dynamical lottery ticket: original, compressed (moment-matched neurons, activation x c_j,
+      gradients x 1/c_j), naive (first d' neurons) and magnitude-pruned nets on identical batches. Writes
+      every curve and a `summary` with initial/final train/test loss per arm.
   moment-lab help
 ";
 
@@ -78,6 +83,7 @@ fn dispatch(args: Vec<OsString>) -> Result<(), Failure> {
         "fig2" => fig2_cmd(parser),
         "fig8" => fig8_cmd(parser),
         "runtime" => runtime_cmd(parser),
+        "lth" => lth_cmd(parser),
         "help" => {
             print!("{USAGE}");
             Ok(())
@@ -405,6 +411,98 @@ fn runtime_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
         "strategy": strategy,
         "rows": rows,
         "fits": fits,
+    });
+    write_json(out.as_deref(), &json)
+}
+
+fn lth_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
+    use moment_lab::experiments::lth::{LthConfig, LthRun};
+    let mut config = LthConfig::quick();
+    let mut out = None;
+    let mut overrides: Vec<Box<dyn Fn(&mut LthConfig)>> = Vec::new();
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Long("preset") => {
+                let p = parser.value()?.string()?;
+                config = LthConfig::preset(&p)
+                    .ok_or_else(|| Failure::Usage(format!("unknown preset '{p}'")))?;
+            }
+            Long("optimizer") => {
+                let v = parser.value()?.string()?;
+                overrides.push(Box::new(move |c| c.optimizer = v.clone()));
+            }
+            Long("lr") => {
+                let v = parser.value()?.string()?;
+                let lr: f64 = v
+                    .parse()
+                    .map_err(|_| Failure::Usage(format!("--lr expects a number, got '{v}'")))?;
+                overrides.push(Box::new(move |c| c.lr = lr));
+            }
+            Long("seed") => {
+                let s: u64 = parse_num(&mut parser, "seed")?;
+                overrides.push(Box::new(move |c| c.seed = s));
+            }
+            Long("order") => {
+                let k: usize = parse_num(&mut parser, "order")?;
+                overrides.push(Box::new(move |c| c.order = k));
+            }
+            Long("width") => {
+                let w: usize = parse_num(&mut parser, "width")?;
+                overrides.push(Box::new(move |c| c.width = w));
+            }
+            Long("target") => {
+                let t: usize = parse_num(&mut parser, "target")?;
+                overrides.push(Box::new(move |c| c.target = t));
+            }
+            Long("epochs") => {
+                let e: usize = parse_num(&mut parser, "epochs")?;
+                overrides.push(Box::new(move |c| c.epochs = e));
+            }
+            Long("no-rescale") => overrides.push(Box::new(|c| c.rescale = false)),
+            Long("out") | Long("output") => out = Some(parser.value()?.string()?),
+            other => return Err(other.unexpected().into()),
+        }
+    }
+    for o in &overrides {
+        o(&mut config);
+    }
+    let started = Instant::now();
+    let mut run = LthRun::new(config.clone()).map_err(Failure::Run)?;
+    let setup = started.elapsed().as_secs_f64();
+    let names: Vec<&str> = run.arms().iter().map(|a| a.name()).collect();
+    eprintln!("lth: set-up (data, init, compression) {setup:.2} s; arms {names:?}");
+    let mut last_report = Instant::now();
+    while !run.is_done() {
+        run.step(64);
+        if last_report.elapsed().as_secs_f64() > 5.0 || run.is_done() {
+            last_report = Instant::now();
+            let p = run
+                .curve()
+                .iter()
+                .rev()
+                .find(|p| p.test.iter().all(|v| !v.is_nan()));
+            if let Some(p) = p {
+                let losses: Vec<String> = p.test.iter().map(|v| format!("{v:.5}")).collect();
+                eprintln!(
+                    "lth: epoch {}/{} test {:?} ({:.0} s)",
+                    run.epoch(),
+                    config.epochs,
+                    losses,
+                    started.elapsed().as_secs_f64()
+                );
+            }
+        }
+    }
+    let summary = run.summary();
+    eprintln!("{}", serde_json::to_string(&summary).map_err(run_err)?);
+    let json = serde_json::json!({
+        "experiment": "lth",
+        "config": config,
+        "arms": names,
+        "seconds": started.elapsed().as_secs_f64(),
+        "setup_seconds": setup,
+        "summary": summary,
+        "curve": run.curve(),
     });
     write_json(out.as_deref(), &json)
 }

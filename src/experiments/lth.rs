@@ -1,0 +1,638 @@
+//! The dynamical lottery ticket (Fig. 4): a wide two-layer network, its moment-matched compression, and
+//! two same-width baselines, trained side by side on identical mini-batches.
+//!
+//! **Task.** `y = J_6(20 r) cos 6θ` on `x ~ U[-1,1]²`, label noise std 0.2; the test set is noiseless.
+//! **Arms.**
+//! - *original*: width d, PyTorch-default initialisation from the seed;
+//! - *compressed*: its neurons `(v_j, w_j, b_j) ∈ R^4` compressed to d' by moment matching of order k; the
+//!   kept neurons carry weights `c_j` (activation × c_j) and train with gradients × 1/c_j;
+//! - *naive*: the first d' neurons, unweighted (a random sub-network, as the paper's);
+//! - *magnitude*: the d' neurons with the largest `|v_j| · ‖w_j‖`, unweighted (the classic pruning
+//!   comparator).
+//!
+//! Every arm sees the same batches (one seeded [`BatchStream`]) and the same cosine schedule. Theorem 5
+//! says the compressed curve follows the original's through all of training; the baselines do not.
+//!
+//! **Cost.** Per epoch `≈ 6 · n_train · 3 · Σ widths` flops (forward + backward), plus test evaluations.
+//! [`LthRun::step`] does a bounded number of mini-batches so a worker stays responsive.
+
+use serde::{Deserialize, Serialize};
+
+use crate::compress::{Cloud, CompressParams, compress, n_moments};
+use crate::nn::{
+    Activation, BatchStream, Dataset, GradMode, NnError, OptimizerKind, TrainConfig, Trainer,
+    TwoLayerNet, bessel_jn,
+};
+use crate::rng::{seeded, standard_normal, sub_seed, uniform};
+
+/// `J_6(20 r) cos 6θ`.
+pub fn cylindrical_harmonic(x1: f64, x2: f64) -> f64 {
+    let r = (x1 * x1 + x2 * x2).sqrt();
+    let theta = libm::atan2(x2, x1);
+    bessel_jn(6, 20.0 * r) * libm::cos(6.0 * theta)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Arm {
+    Original,
+    Compressed,
+    Naive,
+    Magnitude,
+}
+
+impl Arm {
+    pub const ALL: [Arm; 4] = [Arm::Original, Arm::Compressed, Arm::Naive, Arm::Magnitude];
+    pub fn name(self) -> &'static str {
+        match self {
+            Arm::Original => "original",
+            Arm::Compressed => "compressed",
+            Arm::Naive => "naive",
+            Arm::Magnitude => "magnitude",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LthConfig {
+    pub width: usize,
+    pub target: usize,
+    pub order: usize,
+    pub n_train: usize,
+    pub n_test: usize,
+    pub noise: f64,
+    pub batch_size: usize,
+    pub epochs: usize,
+    pub optimizer: String,
+    pub lr: f64,
+    pub activation: Activation,
+    /// Multiply the compressed arm's gradients by 1/c_j (the paper's rule). Off shows what goes wrong.
+    pub rescale: bool,
+    pub arms: Vec<Arm>,
+    /// Test loss every this many epochs (and at epoch 0 and the last epoch).
+    pub eval_every: usize,
+    pub seed: u64,
+}
+
+impl Default for LthConfig {
+    fn default() -> Self {
+        Self::quick()
+    }
+}
+
+impl LthConfig {
+    /// The paper's Fig. 4 (SGD panel): width 10^4 → 10^3, 10^5 samples, batch 512, 3000 epochs, k = 5.
+    pub fn paper() -> Self {
+        LthConfig {
+            width: 10_000,
+            target: 1_000,
+            order: 5,
+            n_train: 100_000,
+            n_test: 100_000,
+            noise: 0.2,
+            batch_size: 512,
+            epochs: 3000,
+            optimizer: "sgd".into(),
+            lr: 1e-3,
+            activation: Activation::Relu,
+            rescale: true,
+            arms: Arm::ALL.to_vec(),
+            eval_every: 10,
+            seed: 42,
+        }
+    }
+    /// The authors' laptop demo: width 5000 → 1000, 10^4 samples, batch 128, SGD 1e-3, 1000 epochs.
+    pub fn demo() -> Self {
+        LthConfig {
+            width: 5000,
+            n_train: 10_000,
+            n_test: 10_000,
+            batch_size: 128,
+            epochs: 1000,
+            ..Self::paper()
+        }
+    }
+    /// Seconds in a browser tab: width 2000 → 200, 4000 samples, batch 128, AdamW 1e-3, 150 epochs.
+    pub fn quick() -> Self {
+        LthConfig {
+            width: 2000,
+            target: 200,
+            n_train: 4000,
+            n_test: 4000,
+            batch_size: 128,
+            epochs: 150,
+            optimizer: "adamw".into(),
+            lr: 1e-3,
+            eval_every: 5,
+            ..Self::paper()
+        }
+    }
+    pub fn preset(name: &str) -> Option<Self> {
+        match name {
+            "paper" => Some(Self::paper()),
+            "demo" => Some(Self::demo()),
+            "quick" => Some(Self::quick()),
+            _ => None,
+        }
+    }
+
+    pub fn validate(&self) -> Result<OptimizerKind, String> {
+        if self.width == 0 || self.target == 0 {
+            return Err("widths must be at least 1".into());
+        }
+        if self.target > self.width {
+            return Err(format!(
+                "compressed width d' = {} is larger than the width d = {}",
+                self.target, self.width
+            ));
+        }
+        let n = n_moments(4, self.order).unwrap_or(usize::MAX);
+        if n > self.target {
+            return Err(format!(
+                "order k = {} needs N(4, k) = {n} neurons, more than d' = {}; lower k or raise d'",
+                self.order, self.target
+            ));
+        }
+        if self.n_train == 0 || self.n_test == 0 {
+            return Err("training and test sets must not be empty".into());
+        }
+        if self.batch_size == 0 {
+            return Err("batch size must be at least 1".into());
+        }
+        if self.epochs == 0 {
+            return Err("epochs must be at least 1".into());
+        }
+        if !(self.noise >= 0.0 && self.noise.is_finite()) {
+            return Err("noise must be a finite number ≥ 0".into());
+        }
+        if self.arms.is_empty() || !self.arms.contains(&Arm::Original) {
+            return Err("the original arm must be among the arms".into());
+        }
+        if self.width > 100_000 || self.n_train > 2_000_000 || self.n_test > 2_000_000 {
+            return Err("sizes above 10^5 neurons or 2·10^6 samples are refused".into());
+        }
+        let kind = OptimizerKind::by_name(&self.optimizer).map_err(|e| e.to_string())?;
+        TrainConfig::new(kind, self.lr)
+            .validate()
+            .map_err(|e| e.to_string())?;
+        Ok(kind)
+    }
+}
+
+/// One recorded point of the curves.
+#[derive(Clone, Debug, Serialize)]
+pub struct CurvePoint {
+    pub epoch: usize,
+    /// Mean training batch loss of the epoch (NaN at epoch 0, before training), one per arm.
+    pub train: Vec<f64>,
+    /// Test loss, one per arm (NaN when not evaluated this epoch).
+    pub test: Vec<f64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ArmSummary {
+    pub arm: Arm,
+    pub width: usize,
+    pub initial_test: f64,
+    pub final_test: f64,
+    pub final_train: f64,
+    pub diverged: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct LthSummary {
+    pub arms: Vec<ArmSummary>,
+    /// compressed / original initial test loss (Theorem: → 1).
+    pub initial_ratio_compressed: Option<f64>,
+    pub final_ratio_compressed: Option<f64>,
+    pub final_ratio_naive: Option<f64>,
+    pub final_ratio_magnitude: Option<f64>,
+    pub compression_residual: f64,
+    pub epochs_done: usize,
+}
+
+struct ArmState {
+    arm: Arm,
+    trainer: Trainer<f32>,
+    epoch_loss: f64,
+    epoch_batches: usize,
+    diverged: Option<String>,
+}
+
+pub struct LthRun {
+    config: LthConfig,
+    x_train: Vec<f32>,
+    y_train: Vec<f32>,
+    x_test: Vec<f32>,
+    y_test: Vec<f32>,
+    stream: BatchStream,
+    arms: Vec<ArmState>,
+    epoch: usize,
+    order: Vec<usize>,
+    batch_pos: usize,
+    curve: Vec<CurvePoint>,
+    compression_residual: f64,
+}
+
+fn make_data(seed: u64, n: usize, noise: f64) -> (Vec<f32>, Vec<f32>) {
+    let mut rng = seeded(seed);
+    let mut x = Vec::with_capacity(2 * n);
+    let mut y = Vec::with_capacity(n);
+    for _ in 0..n {
+        let (a, b) = (uniform(&mut rng, -1.0, 1.0), uniform(&mut rng, -1.0, 1.0));
+        x.push(a as f32);
+        x.push(b as f32);
+        y.push((cylindrical_harmonic(a, b) + noise * standard_normal(&mut rng)) as f32);
+    }
+    (x, y)
+}
+
+fn nn_err(e: NnError) -> String {
+    e.to_string()
+}
+
+impl LthRun {
+    pub fn new(config: LthConfig) -> Result<LthRun, String> {
+        let kind = config.validate()?;
+        let (x_train, y_train) = make_data(sub_seed(config.seed, 1), config.n_train, config.noise);
+        let (x_test, y_test) = make_data(sub_seed(config.seed, 2), config.n_test, 0.0);
+        let original = TwoLayerNet::<f32>::init(2, config.width, config.activation, config.seed)
+            .map_err(nn_err)?;
+        let d_prime = config.target;
+        let base = TrainConfig::new(kind, config.lr).with_cosine(config.epochs as u64);
+        let mut arms = Vec::new();
+        let mut compression_residual = 0.0;
+        for &arm in &config.arms {
+            let (net, mode) = match arm {
+                Arm::Original => (original.clone(), GradMode::Autograd),
+                Arm::Compressed => {
+                    let cloud = Cloud::new(4, original.neuron_objects());
+                    let params = CompressParams {
+                        seed: config.seed,
+                        ..CompressParams::new(config.order, d_prime)
+                    };
+                    let r = compress(&cloud, &params).map_err(|e| e.to_string())?;
+                    compression_residual = r.diagnostics.residual;
+                    let net = original
+                        .subnetwork(&r.indices, Some(&r.weights))
+                        .map_err(nn_err)?;
+                    (
+                        net,
+                        if config.rescale {
+                            GradMode::compressed()
+                        } else {
+                            GradMode::Autograd
+                        },
+                    )
+                }
+                Arm::Naive => {
+                    let idx: Vec<usize> = (0..d_prime).collect();
+                    (
+                        original.subnetwork(&idx, None).map_err(nn_err)?,
+                        GradMode::Autograd,
+                    )
+                }
+                Arm::Magnitude => {
+                    let (w, v) = (original.w(), original.v());
+                    let mut score: Vec<(f32, usize)> = (0..config.width)
+                        .map(|j| {
+                            (
+                                v[j].abs()
+                                    * (w[2 * j] * w[2 * j] + w[2 * j + 1] * w[2 * j + 1]).sqrt(),
+                                j,
+                            )
+                        })
+                        .collect();
+                    score.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+                    let mut idx: Vec<usize> = score[..d_prime].iter().map(|s| s.1).collect();
+                    idx.sort_unstable();
+                    (
+                        original.subnetwork(&idx, None).map_err(nn_err)?,
+                        GradMode::Autograd,
+                    )
+                }
+            };
+            let trainer = Trainer::new(net, base.with_grad_mode(mode)).map_err(nn_err)?;
+            arms.push(ArmState {
+                arm,
+                trainer,
+                epoch_loss: 0.0,
+                epoch_batches: 0,
+                diverged: None,
+            });
+        }
+        let stream =
+            BatchStream::shuffled(config.n_train, config.batch_size, sub_seed(config.seed, 3))
+                .map_err(nn_err)?;
+        let mut run = LthRun {
+            config,
+            x_train,
+            y_train,
+            x_test,
+            y_test,
+            stream,
+            arms,
+            epoch: 0,
+            order: Vec::new(),
+            batch_pos: 0,
+            curve: Vec::new(),
+            compression_residual,
+        };
+        let test = run.test_losses();
+        run.curve.push(CurvePoint {
+            epoch: 0,
+            train: vec![f64::NAN; run.arms.len()],
+            test,
+        });
+        run.stream.fill_epoch(0, &mut run.order);
+        Ok(run)
+    }
+
+    pub fn config(&self) -> &LthConfig {
+        &self.config
+    }
+
+    pub fn arms(&self) -> Vec<Arm> {
+        self.arms.iter().map(|a| a.arm).collect()
+    }
+
+    pub fn epoch(&self) -> usize {
+        self.epoch
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.epoch >= self.config.epochs || self.arms.iter().all(|a| a.diverged.is_some())
+    }
+
+    pub fn progress(&self) -> f64 {
+        let per = self.order.len().div_ceil(self.config.batch_size).max(1);
+        let done = self.epoch * per + self.batch_pos / self.config.batch_size;
+        (done as f64 / (self.config.epochs * per) as f64).min(1.0)
+    }
+
+    fn test_losses(&mut self) -> Vec<f64> {
+        let data = Dataset::new(&self.x_test, &self.y_test, 2).expect("validated");
+        self.arms
+            .iter_mut()
+            .map(|a| {
+                if a.diverged.is_some() {
+                    f64::NAN
+                } else {
+                    a.trainer
+                        .evaluate(&data)
+                        .map(|l| l as f64)
+                        .unwrap_or(f64::NAN)
+                }
+            })
+            .collect()
+    }
+
+    /// Trains every arm on up to `batches` mini-batches (the same ones for every arm). Returns the curve
+    /// points completed during this call.
+    pub fn step(&mut self, batches: usize) -> &[CurvePoint] {
+        let first_new = self.curve.len();
+        let mut left = batches.max(1);
+        while left > 0 && !self.is_done() {
+            let end = (self.batch_pos + self.config.batch_size).min(self.order.len());
+            let batch = &self.order[self.batch_pos..end];
+            let data = Dataset::new(&self.x_train, &self.y_train, 2).expect("validated");
+            for a in self.arms.iter_mut().filter(|a| a.diverged.is_none()) {
+                match a.trainer.step(&data, Some(batch), self.epoch as u64) {
+                    Ok(loss) => {
+                        a.epoch_loss += loss as f64;
+                        a.epoch_batches += 1;
+                    }
+                    Err(e) => a.diverged = Some(e.to_string()),
+                }
+            }
+            self.batch_pos = end;
+            left -= 1;
+            if self.batch_pos >= self.order.len() {
+                self.finish_epoch();
+            }
+        }
+        &self.curve[first_new..]
+    }
+
+    fn finish_epoch(&mut self) {
+        self.epoch += 1;
+        let train: Vec<f64> = self
+            .arms
+            .iter_mut()
+            .map(|a| {
+                let l = if a.epoch_batches > 0 && a.diverged.is_none() {
+                    a.epoch_loss / a.epoch_batches as f64
+                } else {
+                    f64::NAN
+                };
+                a.epoch_loss = 0.0;
+                a.epoch_batches = 0;
+                l
+            })
+            .collect();
+        let evaluate =
+            self.epoch % self.config.eval_every.max(1) == 0 || self.epoch == self.config.epochs;
+        let test = if evaluate {
+            self.test_losses()
+        } else {
+            vec![f64::NAN; self.arms.len()]
+        };
+        self.curve.push(CurvePoint {
+            epoch: self.epoch,
+            train,
+            test,
+        });
+        self.batch_pos = 0;
+        if self.epoch < self.config.epochs {
+            self.stream.fill_epoch(self.epoch as u64, &mut self.order);
+        }
+    }
+
+    pub fn curve(&self) -> &[CurvePoint] {
+        &self.curve
+    }
+
+    /// Each arm's prediction on a `res × res` grid over `[-1,1]²` (row-major, y from top = +1), and the
+    /// target function on the same grid as the last entry.
+    pub fn heatmaps(&mut self, res: usize) -> Vec<Vec<f32>> {
+        let res = res.clamp(2, 512);
+        let mut grid = Vec::with_capacity(2 * res * res);
+        let mut target = Vec::with_capacity(res * res);
+        for r in 0..res {
+            let yv = 1.0 - 2.0 * r as f64 / (res - 1) as f64;
+            for c in 0..res {
+                let xv = -1.0 + 2.0 * c as f64 / (res - 1) as f64;
+                grid.push(xv as f32);
+                grid.push(yv as f32);
+                target.push(cylindrical_harmonic(xv, yv) as f32);
+            }
+        }
+        let mut out: Vec<Vec<f32>> = self
+            .arms
+            .iter_mut()
+            .map(|a| {
+                let mut o = vec![0.0f32; res * res];
+                if a.trainer.predict(&grid, &mut o).is_err() {
+                    o.iter_mut().for_each(|v| *v = f32::NAN);
+                }
+                o
+            })
+            .collect();
+        out.push(target);
+        out
+    }
+
+    pub fn summary(&self) -> LthSummary {
+        let idx = |arm: Arm| self.arms.iter().position(|a| a.arm == arm);
+        let first_test = |i: usize| self.curve.first().map(|p| p.test[i]).unwrap_or(f64::NAN);
+        let last_test = |i: usize| {
+            self.curve
+                .iter()
+                .rev()
+                .map(|p| p.test[i])
+                .find(|v| !v.is_nan())
+                .unwrap_or(f64::NAN)
+        };
+        let last_train = |i: usize| {
+            self.curve
+                .iter()
+                .rev()
+                .map(|p| p.train[i])
+                .find(|v| !v.is_nan())
+                .unwrap_or(f64::NAN)
+        };
+        let arms: Vec<ArmSummary> = self
+            .arms
+            .iter()
+            .enumerate()
+            .map(|(i, a)| ArmSummary {
+                arm: a.arm,
+                width: a.trainer.net().width(),
+                initial_test: first_test(i),
+                final_test: last_test(i),
+                final_train: last_train(i),
+                diverged: a.diverged.clone(),
+            })
+            .collect();
+        let o = idx(Arm::Original).expect("validated");
+        let ratio = |arm: Arm, f: &dyn Fn(usize) -> f64| idx(arm).map(|i| f(i) / f(o));
+        LthSummary {
+            initial_ratio_compressed: ratio(Arm::Compressed, &first_test),
+            final_ratio_compressed: ratio(Arm::Compressed, &last_test),
+            final_ratio_naive: ratio(Arm::Naive, &last_test),
+            final_ratio_magnitude: ratio(Arm::Magnitude, &last_test),
+            arms,
+            compression_residual: self.compression_residual,
+            epochs_done: self.epoch,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn harmonic_values() {
+        // J_6(0) = 0; on the x-axis θ = 0 so f = J_6(20 x).
+        assert_eq!(cylindrical_harmonic(0.0, 0.0), 0.0);
+        assert!((cylindrical_harmonic(0.5, 0.0) - bessel_jn(6, 10.0)).abs() < 1e-15);
+    }
+
+    #[test]
+    fn tiny_run_compressed_starts_where_original_starts() {
+        let cfg = LthConfig {
+            width: 600,
+            target: 150,
+            order: 4,
+            n_train: 512,
+            n_test: 512,
+            epochs: 3,
+            eval_every: 1,
+            ..LthConfig::quick()
+        };
+        let mut run = LthRun::new(cfg).unwrap();
+        while !run.is_done() {
+            run.step(3);
+        }
+        let s = run.summary();
+        let r0 = s.initial_ratio_compressed.unwrap();
+        assert!((r0 - 1.0).abs() < 0.02, "initial test loss ratio {r0}");
+        assert_eq!(s.epochs_done, 3);
+        assert!(
+            s.arms
+                .iter()
+                .all(|a| a.final_test.is_finite() && a.diverged.is_none())
+        );
+        assert_eq!(run.curve().len(), 4);
+    }
+
+    #[test]
+    fn bad_configs() {
+        let e = |c: LthConfig| LthRun::new(c).err().unwrap();
+        assert!(
+            e(LthConfig {
+                target: 3000,
+                ..LthConfig::quick()
+            })
+            .contains("larger than")
+        );
+        assert!(
+            e(LthConfig {
+                target: 100,
+                order: 5,
+                ..LthConfig::quick()
+            })
+            .contains("N(4, k) = 126")
+        );
+        assert!(
+            e(LthConfig {
+                lr: -1.0,
+                ..LthConfig::quick()
+            })
+            .contains("learning rate")
+        );
+        assert!(
+            e(LthConfig {
+                lr: f64::NAN,
+                ..LthConfig::quick()
+            })
+            .contains("learning rate")
+        );
+        assert!(
+            e(LthConfig {
+                width: 0,
+                ..LthConfig::quick()
+            })
+            .contains("at least 1")
+        );
+        assert!(
+            e(LthConfig {
+                optimizer: "lbfgs".into(),
+                ..LthConfig::quick()
+            })
+            .contains("unknown optimiser")
+        );
+    }
+
+    #[test]
+    fn divergence_is_reported_not_panicked() {
+        let cfg = LthConfig {
+            width: 300,
+            target: 100,
+            order: 3,
+            n_train: 256,
+            n_test: 256,
+            epochs: 20,
+            optimizer: "sgd".into(),
+            lr: 1e6,
+            ..LthConfig::quick()
+        };
+        let mut run = LthRun::new(cfg).unwrap();
+        while !run.is_done() {
+            run.step(10);
+        }
+        assert!(run.summary().arms.iter().any(|a| a.diverged.is_some()));
+    }
+}
