@@ -192,6 +192,90 @@ impl KdTree {
     }
 }
 
+/// k-nearest-neighbour balls around tree points with a per-centre cache of the `len` nearest points at the
+/// time of the last query. Points only ever leave, so the first `k` alive entries of a cached list are
+/// exactly the `k` nearest alive points as long as at least `k` entries are still alive; only then is the
+/// tree queried again. This turns most re-evaluations of a ball into a scan of one short list.
+pub struct BallCache {
+    pub tree: KdTree,
+    /// Cached list length (≥ the largest ball asked for).
+    len: usize,
+    /// Slot of every point id (`u32::MAX` for none).
+    slot_of: Vec<u32>,
+    /// `len` ids per slot; `count[slot]` of them valid (`u32::MAX` = not yet queried).
+    lists: Vec<u32>,
+    count: Vec<u32>,
+    scratch: Vec<(f64, usize)>,
+}
+
+impl BallCache {
+    /// Caches lists of `len` neighbours for every point in `tree`.
+    pub fn new(tree: KdTree, len: usize) -> BallCache {
+        let n_total = tree.alive.len();
+        let mut slot_of = vec![u32::MAX; n_total];
+        let mut n_slots = 0u32;
+        for &i in &tree.order {
+            slot_of[i] = n_slots;
+            n_slots += 1;
+        }
+        BallCache {
+            lists: vec![0; n_slots as usize * len],
+            count: vec![u32::MAX; n_slots as usize],
+            tree,
+            len,
+            slot_of,
+            scratch: Vec::new(),
+        }
+    }
+
+    /// The `k ≤ len` nearest alive points to point `i` (which must be a tree point), nearest first with
+    /// ties by id, written to `out`; returns the squared distance to the farthest of them.
+    pub fn ball(&mut self, points: &[f64], i: usize, k: usize, out: &mut Vec<usize>) -> f64 {
+        debug_assert!(k <= self.len);
+        let dim = self.tree.dim;
+        let s = self.slot_of[i] as usize;
+        let list = s * self.len..(s + 1) * self.len;
+        for attempt in 0..2 {
+            out.clear();
+            let c = self.count[s];
+            if c != u32::MAX {
+                for &j in &self.lists[list.start..list.start + c as usize] {
+                    if self.tree.alive[j as usize] {
+                        out.push(j as usize);
+                        if out.len() == k {
+                            break;
+                        }
+                    }
+                }
+                // Complete if k were found, or if the list held every point alive at query time.
+                if out.len() == k || (c as usize) < self.len || attempt == 1 {
+                    break;
+                }
+            }
+            self.tree.knn(
+                points,
+                &points[i * dim..(i + 1) * dim],
+                self.len,
+                &mut self.scratch,
+            );
+            for (dst, e) in self.lists[list.clone()].iter_mut().zip(&self.scratch) {
+                *dst = e.1 as u32;
+            }
+            self.count[s] = self.scratch.len() as u32;
+        }
+        match out.last() {
+            Some(&j) => {
+                let (p, q) = (
+                    &points[i * dim..(i + 1) * dim],
+                    &points[j * dim..(j + 1) * dim],
+                );
+                p.iter().zip(q).map(|(a, b)| (a - b) * (a - b)).sum()
+            }
+            None => 0.0,
+        }
+    }
+}
+
 fn box_dist2(bbox: &[f64], q: &[f64], dim: usize) -> f64 {
     let mut s = 0.0;
     for a in 0..dim {
