@@ -14,8 +14,11 @@
 //!   a k-d tree; a lazy priority queue exploits that balls only grow as points leave); one point per step.
 //! - [`Strategy::Bulk`]: cells of a median-split k-d tree (`≤ 2N` points each) reduced to `N`, smallest
 //!   first; then sibling cells merged and reduced again, level by level, until `d'` remain.
-//! - [`Strategy::Auto`]: bulk down to `3 d'`, then greedy. Early eliminations are cheap and harmless; the
-//!   last ones, when points are sparse and heavy, dominate the error and get the careful treatment.
+//! - [`Strategy::Auto`]: bulk down to `3 d'` ([`CompressParams::end_from`]), then rounds: each round takes
+//!   the smallest *disjoint* `(N+q)`-point neighbour balls (about 1/10 of how many would fit) and removes
+//!   `q` points from each, `q` falling from 8 to 1 as the target nears. Early eliminations are cheap and
+//!   harmless; the last ones, when points are sparse and heavy, dominate the error, and spreading them
+//!   evenly over the cloud (rather than greedily hammering the densest spot) keeps weights balanced.
 //! - [`Strategy::Random`]: a baseline *without* locality — clusters of `2N` points drawn at random. It
 //!   matches the moments just as exactly but ignores diameter; compare it to see why locality matters.
 //!
@@ -99,7 +102,7 @@ fn default_round_fraction() -> f64 {
     0.1
 }
 fn default_end_q() -> usize {
-    1
+    8
 }
 
 fn default_memory_limit() -> usize {
@@ -375,10 +378,10 @@ struct RoundsState {
 /// Cached neighbour-list length for balls of up to `k` points: some slack so lists outlive a few
 /// deaths, less if the cache would get large.
 fn cache_len(k: usize, n_points: usize) -> usize {
-    let slack = if n_points * (k + 32) * 4 > (256 << 20) {
+    let slack = if n_points * (k + 64) * 4 > (256 << 20) {
         4
     } else {
-        32
+        64
     };
     k + slack
 }

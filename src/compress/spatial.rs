@@ -31,6 +31,8 @@ pub struct KdTree {
     /// Leaf node of every point id (`usize::MAX` for ids not in the tree).
     leaf_of: Vec<usize>,
     alive: Vec<bool>,
+    /// Coordinates in `order` order, so that a leaf scan reads memory sequentially.
+    coords: Vec<f64>,
 }
 
 pub const NONE: usize = usize::MAX;
@@ -46,6 +48,7 @@ impl KdTree {
             order: ids,
             leaf_of: vec![NONE; n_total],
             alive: vec![false; n_total],
+            coords: Vec::new(),
         };
         for &i in &tree.order {
             tree.alive[i] = true;
@@ -53,6 +56,11 @@ impl KdTree {
         let n = tree.order.len();
         if n > 0 {
             tree.build_node(points, 0, n, NONE, leaf_size.max(1));
+        }
+        tree.coords = Vec::with_capacity(n * dim);
+        for &i in &tree.order {
+            tree.coords
+                .extend_from_slice(&points[i * dim..(i + 1) * dim]);
         }
         tree
     }
@@ -167,11 +175,12 @@ impl KdTree {
         }
         if n.left == NONE {
             let dim = self.dim;
-            for &i in &self.order[n.start..n.end] {
+            for (t, &i) in self.order[n.start..n.end].iter().enumerate() {
                 if !self.alive[i] {
                     continue;
                 }
-                let p = &points[i * dim..(i + 1) * dim];
+                let at = (n.start + t) * dim;
+                let p = &self.coords[at..at + dim];
                 let d2: f64 = p.iter().zip(q).map(|(a, b)| (a - b) * (a - b)).sum();
                 if out.len() < k || (d2, i) < out[k - 1] {
                     let pos = out.partition_point(|e| *e < (d2, i));
