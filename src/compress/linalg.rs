@@ -12,6 +12,10 @@
 //! `O(r²)`; a least-squares solve with the stored reflectors is `O(N · r)`.
 
 /// A column-pivoted QR factorisation of an `rows × cols` column-major matrix, kept in place.
+///
+/// The storage is reusable: [`PivotedQr::load`] sizes the matrix buffer for the caller to fill and
+/// [`PivotedQr::factor`] factorises it, so a compressor that reduces thousands of clusters allocates once.
+#[derive(Clone, Debug, Default)]
 pub struct PivotedQr {
     pub rows: usize,
     pub cols: usize,
@@ -23,25 +27,57 @@ pub struct PivotedQr {
     pub perm: Vec<usize>,
     /// Numerical rank.
     pub rank: usize,
+    norms: Vec<f64>,
+    norms_ref: Vec<f64>,
 }
 
 impl PivotedQr {
     /// Factorises `a` (column-major, `rows × cols`). Entries must be finite.
-    pub fn new(mut a: Vec<f64>, rows: usize, cols: usize, rank_tol: f64) -> PivotedQr {
+    pub fn new(a: Vec<f64>, rows: usize, cols: usize, rank_tol: f64) -> PivotedQr {
         debug_assert_eq!(a.len(), rows * cols);
+        let mut qr = PivotedQr {
+            a,
+            ..PivotedQr::default()
+        };
+        qr.factor(rows, cols, rank_tol);
+        qr
+    }
+
+    /// Sizes the matrix buffer for an `rows × cols` matrix and returns it (column-major) for filling.
+    pub fn load(&mut self, rows: usize, cols: usize) -> &mut [f64] {
+        self.a.clear();
+        self.a.resize(rows * cols, 0.0);
+        &mut self.a
+    }
+
+    /// Factorises the matrix in the buffer (filled through [`PivotedQr::load`] or given to `new`).
+    pub fn factor(&mut self, rows: usize, cols: usize, rank_tol: f64) {
+        debug_assert_eq!(self.a.len(), rows * cols);
+        self.rows = rows;
+        self.cols = cols;
         let steps = rows.min(cols);
-        let mut perm: Vec<usize> = (0..cols).collect();
-        let mut tau = vec![0.0; steps];
+        let a = &mut self.a;
+        self.perm.clear();
+        self.perm.extend(0..cols);
+        self.tau.clear();
+        self.tau.resize(steps, 0.0);
         // Squared norms of the not-yet-factored part of each column; recomputed exactly when the
         // down-dated value has lost too many digits.
-        let mut norms: Vec<f64> = (0..cols)
-            .map(|j| sq_norm(&a[j * rows..(j + 1) * rows]))
-            .collect();
-        let mut norms_ref = norms.clone();
+        self.norms.clear();
+        self.norms
+            .extend((0..cols).map(|j| sq_norm(&a[j * rows..(j + 1) * rows])));
+        self.norms_ref.clear();
+        self.norms_ref.extend_from_slice(&self.norms);
+        let (norms, norms_ref, perm, tau) = (
+            &mut self.norms,
+            &mut self.norms_ref,
+            &mut self.perm,
+            &mut self.tau,
+        );
         let mut rank = 0;
         let mut r00 = 0.0f64;
         for j in 0..steps {
-            // Pivot: the remaining column of largest norm.
+            // Pivot: the remaining column of largest norm (first one on ties).
             let (mut p, mut best) = (j, -1.0);
             for (c, &nrm) in norms.iter().enumerate().skip(j) {
                 if nrm > best {
@@ -50,7 +86,7 @@ impl PivotedQr {
                 }
             }
             if p != j {
-                swap_columns(&mut a, rows, j, p);
+                swap_columns(a, rows, j, p);
                 perm.swap(j, p);
                 norms.swap(j, p);
                 norms_ref.swap(j, p);
@@ -69,108 +105,142 @@ impl PivotedQr {
             rank = j + 1;
             let beta = if alpha <= 0.0 { norm } else { -norm };
             let v0 = alpha - beta;
-            tau[j] = (beta - alpha) / beta;
+            let tj = (beta - alpha) / beta;
+            tau[j] = tj;
             for x in col[j + 1..].iter_mut() {
                 *x /= v0;
             }
             col[j] = beta;
-            // Apply H_j to the remaining columns.
+            // Apply H_j to the remaining columns: one dot and one axpy each.
             let (head, tail) = a.split_at_mut((j + 1) * rows);
-            let v = &head[j * rows..(j + 1) * rows];
-            for c in 0..cols - j - 1 {
-                let cc = &mut tail[c * rows..(c + 1) * rows];
-                let mut s = cc[j];
-                for i in j + 1..rows {
-                    s += v[i] * cc[i];
-                }
-                s *= tau[j];
-                cc[j] -= s;
-                for i in j + 1..rows {
-                    cc[i] -= s * v[i];
-                }
+            let v = &head[j * rows + j + 1..(j + 1) * rows];
+            for (c, cc) in tail.chunks_exact_mut(rows).enumerate() {
+                let (top, low) = cc.split_at_mut(j + 1);
+                let s = (top[j] + dot(v, low)) * tj;
+                top[j] -= s;
+                axpy(-s, v, low);
                 let col_idx = j + 1 + c;
-                let t = cc[j];
+                let t = top[j];
                 norms[col_idx] -= t * t;
                 if norms[col_idx] <= 1e-6 * norms_ref[col_idx] {
-                    norms[col_idx] = sq_norm(&cc[j + 1..]);
+                    norms[col_idx] = sq_norm(low);
                     norms_ref[col_idx] = norms[col_idx];
                 }
             }
         }
-        PivotedQr {
-            rows,
-            cols,
-            a,
-            tau,
-            perm,
-            rank,
-        }
+        self.rank = rank;
     }
 
-    fn r(&self, i: usize, j: usize) -> f64 {
-        self.a[j * self.rows + i]
+    /// `y = -R11⁻¹ R12[:, f]` for free column `f` (≥ rank), by column-oriented back substitution.
+    pub fn null_coefficients(&self, f: usize, y: &mut Vec<f64>) {
+        let r = self.rank;
+        let rows = self.rows;
+        y.clear();
+        y.extend(self.a[f * rows..f * rows + r].iter().map(|v| -v));
+        for i in (0..r).rev() {
+            let col = &self.a[i * rows..i * rows + i + 1];
+            let yi = y[i] / col[i];
+            y[i] = yi;
+            axpy(-yi, &col[..i], &mut y[..i]);
+        }
     }
 
     /// The null-space basis `P [ -R11⁻¹ R12 ; I ]`: `cols - rank` vectors of length `cols`, in the
     /// original column order. Vector `f` has a 1 at original column `perm[rank + f]`.
     pub fn null_space(&self) -> Vec<Vec<f64>> {
         let r = self.rank;
-        let mut out = Vec::with_capacity(self.cols - r);
-        let mut y = vec![0.0; r];
-        for f in r..self.cols {
-            // Solve R11 y = -R12[:, f] by back substitution.
-            for i in (0..r).rev() {
-                let mut s = -self.r(i, f);
-                for jj in i + 1..r {
-                    s -= self.r(i, jj) * y[jj];
-                }
-                y[i] = s / self.r(i, i);
-            }
-            let mut v = vec![0.0; self.cols];
+        let mut flat = Vec::new();
+        self.null_space_into(&mut flat, &mut Vec::new());
+        flat.chunks_exact(self.cols.max(1))
+            .take(self.cols - r)
+            .map(|c| c.to_vec())
+            .collect()
+    }
+
+    /// The same basis written row after row into `out` (`(cols - rank) × cols`, vector-major).
+    pub fn null_space_into(&self, out: &mut Vec<f64>, y: &mut Vec<f64>) {
+        let r = self.rank;
+        let n = self.cols;
+        out.clear();
+        out.resize((n - r) * n, 0.0);
+        for f in r..n {
+            self.null_coefficients(f, y);
+            let v = &mut out[(f - r) * n..(f - r + 1) * n];
             for i in 0..r {
                 v[self.perm[i]] = y[i];
             }
             v[self.perm[f]] = 1.0;
-            out.push(v);
         }
-        out
     }
 
     /// Basic least-squares solution of `A x = b` (x has zeros on the non-pivot columns).
     pub fn solve_least_squares(&self, b: &[f64]) -> Vec<f64> {
+        let mut x = Vec::new();
+        self.solve_least_squares_into(b, &mut Vec::new(), &mut x);
+        x
+    }
+
+    /// [`PivotedQr::solve_least_squares`] with caller-held buffers (`qtb` scratch, `x` output).
+    pub fn solve_least_squares_into(&self, b: &[f64], qtb: &mut Vec<f64>, x: &mut Vec<f64>) {
         let rows = self.rows;
-        let mut qtb = b.to_vec();
+        qtb.clear();
+        qtb.extend_from_slice(b);
         for j in 0..self.rank {
-            let v = &self.a[j * rows..(j + 1) * rows];
-            let mut s = qtb[j];
-            for i in j + 1..rows {
-                s += v[i] * qtb[i];
-            }
-            s *= self.tau[j];
-            qtb[j] -= s;
-            for i in j + 1..rows {
-                qtb[i] -= s * v[i];
-            }
+            let v = &self.a[j * rows + j + 1..(j + 1) * rows];
+            let (top, low) = qtb.split_at_mut(j + 1);
+            let s = (top[j] + dot(v, low)) * self.tau[j];
+            top[j] -= s;
+            axpy(-s, v, low);
         }
         let r = self.rank;
-        let mut y = vec![0.0; r];
+        // Back substitution, column oriented, in place in qtb[..r].
         for i in (0..r).rev() {
-            let mut s = qtb[i];
-            for jj in i + 1..r {
-                s -= self.r(i, jj) * y[jj];
-            }
-            y[i] = s / self.r(i, i);
+            let col = &self.a[i * rows..i * rows + i + 1];
+            let yi = qtb[i] / col[i];
+            qtb[i] = yi;
+            axpy(-yi, &col[..i], &mut qtb[..i]);
         }
-        let mut x = vec![0.0; self.cols];
+        x.clear();
+        x.resize(self.cols, 0.0);
         for i in 0..r {
-            x[self.perm[i]] = y[i];
+            x[self.perm[i]] = qtb[i];
         }
-        x
     }
 }
 
+/// Dot product with eight independent accumulators in a fixed order: vectorisable by LLVM without
+/// reassociation, and the same rounding on every platform (no fused multiply-add).
+#[inline]
+pub fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut acc = [0.0f64; 8];
+    let ca = a.chunks_exact(8);
+    let cb = b.chunks_exact(8);
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for l in 0..8 {
+            acc[l] += x[l] * y[l];
+        }
+    }
+    let mut s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+    for (x, y) in ra.iter().zip(rb) {
+        s += x * y;
+    }
+    s
+}
+
+/// `y += alpha x`.
+#[inline]
+pub fn axpy(alpha: f64, x: &[f64], y: &mut [f64]) {
+    for (yi, xi) in y.iter_mut().zip(x) {
+        *yi += alpha * xi;
+    }
+}
+
+#[inline]
 fn sq_norm(x: &[f64]) -> f64 {
-    x.iter().map(|v| v * v).sum()
+    dot(x, x)
 }
 
 fn swap_columns(a: &mut [f64], rows: usize, i: usize, j: usize) {

@@ -14,8 +14,11 @@
 //!   a k-d tree; a lazy priority queue exploits that balls only grow as points leave); one point per step.
 //! - [`Strategy::Bulk`]: cells of a median-split k-d tree (`≤ 2N` points each) reduced to `N`, smallest
 //!   first; then sibling cells merged and reduced again, level by level, until `d'` remain.
-//! - [`Strategy::Auto`]: bulk down to `3 d'`, then greedy. Early eliminations are cheap and harmless; the
-//!   last ones, when points are sparse and heavy, dominate the error and get the careful treatment.
+//! - [`Strategy::Auto`]: bulk down to `3 d'` ([`CompressParams::end_from`]), then rounds: each round takes
+//!   the smallest *disjoint* `(N+q)`-point neighbour balls (about 1/10 of how many would fit) and removes
+//!   `q` points from each, `q` falling from 8 to 1 as the target nears. Early eliminations are cheap and
+//!   harmless; the last ones, when points are sparse and heavy, dominate the error, and spreading them
+//!   evenly over the cloud (rather than greedily hammering the densest spot) keeps weights balanced.
 //! - [`Strategy::Random`]: a baseline *without* locality — clusters of `2N` points drawn at random. It
 //!   matches the moments just as exactly but ignores diameter; compare it to see why locality matters.
 //!
@@ -38,7 +41,7 @@ use std::fmt;
 use basis::{Features, Frame};
 pub use basis::{exponents, monomial, n_moments};
 use serde::{Deserialize, Serialize};
-use spatial::KdTree;
+use spatial::{BallCache, KdTree};
 
 /// How clusters are chosen. See the module docs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -79,6 +82,27 @@ pub struct CompressParams {
     /// Refuse up front if the working memory would exceed this many bytes.
     #[serde(default = "default_memory_limit")]
     pub memory_limit: usize,
+    /// [`Strategy::Auto`]: the end phase starts when `end_from × target` points are left (bulk before).
+    #[serde(default = "default_end_from")]
+    pub end_from: f64,
+    /// [`Strategy::Auto`] end phase: each round reduces the smallest disjoint `(N+q)`-point balls, about
+    /// this fraction of how many such balls would fit in the alive points.
+    #[serde(default = "default_round_fraction")]
+    pub round_fraction: f64,
+    /// [`Strategy::Auto`] end phase: points removed per ball (`q`) at the start of the end phase; `q` falls
+    /// linearly to 1 as the target is approached.
+    #[serde(default = "default_end_q")]
+    pub end_q: usize,
+}
+
+fn default_end_from() -> f64 {
+    3.0
+}
+fn default_round_fraction() -> f64 {
+    0.1
+}
+fn default_end_q() -> usize {
+    8
 }
 
 fn default_memory_limit() -> usize {
@@ -93,6 +117,9 @@ impl CompressParams {
             strategy: Strategy::Auto,
             seed: 0,
             memory_limit: default_memory_limit(),
+            end_from: default_end_from(),
+            round_fraction: default_round_fraction(),
+            end_q: default_end_q(),
         }
     }
     pub fn with_strategy(mut self, s: Strategy) -> Self {
@@ -311,6 +338,7 @@ pub struct Progress {
 enum Phase {
     Bulk(BulkState),
     Greedy(GreedyState),
+    Rounds(RoundsState),
     Done,
 }
 
@@ -323,9 +351,39 @@ struct BulkState {
 }
 
 struct GreedyState {
-    tree: KdTree,
+    balls: BallCache,
     heap: BinaryHeap<Reverse<(OrdF64, usize)>>,
-    scratch: Vec<(f64, usize)>,
+    members: Vec<usize>,
+}
+
+/// The Auto end phase: rounds that each reduce the smallest disjoint `(N+q)`-point neighbour balls by `q`
+/// points. Spreading the eliminations evenly keeps the weights balanced, which is what the last, most
+/// costly eliminations need.
+struct RoundsState {
+    balls: BallCache,
+    heap: BinaryHeap<Reverse<(OrdF64, usize)>>,
+    members: Vec<usize>,
+    /// Ball size the heap keys were computed for.
+    size: usize,
+    /// Round stamp of the last round that took each point into a ball.
+    taken: Vec<u32>,
+    stamp: u32,
+    /// Accepted balls of the current round, concatenated.
+    chosen: Vec<usize>,
+    aside: Vec<(f64, usize)>,
+    /// Alive count when the end phase started (for the q schedule).
+    start: usize,
+}
+
+/// Cached neighbour-list length for balls of up to `k` points: some slack so lists outlive a few
+/// deaths, less if the cache would get large.
+fn cache_len(k: usize, n_points: usize) -> usize {
+    let slack = if n_points * (k + 64) * 4 > (256 << 20) {
+        4
+    } else {
+        64
+    };
+    k + slack
 }
 
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -355,6 +413,7 @@ pub struct Compressor {
     phase: Phase,
     diag: Diagnostics,
     round_max_diam: f64,
+    ws: recombine::Workspace,
 }
 
 /// Approximate working memory (bytes) for order k in m dimensions: cluster matrices, copies and the
@@ -400,6 +459,7 @@ impl Compressor {
             phase: Phase::Done,
             diag: Diagnostics::default(),
             round_max_diam: 0.0,
+            ws: recombine::Workspace::default(),
             cloud,
             params,
         };
@@ -408,11 +468,11 @@ impl Compressor {
                 Strategy::Greedy => c.start_greedy(),
                 Strategy::Bulk => c.start_bulk(c.params.target),
                 Strategy::Auto => {
-                    let until = c.params.target.saturating_mul(3);
+                    let until = c.end_from();
                     if c.alive > until {
                         c.start_bulk(until)
                     } else {
-                        c.start_greedy()
+                        c.start_rounds()
                     }
                 }
                 Strategy::Random => {
@@ -467,31 +527,138 @@ impl Compressor {
 
     fn start_greedy(&mut self) -> Phase {
         let ids = self.alive_ids();
+        let k = self.n_mom + 1;
         let tree = KdTree::build(&self.cloud.points, self.cloud.dim, ids.clone(), 16);
         let mut st = GreedyState {
-            tree,
-            heap: BinaryHeap::new(),
-            scratch: Vec::new(),
+            balls: BallCache::new(tree, cache_len(k, ids.len())),
+            heap: BinaryHeap::with_capacity(ids.len()),
+            members: Vec::new(),
         };
-        let k = self.n_mom + 1;
         for &i in &ids {
-            let r = self.ball(&mut st, i, k);
+            let r = st.balls.ball(&self.cloud.points, i, k, &mut st.members);
             st.heap.push(Reverse((OrdF64(r), i)));
         }
         self.begin_round();
         Phase::Greedy(st)
     }
 
-    /// Squared radius of the k-NN ball around point i (its members in `st.scratch`).
-    fn ball(&self, st: &mut GreedyState, i: usize, k: usize) -> f64 {
-        let dim = self.cloud.dim;
-        st.tree.knn(
-            &self.cloud.points,
-            &self.cloud.points[i * dim..(i + 1) * dim],
-            k,
-            &mut st.scratch,
-        );
-        st.scratch.last().map(|e| e.0).unwrap_or(0.0)
+    /// Alive count at which Auto switches from bulk to the end phase.
+    fn end_from(&self) -> usize {
+        let f = if self.params.end_from.is_finite() {
+            self.params.end_from.max(1.0)
+        } else {
+            1.0
+        };
+        ((self.params.target as f64) * f).min(usize::MAX as f64 / 2.0) as usize
+    }
+
+    /// Points removed per ball in the end phase at the current alive count: `end_q` at the start, falling
+    /// linearly to 1 at the target.
+    fn end_q(&self, start: usize) -> usize {
+        let qmax = self.params.end_q.max(1);
+        let span = start.saturating_sub(self.params.target).max(1);
+        let left = self.alive.saturating_sub(self.params.target);
+        (1 + (qmax - 1) * left / span).clamp(1, qmax)
+    }
+
+    fn start_rounds(&mut self) -> Phase {
+        let ids = self.alive_ids();
+        let start = self.alive;
+        let size = self.n_mom + self.end_q(start);
+        let tree = KdTree::build(&self.cloud.points, self.cloud.dim, ids.clone(), 16);
+        let mut st = RoundsState {
+            balls: BallCache::new(
+                tree,
+                cache_len(self.n_mom + self.params.end_q.max(1), ids.len()),
+            ),
+            heap: BinaryHeap::with_capacity(ids.len()),
+            members: Vec::new(),
+            size,
+            taken: vec![0; self.weights.len()],
+            stamp: 0,
+            chosen: Vec::new(),
+            aside: Vec::new(),
+            start,
+        };
+        self.fill_rounds_heap(&mut st, &ids);
+        self.begin_round();
+        Phase::Rounds(st)
+    }
+
+    fn fill_rounds_heap(&mut self, st: &mut RoundsState, ids: &[usize]) {
+        st.heap.clear();
+        for &i in ids {
+            let r = st
+                .balls
+                .ball(&self.cloud.points, i, st.size, &mut st.members);
+            st.heap.push(Reverse((OrdF64(r), i)));
+        }
+    }
+
+    /// One end-phase round; returns the number of points removed (0 when nothing more can be done).
+    fn run_round(&mut self, st: &mut RoundsState) -> usize {
+        let q = self.end_q(st.start);
+        let size = self.n_mom + q;
+        if size < st.size {
+            // Smaller balls: the old keys are no longer lower bounds, recompute them all.
+            st.size = size;
+            let ids = self.alive_ids();
+            self.fill_rounds_heap(st, &ids);
+        }
+        let size = st.size;
+        let wanted =
+            ((self.params.round_fraction * self.alive as f64 / size as f64) as usize).max(1);
+        st.stamp = st.stamp.wrapping_add(1);
+        st.chosen.clear();
+        st.aside.clear();
+        let mut n_chosen = 0;
+        while n_chosen < wanted {
+            let Some(Reverse((OrdF64(r_old), i))) = st.heap.pop() else {
+                break;
+            };
+            if !st.balls.tree.is_alive(i) {
+                continue;
+            }
+            let r_new = st.balls.ball(&self.cloud.points, i, size, &mut st.members);
+            if r_new > r_old {
+                st.heap.push(Reverse((OrdF64(r_new), i)));
+                continue;
+            }
+            if st.members.len() <= self.n_mom {
+                break;
+            }
+            st.aside.push((r_new, i));
+            if st.members.iter().any(|&j| st.taken[j] == st.stamp) {
+                continue;
+            }
+            for &j in &st.members {
+                st.taken[j] = st.stamp;
+            }
+            st.chosen.extend_from_slice(&st.members);
+            n_chosen += 1;
+        }
+        for &(r, i) in &st.aside {
+            st.heap.push(Reverse((OrdF64(r), i)));
+        }
+        let mut removed = 0;
+        let chosen = std::mem::take(&mut st.chosen);
+        for ball in chosen.chunks(size) {
+            if self.alive <= self.params.target {
+                break;
+            }
+            if ball.len() <= self.n_mom {
+                continue;
+            }
+            self.note_diameter(diameter_of(&self.cloud.points, self.cloud.dim, ball));
+            let cap = q.min(self.alive - self.params.target);
+            let gone = self.reduce(ball, cap);
+            for &g in &gone {
+                st.balls.tree.remove(g);
+            }
+            removed += gone.len();
+        }
+        st.chosen = chosen;
+        removed
     }
 
     fn begin_round(&mut self) {
@@ -511,7 +678,8 @@ impl Compressor {
 
     /// Reduces one cluster, removing at most `cap` points; returns the removed ids.
     fn reduce(&mut self, members: &[usize], cap: usize) -> Vec<usize> {
-        let removed = recombine::reduce_cluster(
+        let removed = recombine::reduce_cluster_with(
+            &mut self.ws,
             &self.cloud.points,
             &mut self.features,
             &mut self.weights,
@@ -542,21 +710,13 @@ impl Compressor {
                 Phase::Done => break,
                 Phase::Bulk(st) => {
                     if self.alive <= st.stop_at {
-                        phase = if self.alive > self.params.target {
-                            self.start_greedy()
-                        } else {
-                            Phase::Done
-                        };
+                        phase = self.after_bulk();
                         continue;
                     }
                     let Some((diam, node)) = st.queue.pop() else {
                         if st.height >= st.tree.nodes[0].height {
                             // The root is reduced; only rank-deficient leftovers could remain.
-                            phase = if self.alive > self.params.target {
-                                self.start_greedy()
-                            } else {
-                                Phase::Done
-                            };
+                            phase = self.after_bulk();
                             continue;
                         }
                         st.height += 1;
@@ -581,16 +741,16 @@ impl Compressor {
                         phase = Phase::Done;
                         continue;
                     };
-                    if !st.tree.is_alive(i) {
+                    if !st.balls.tree.is_alive(i) {
                         continue;
                     }
                     let k = self.n_mom + 1;
-                    let r_new = self.ball(st, i, k);
+                    let r_new = st.balls.ball(&self.cloud.points, i, k, &mut st.members);
                     if r_new > r_old {
                         st.heap.push(Reverse((OrdF64(r_new), i)));
                         continue;
                     }
-                    let members: Vec<usize> = st.scratch.iter().map(|e| e.1).collect();
+                    let members = std::mem::take(&mut st.members);
                     if members.len() <= self.n_mom {
                         // Fewer alive points than a reducible cluster: nothing more can be done.
                         phase = Phase::Done;
@@ -599,19 +759,42 @@ impl Compressor {
                     self.note_diameter(diameter_of(&self.cloud.points, self.cloud.dim, &members));
                     let cap = self.alive - self.params.target;
                     let gone = self.reduce(&members, cap);
+                    st.members = members;
                     for &g in &gone {
-                        st.tree.remove(g);
+                        st.balls.tree.remove(g);
                     }
                     // The centre's ball changed; its old radius is still a valid lower bound.
-                    if st.tree.is_alive(i) {
+                    if st.balls.tree.is_alive(i) {
                         st.heap.push(Reverse((OrdF64(r_new), i)));
                     }
                     spent += 1;
+                }
+                Phase::Rounds(st) => {
+                    if self.alive <= self.params.target {
+                        phase = Phase::Done;
+                        continue;
+                    }
+                    let removed = self.run_round(st);
+                    if removed == 0 {
+                        phase = Phase::Done;
+                        continue;
+                    }
+                    spent += removed;
                 }
             }
         }
         self.phase = phase;
         self.progress()
+    }
+
+    fn after_bulk(&mut self) -> Phase {
+        if self.alive <= self.params.target {
+            Phase::Done
+        } else if self.params.strategy == Strategy::Auto {
+            self.start_rounds()
+        } else {
+            self.start_greedy()
+        }
     }
 
     fn run_random(&mut self) {

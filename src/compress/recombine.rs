@@ -16,14 +16,59 @@
 //! on where the cluster sits or how large it is.
 
 use super::basis::{Features, Frame};
-use super::linalg::PivotedQr;
+use super::linalg::{PivotedQr, axpy, dot};
 
 /// Relative threshold on `|R_jj| / |R_00|` below which a direction counts as null.
 pub const RANK_TOL: f64 = 1e-11;
 
+/// A cluster's moments are polished by least squares only when peeling left a residual above this
+/// fraction of their norm (peeling alone usually stays at a few ulps; the polish costs a second QR).
+pub const POLISH_ABOVE: f64 = 1e-14;
+
+/// Scratch buffers for [`reduce_cluster_with`], reused across clusters so that a compression allocates
+/// once rather than per factorisation.
+#[derive(Default)]
+pub struct Workspace {
+    a: Vec<f64>,
+    c: Vec<f64>,
+    target: Vec<f64>,
+    qr: PivotedQr,
+    /// Null-space basis, vector-major: `nb` vectors of length `n`.
+    basis: Vec<f64>,
+    z: Vec<f64>,
+    y: Vec<f64>,
+    alive: Vec<bool>,
+    gone: Vec<usize>,
+    res: Vec<f64>,
+    idx: Vec<usize>,
+    qr2: PivotedQr,
+    qtb: Vec<f64>,
+    delta: Vec<f64>,
+    trial: Vec<f64>,
+}
+
 /// Reduces the weights of `members` in place (weights indexed like the rows of `points`), removing at most
 /// `max_removals` points. Removed points get weight exactly 0. Returns how many were removed.
 pub fn reduce_cluster(
+    points: &[f64],
+    features: &mut Features,
+    weights: &mut [f64],
+    members: &[usize],
+    max_removals: usize,
+) -> usize {
+    reduce_cluster_with(
+        &mut Workspace::default(),
+        points,
+        features,
+        weights,
+        members,
+        max_removals,
+    )
+}
+
+/// [`reduce_cluster`] with caller-held scratch buffers.
+pub fn reduce_cluster_with(
+    ws: &mut Workspace,
     points: &[f64],
     features: &mut Features,
     weights: &mut [f64],
@@ -37,27 +82,38 @@ pub fn reduce_cluster(
         return 0;
     }
     let frame = Frame::bounding(points, dim, members.iter().copied());
-    let mut a = vec![0.0; n_mom * n];
+    ws.a.clear();
+    ws.a.resize(n_mom * n, 0.0);
     for (j, &p) in members.iter().enumerate() {
         features.eval(
             &points[p * dim..(p + 1) * dim],
             &frame,
-            &mut a[j * n_mom..(j + 1) * n_mom],
+            &mut ws.a[j * n_mom..(j + 1) * n_mom],
         );
     }
-    let mut c: Vec<f64> = members.iter().map(|&p| weights[p]).collect();
-    let target = mat_vec(&a, n_mom, &c);
-    let qr = PivotedQr::new(a.clone(), n_mom, n, RANK_TOL);
-    let mut basis = qr.null_space();
-    let mut alive = vec![true; n];
+    ws.c.clear();
+    ws.c.extend(members.iter().map(|&p| weights[p]));
+    mat_vec_into(&ws.a, n_mom, &ws.c, &mut ws.target);
+    ws.qr.load(n_mom, n).copy_from_slice(&ws.a);
+    ws.qr.factor(n_mom, n, RANK_TOL);
+    ws.qr.null_space_into(&mut ws.basis, &mut ws.y);
+    let mut nb = n - ws.qr.rank;
+    ws.alive.clear();
+    ws.alive.resize(n, true);
+    let c = &mut ws.c;
+    let alive = &mut ws.alive;
+    let basis = &mut ws.basis;
+    let z = &mut ws.z;
     let c_max = c.iter().cloned().fold(0.0, f64::max);
     let weight_floor = 1e-14 * c_max;
     let mut removed = 0;
 
-    while removed < max_removals {
-        let Some(mut z) = basis.pop() else { break };
+    while removed < max_removals && nb > 0 {
+        nb -= 1;
+        z.clear();
+        z.extend_from_slice(&basis[nb * n..(nb + 1) * n]);
         // A usable direction must move some alive weight; orient it so that some entry is positive.
-        let (zmax, zmin) = alive_extremes(&z, &alive);
+        let (zmax, zmin) = alive_extremes(z, alive);
         if zmax.max(-zmin) <= 1e-300 {
             continue;
         }
@@ -81,37 +137,36 @@ pub fn reduce_cluster(
             }
         }
         // The pivot leaves exactly; points driven to rounding level leave with it.
-        let mut gone = vec![star];
+        ws.gone.clear();
+        ws.gone.push(star);
         for i in 0..n {
             if alive[i] && i != star && c[i] <= weight_floor {
-                gone.push(i);
+                ws.gone.push(i);
             }
         }
-        for &g in &gone {
+        for &g in &ws.gone {
             alive[g] = false;
             c[g] = 0.0;
         }
-        removed += gone.len();
+        removed += ws.gone.len();
         // Keep the remaining basis in the null space and zero on the departed points.
         let zs = z[star];
-        for b in basis.iter_mut() {
+        for b in basis[..nb * n].chunks_exact_mut(n) {
             let f = b[star] / zs;
             if f != 0.0 {
-                for (bi, zi) in b.iter_mut().zip(&z) {
-                    *bi -= f * zi;
-                }
+                axpy(-f, z, b);
             }
             b[star] = 0.0;
         }
-        for &g in &gone[1..] {
-            eliminate_coordinate(&mut basis, g);
+        for &g in &ws.gone[1..] {
+            nb = eliminate_coordinate(basis, n, nb, g);
         }
     }
     if removed > 0 {
-        polish(&a, n_mom, &target, &mut c, &alive);
+        polish(ws, n_mom);
     }
     for (j, &p) in members.iter().enumerate() {
-        weights[p] = if alive[j] { c[j].max(0.0) } else { 0.0 };
+        weights[p] = if ws.alive[j] { ws.c[j].max(0.0) } else { 0.0 };
     }
     removed
 }
@@ -128,76 +183,92 @@ fn alive_extremes(z: &[f64], alive: &[bool]) -> (f64, f64) {
     (hi, lo)
 }
 
-/// Makes every basis vector vanish at coordinate `g`, spending the vector with the largest entry there.
-fn eliminate_coordinate(basis: &mut Vec<Vec<f64>>, g: usize) {
-    let Some((pi, _)) = basis
-        .iter()
-        .enumerate()
-        .map(|(i, b)| (i, b[g].abs()))
-        .filter(|&(_, v)| v > 0.0)
-        .max_by(|x, y| x.1.total_cmp(&y.1))
-    else {
-        return;
-    };
-    let p = basis.swap_remove(pi);
-    for b in basis.iter_mut() {
-        let f = b[g] / p[g];
-        for (bi, pv) in b.iter_mut().zip(&p) {
-            *bi -= f * pv;
+/// Makes every basis vector (the first `nb` of `basis`, length `n` each) vanish at coordinate `g`,
+/// spending the vector with the largest entry there (it is swapped out to the end, like `swap_remove`).
+/// Returns the new count.
+fn eliminate_coordinate(basis: &mut [f64], n: usize, nb: usize, g: usize) -> usize {
+    let mut best = None;
+    let mut best_v = 0.0;
+    for i in 0..nb {
+        let v = basis[i * n + g].abs();
+        // Ties keep the later vector, as `max_by` did.
+        if v > 0.0 && v >= best_v {
+            best_v = v;
+            best = Some(i);
         }
+    }
+    let Some(pi) = best else { return nb };
+    let last = nb - 1;
+    if pi != last {
+        let (lo, hi) = basis.split_at_mut(last * n);
+        lo[pi * n..(pi + 1) * n].swap_with_slice(&mut hi[..n]);
+    }
+    let (rest, p) = basis.split_at_mut(last * n);
+    let p = &p[..n];
+    for b in rest.chunks_exact_mut(n) {
+        let f = b[g] / p[g];
+        axpy(-f, p, b);
         b[g] = 0.0;
     }
+    last
 }
 
-/// `A c` for a column-major `rows × (c.len())` matrix.
-pub(crate) fn mat_vec(a: &[f64], rows: usize, c: &[f64]) -> Vec<f64> {
-    let mut y = vec![0.0; rows];
+/// `y = A c` for a column-major `rows × (c.len())` matrix.
+fn mat_vec_into(a: &[f64], rows: usize, c: &[f64], y: &mut Vec<f64>) {
+    y.clear();
+    y.resize(rows, 0.0);
     for (j, &cj) in c.iter().enumerate() {
         if cj != 0.0 {
-            for (yi, aij) in y.iter_mut().zip(&a[j * rows..(j + 1) * rows]) {
-                *yi += aij * cj;
-            }
+            axpy(cj, &a[j * rows..(j + 1) * rows], y);
         }
     }
-    y
 }
 
-fn residual_norm(a: &[f64], rows: usize, target: &[f64], c: &[f64]) -> f64 {
-    let y = mat_vec(a, rows, c);
-    y.iter()
-        .zip(target)
-        .map(|(u, v)| (u - v) * (u - v))
-        .sum::<f64>()
-        .sqrt()
-}
-
-/// One least-squares correction of the survivors' weights towards the cluster's original moments.
-fn polish(a: &[f64], rows: usize, target: &[f64], c: &mut [f64], alive: &[bool]) {
-    let idx: Vec<usize> = (0..c.len()).filter(|&i| alive[i]).collect();
-    if idx.is_empty() {
+/// One least-squares correction of the survivors' weights towards the cluster's original moments, done
+/// only when peeling left more than rounding noise ([`POLISH_ABOVE`]) and kept only if it keeps all
+/// weights ≥ 0 and lowers the residual.
+fn polish(ws: &mut Workspace, rows: usize) {
+    let n = ws.c.len();
+    ws.idx.clear();
+    ws.idx.extend((0..n).filter(|&i| ws.alive[i]));
+    if ws.idx.is_empty() {
         return;
     }
-    let before = residual_norm(a, rows, target, c);
-    if before == 0.0 {
+    mat_vec_into(&ws.a, rows, &ws.c, &mut ws.res);
+    for (r, t) in ws.res.iter_mut().zip(&ws.target) {
+        *r = t - *r;
+    }
+    let before = dot(&ws.res, &ws.res).sqrt();
+    let scale = dot(&ws.target, &ws.target).sqrt();
+    if before == 0.0 || before <= POLISH_ABOVE * scale {
         return;
     }
-    let y = mat_vec(a, rows, c);
-    let res: Vec<f64> = target.iter().zip(&y).map(|(t, v)| t - v).collect();
-    let mut sub = Vec::with_capacity(rows * idx.len());
-    for &i in &idx {
-        sub.extend_from_slice(&a[i * rows..(i + 1) * rows]);
+    let m = ws.idx.len();
+    let sub = ws.qr2.load(rows, m);
+    for (k, &i) in ws.idx.iter().enumerate() {
+        sub[k * rows..(k + 1) * rows].copy_from_slice(&ws.a[i * rows..(i + 1) * rows]);
     }
-    let qr = PivotedQr::new(sub, rows, idx.len(), 1e-14);
-    let delta = qr.solve_least_squares(&res);
-    let mut trial = c.to_vec();
-    for (k, &i) in idx.iter().enumerate() {
-        trial[i] += delta[k];
-        if trial[i] < 0.0 {
+    ws.qr2.factor(rows, m, 1e-14);
+    ws.qr2
+        .solve_least_squares_into(&ws.res, &mut ws.qtb, &mut ws.delta);
+    ws.trial.clear();
+    ws.trial.extend_from_slice(&ws.c);
+    for (k, &i) in ws.idx.iter().enumerate() {
+        ws.trial[i] += ws.delta[k];
+        if ws.trial[i] < 0.0 {
             return;
         }
     }
-    if residual_norm(a, rows, target, &trial) < before {
-        c.copy_from_slice(&trial);
+    mat_vec_into(&ws.a, rows, &ws.trial, &mut ws.res);
+    let after = ws
+        .res
+        .iter()
+        .zip(&ws.target)
+        .map(|(u, v)| (u - v) * (u - v))
+        .sum::<f64>()
+        .sqrt();
+    if after < before {
+        ws.c.copy_from_slice(&ws.trial);
     }
 }
 

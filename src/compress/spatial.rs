@@ -31,6 +31,8 @@ pub struct KdTree {
     /// Leaf node of every point id (`usize::MAX` for ids not in the tree).
     leaf_of: Vec<usize>,
     alive: Vec<bool>,
+    /// Coordinates in `order` order, so that a leaf scan reads memory sequentially.
+    coords: Vec<f64>,
 }
 
 pub const NONE: usize = usize::MAX;
@@ -46,6 +48,7 @@ impl KdTree {
             order: ids,
             leaf_of: vec![NONE; n_total],
             alive: vec![false; n_total],
+            coords: Vec::new(),
         };
         for &i in &tree.order {
             tree.alive[i] = true;
@@ -53,6 +56,11 @@ impl KdTree {
         let n = tree.order.len();
         if n > 0 {
             tree.build_node(points, 0, n, NONE, leaf_size.max(1));
+        }
+        tree.coords = Vec::with_capacity(n * dim);
+        for &i in &tree.order {
+            tree.coords
+                .extend_from_slice(&points[i * dim..(i + 1) * dim]);
         }
         tree
     }
@@ -167,11 +175,12 @@ impl KdTree {
         }
         if n.left == NONE {
             let dim = self.dim;
-            for &i in &self.order[n.start..n.end] {
+            for (t, &i) in self.order[n.start..n.end].iter().enumerate() {
                 if !self.alive[i] {
                     continue;
                 }
-                let p = &points[i * dim..(i + 1) * dim];
+                let at = (n.start + t) * dim;
+                let p = &self.coords[at..at + dim];
                 let d2: f64 = p.iter().zip(q).map(|(a, b)| (a - b) * (a - b)).sum();
                 if out.len() < k || (d2, i) < out[k - 1] {
                     let pos = out.partition_point(|e| *e < (d2, i));
@@ -189,6 +198,90 @@ impl KdTree {
         let (first, second) = if dl <= dr { (l, r) } else { (r, l) };
         self.knn_node(points, first, q, k, out);
         self.knn_node(points, second, q, k, out);
+    }
+}
+
+/// k-nearest-neighbour balls around tree points with a per-centre cache of the `len` nearest points at the
+/// time of the last query. Points only ever leave, so the first `k` alive entries of a cached list are
+/// exactly the `k` nearest alive points as long as at least `k` entries are still alive; only then is the
+/// tree queried again. This turns most re-evaluations of a ball into a scan of one short list.
+pub struct BallCache {
+    pub tree: KdTree,
+    /// Cached list length (≥ the largest ball asked for).
+    len: usize,
+    /// Slot of every point id (`u32::MAX` for none).
+    slot_of: Vec<u32>,
+    /// `len` ids per slot; `count[slot]` of them valid (`u32::MAX` = not yet queried).
+    lists: Vec<u32>,
+    count: Vec<u32>,
+    scratch: Vec<(f64, usize)>,
+}
+
+impl BallCache {
+    /// Caches lists of `len` neighbours for every point in `tree`.
+    pub fn new(tree: KdTree, len: usize) -> BallCache {
+        let n_total = tree.alive.len();
+        let mut slot_of = vec![u32::MAX; n_total];
+        let mut n_slots = 0u32;
+        for &i in &tree.order {
+            slot_of[i] = n_slots;
+            n_slots += 1;
+        }
+        BallCache {
+            lists: vec![0; n_slots as usize * len],
+            count: vec![u32::MAX; n_slots as usize],
+            tree,
+            len,
+            slot_of,
+            scratch: Vec::new(),
+        }
+    }
+
+    /// The `k ≤ len` nearest alive points to point `i` (which must be a tree point), nearest first with
+    /// ties by id, written to `out`; returns the squared distance to the farthest of them.
+    pub fn ball(&mut self, points: &[f64], i: usize, k: usize, out: &mut Vec<usize>) -> f64 {
+        debug_assert!(k <= self.len);
+        let dim = self.tree.dim;
+        let s = self.slot_of[i] as usize;
+        let list = s * self.len..(s + 1) * self.len;
+        for attempt in 0..2 {
+            out.clear();
+            let c = self.count[s];
+            if c != u32::MAX {
+                for &j in &self.lists[list.start..list.start + c as usize] {
+                    if self.tree.alive[j as usize] {
+                        out.push(j as usize);
+                        if out.len() == k {
+                            break;
+                        }
+                    }
+                }
+                // Complete if k were found, or if the list held every point alive at query time.
+                if out.len() == k || (c as usize) < self.len || attempt == 1 {
+                    break;
+                }
+            }
+            self.tree.knn(
+                points,
+                &points[i * dim..(i + 1) * dim],
+                self.len,
+                &mut self.scratch,
+            );
+            for (dst, e) in self.lists[list.clone()].iter_mut().zip(&self.scratch) {
+                *dst = e.1 as u32;
+            }
+            self.count[s] = self.scratch.len() as u32;
+        }
+        match out.last() {
+            Some(&j) => {
+                let (p, q) = (
+                    &points[i * dim..(i + 1) * dim],
+                    &points[j * dim..(j + 1) * dim],
+                );
+                p.iter().zip(q).map(|(a, b)| (a - b) * (a - b)).sum()
+            }
+            None => 0.0,
+        }
     }
 }
 
