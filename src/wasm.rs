@@ -189,3 +189,69 @@ impl BenchCase {
         serde_json::to_string(&out).map_err(js_err)
     }
 }
+
+/// Fig. 4, the dynamical lottery ticket, stepped a few mini-batches at a time.
+#[wasm_bindgen]
+pub struct LthRun {
+    inner: crate::experiments::lth::LthRun,
+}
+
+#[wasm_bindgen]
+impl LthRun {
+    /// `config_json`: a preset name in quotes (`"quick"`, `"demo"`, `"paper"`), or a config object whose
+    /// missing fields take the `quick` preset's values.
+    #[wasm_bindgen(constructor)]
+    pub fn new(config_json: &str) -> Result<LthRun, JsError> {
+        use crate::experiments::lth::{LthConfig, LthRun as Core};
+        let config = match serde_json::from_str::<String>(config_json) {
+            Ok(name) => LthConfig::preset(&name)
+                .ok_or_else(|| JsError::new(&format!("unknown preset '{name}'")))?,
+            Err(_) => parse_config(config_json)?,
+        };
+        Ok(LthRun {
+            inner: Core::new(config).map_err(|e| JsError::new(&e))?,
+        })
+    }
+
+    /// Arm names in the order of every per-arm array.
+    pub fn arms_json(&self) -> String {
+        serde_json::to_string(&self.inner.arms()).unwrap_or_default()
+    }
+
+    pub fn config_json(&self) -> String {
+        serde_json::to_string(self.inner.config()).unwrap_or_default()
+    }
+
+    /// Curve points recorded so far (epoch 0 is there from the start).
+    pub fn curve_json(&self) -> String {
+        serde_json::to_string(self.inner.curve()).unwrap_or_default()
+    }
+
+    /// Trains up to `batches` mini-batches per arm; returns the curve points finished by this call.
+    pub fn step(&mut self, batches: u32) -> String {
+        serde_json::to_string(self.inner.step(batches as usize)).unwrap_or_default()
+    }
+
+    pub fn done(&self) -> bool {
+        self.inner.is_done()
+    }
+
+    pub fn progress(&self) -> f64 {
+        self.inner.progress()
+    }
+
+    pub fn epoch(&self) -> usize {
+        self.inner.epoch()
+    }
+
+    pub fn summary_json(&self) -> String {
+        serde_json::to_string(&self.inner.summary()).unwrap_or_default()
+    }
+
+    /// Every arm's function on a `res × res` grid over [-1,1]², then the target: `(arms + 1) · res²` values.
+    pub fn heatmaps(&mut self, res: usize) -> js_sys::Float32Array {
+        let maps = self.inner.heatmaps(res);
+        let flat: Vec<f32> = maps.concat();
+        js_sys::Float32Array::from(&flat[..])
+    }
+}

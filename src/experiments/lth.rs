@@ -545,7 +545,7 @@ mod tests {
         let cfg = LthConfig {
             width: 600,
             target: 150,
-            order: 4,
+            order: 5,
             n_train: 512,
             n_test: 512,
             epochs: 3,
