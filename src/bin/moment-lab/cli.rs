@@ -34,6 +34,12 @@ USAGE:
       Fig. 4, the dynamical lottery ticket: original, compressed (moment-matched neurons, activation x c_j,
       gradients x 1/c_j), naive (first d' neurons) and magnitude-pruned nets on identical batches. Writes
       every curve and a `summary` with initial/final train/test loss per arm.
+  moment-lab dataset [--preset quick|demo|paper|paper-sgd-full|paper-adamw-full|paper-sgd-batch|paper-adamw-batch]
+                     [--optimizer O] [--lr LR] [--seed S] [--epochs E] [--kmeans] [--landscape RES]
+                     [--out results.json]
+      Fig. 3, dataset compression: a student trained on the full set, the moment-matched weighted subset and
+      a random subset of the same size (optionally k-means centroids); curves, a summary with final losses,
+      compression time next to training time, and (with --landscape) loss landscapes around init and end.
   moment-lab help
 ";
 
@@ -84,6 +90,7 @@ fn dispatch(args: Vec<OsString>) -> Result<(), Failure> {
         "fig8" => fig8_cmd(parser),
         "runtime" => runtime_cmd(parser),
         "lth" => lth_cmd(parser),
+        "dataset" => dataset_cmd(parser),
         "help" => {
             print!("{USAGE}");
             Ok(())
@@ -503,6 +510,101 @@ fn lth_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
         "setup_seconds": setup,
         "summary": summary,
         "curve": run.curve(),
+    });
+    write_json(out.as_deref(), &json)
+}
+
+fn dataset_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
+    use moment_lab::experiments::dataset::{DataArm, DatasetConfig, DatasetRun};
+    let mut config = DatasetConfig::quick();
+    let mut out = None;
+    let mut landscape_res = 0usize;
+    let mut overrides: Vec<Box<dyn Fn(&mut DatasetConfig)>> = Vec::new();
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Long("preset") => {
+                let p = parser.value()?.string()?;
+                config = DatasetConfig::preset(&p)
+                    .ok_or_else(|| Failure::Usage(format!("unknown preset '{p}'")))?;
+            }
+            Long("optimizer") => {
+                let v = parser.value()?.string()?;
+                overrides.push(Box::new(move |c| c.optimizer = v.clone()));
+            }
+            Long("lr") => {
+                let v = parser.value()?.string()?;
+                let lr: f64 = v
+                    .parse()
+                    .map_err(|_| Failure::Usage(format!("--lr expects a number, got '{v}'")))?;
+                overrides.push(Box::new(move |c| c.lr = lr));
+            }
+            Long("seed") => {
+                let s: u64 = parse_num(&mut parser, "seed")?;
+                overrides.push(Box::new(move |c| c.seed = s));
+            }
+            Long("epochs") => {
+                let e: usize = parse_num(&mut parser, "epochs")?;
+                overrides.push(Box::new(move |c| c.epochs = e));
+            }
+            Long("kmeans") => overrides.push(Box::new(|c| {
+                if !c.arms.contains(&DataArm::Kmeans) {
+                    c.arms.push(DataArm::Kmeans)
+                }
+            })),
+            Long("landscape") => landscape_res = parse_num(&mut parser, "landscape")?,
+            Long("out") | Long("output") => out = Some(parser.value()?.string()?),
+            other => return Err(other.unexpected().into()),
+        }
+    }
+    for o in &overrides {
+        o(&mut config);
+    }
+    let started = Instant::now();
+    let mut run = DatasetRun::new(config.clone()).map_err(Failure::Run)?;
+    let setup = started.elapsed().as_secs_f64();
+    let names: Vec<&str> = run.arms().iter().map(|a| a.name()).collect();
+    eprintln!("dataset: set-up (data, compression, k-means) {setup:.2} s; arms {names:?}");
+    let landscape_init =
+        (landscape_res > 0).then(|| run.landscape(landscape_res, 1.0, false, config.seed));
+    let t_train = Instant::now();
+    while !run.is_done() {
+        run.step(10);
+        if let Some(p) = run
+            .curve()
+            .iter()
+            .rev()
+            .find(|p| p.test.iter().all(|v| !v.is_nan()))
+            && (run.epoch() % 50 == 0 || run.is_done())
+        {
+            let l: Vec<String> = p.test.iter().map(|v| format!("{v:.4}")).collect();
+            eprintln!(
+                "dataset: epoch {}/{} test {l:?}",
+                run.epoch(),
+                config.epochs
+            );
+        }
+    }
+    let training = t_train.elapsed().as_secs_f64();
+    let landscape_end =
+        (landscape_res > 0).then(|| run.landscape(landscape_res, 1.0, true, config.seed));
+    let summary = run.summary();
+    eprintln!("{}", serde_json::to_string(&summary).map_err(run_err)?);
+    if let (Some(a), Some(b)) = (&landscape_init, &landscape_end) {
+        eprintln!(
+            "dataset: landscape deviation from full, around init {:?}, around trained {:?}",
+            a.deviation, b.deviation
+        );
+    }
+    let json = serde_json::json!({
+        "experiment": "dataset",
+        "config": config,
+        "arms": names,
+        "setup_seconds": setup,
+        "training_seconds": training,
+        "summary": summary,
+        "curve": run.curve(),
+        "landscape_init": landscape_init,
+        "landscape_trained": landscape_end,
     });
     write_json(out.as_deref(), &json)
 }

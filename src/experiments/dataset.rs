@@ -1,0 +1,731 @@
+//! Dataset compression (Fig. 3): a student trained on the full data set, on its moment-matched weighted
+//! subset, on a random subset of the same size, and (optionally) on k-means centroids weighted by mass.
+//!
+//! **Task.** Teacher: a random 2-50-1 ReLU net, all parameters `U(-1,1)` (seed 420); `x ~ U[-1,1]²`,
+//! `y = teacher(x) + 3ε`. Objects for compression are `(x_1, x_2, y) ∈ R³` (m = 3), raw.
+//! **Training.** The same student initialisation (seed) for every arm, cosine schedule.
+//! - full batch: one step per epoch on the weighted MSE `Σ c_j e_j² / Σ c_j`;
+//! - mini-batch: `samples_per_epoch` draws with replacement per epoch, probability `∝ c_j` for weighted
+//!   sets (plain MSE on the batch) — equal compute for every arm.
+//! Test loss on noiseless teacher outputs.
+//!
+//! **Loss landscape** (beyond the paper): each data set's training loss on a plane
+//! `θ + a·δ₁ + b·δ₂` through the initial or the trained full-data parameters, with random Gaussian
+//! directions filter-normalised per neuron (Li et al. 2018): the `(w_j, b_j)` block of δ is scaled to the
+//! norm of θ's, and so is the output block `(v, b_out)`. The deviation of a set's landscape from the full
+//! set's is `max |L_set − L_full| / max(L_full)` over the grid.
+//!
+//! **Cost.** Training: `≈ 6 · 3 · 50` flops per sample per step. Landscape: `res²` evaluations of every
+//! data set (forward only).
+
+use serde::{Deserialize, Serialize};
+
+use crate::compress::baselines::kmeans_centroids;
+use crate::compress::{Cloud, CompressParams, compress, n_moments};
+use crate::data::tasks::Teacher;
+use crate::nn::{
+    Activation, BatchStream, Dataset, GradMode, NnError, OptimizerKind, TrainConfig, Trainer,
+    TwoLayerNet, Workspace,
+};
+use crate::rng::{seeded, standard_normal, sub_seed};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DataArm {
+    Full,
+    Compressed,
+    Naive,
+    Kmeans,
+}
+
+impl DataArm {
+    pub fn name(self) -> &'static str {
+        match self {
+            DataArm::Full => "full",
+            DataArm::Compressed => "compressed",
+            DataArm::Naive => "naive",
+            DataArm::Kmeans => "kmeans",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatasetConfig {
+    pub d: usize,
+    pub target: usize,
+    pub order: usize,
+    pub noise: f64,
+    pub hidden: usize,
+    pub teacher_seed: u64,
+    pub n_test: usize,
+    pub epochs: usize,
+    pub optimizer: String,
+    pub lr: f64,
+    /// `None`: full batch (one step per epoch).
+    pub batch_size: Option<usize>,
+    /// Mini-batch draws per epoch (the paper: 10^4 for every arm).
+    pub samples_per_epoch: usize,
+    pub arms: Vec<DataArm>,
+    pub eval_every: usize,
+    pub seed: u64,
+}
+
+impl Default for DatasetConfig {
+    fn default() -> Self {
+        Self::quick()
+    }
+}
+
+impl DatasetConfig {
+    /// Fig. 3(c): d = 10^4 → 10^3, k = 5, SGD 0.01, batch 256, 10^4 samples per epoch, 400 epochs.
+    pub fn paper() -> Self {
+        DatasetConfig {
+            d: 10_000,
+            target: 1_000,
+            order: 5,
+            noise: 3.0,
+            hidden: 50,
+            teacher_seed: 420,
+            n_test: 10_000,
+            epochs: 400,
+            optimizer: "sgd".into(),
+            lr: 0.01,
+            batch_size: Some(256),
+            samples_per_epoch: 10_000,
+            arms: vec![DataArm::Full, DataArm::Compressed, DataArm::Naive],
+            eval_every: 10,
+            seed: 42,
+        }
+    }
+    /// The authors' laptop demo: d = 5000 → 1000, SGD 0.01, batch 256.
+    pub fn demo() -> Self {
+        DatasetConfig {
+            d: 5000,
+            samples_per_epoch: 5000,
+            ..Self::paper()
+        }
+    }
+    /// Seconds in a browser tab: d = 4000 → 400, k = 4, 200 epochs of 4000 samples.
+    pub fn quick() -> Self {
+        DatasetConfig {
+            d: 4000,
+            target: 400,
+            order: 4,
+            epochs: 200,
+            samples_per_epoch: 4000,
+            n_test: 4000,
+            eval_every: 5,
+            ..Self::paper()
+        }
+    }
+    pub fn preset(name: &str) -> Option<Self> {
+        match name {
+            "paper" => Some(Self::paper()),
+            "demo" => Some(Self::demo()),
+            "quick" => Some(Self::quick()),
+            // The four panels of Fig. 3.
+            "paper-sgd-full" => Some(DatasetConfig {
+                optimizer: "sgd".into(),
+                lr: 0.05,
+                batch_size: None,
+                ..Self::paper()
+            }),
+            "paper-adamw-full" => Some(DatasetConfig {
+                optimizer: "adamw".into(),
+                lr: 0.01,
+                batch_size: None,
+                ..Self::paper()
+            }),
+            "paper-sgd-batch" => Some(Self::paper()),
+            "paper-adamw-batch" => Some(DatasetConfig {
+                optimizer: "adamw".into(),
+                lr: 1e-3,
+                ..Self::paper()
+            }),
+            _ => None,
+        }
+    }
+
+    pub fn validate(&self) -> Result<OptimizerKind, String> {
+        if self.d < 2 || self.target == 0 || self.target >= self.d {
+            return Err(format!(
+                "need 0 < d' < d (got d = {}, d' = {})",
+                self.d, self.target
+            ));
+        }
+        let n = n_moments(3, self.order).unwrap_or(usize::MAX);
+        if n > self.target {
+            return Err(format!(
+                "order k = {} needs N(3, k) = {n} points, more than d' = {}",
+                self.order, self.target
+            ));
+        }
+        if self.hidden == 0 || self.n_test == 0 || self.epochs == 0 || self.samples_per_epoch == 0 {
+            return Err(
+                "hidden width, test size, epochs and samples per epoch must be at least 1".into(),
+            );
+        }
+        if self.batch_size == Some(0) {
+            return Err("batch size must be at least 1".into());
+        }
+        if !(self.noise >= 0.0 && self.noise.is_finite()) {
+            return Err("noise must be a finite number ≥ 0".into());
+        }
+        if self.d > 2_000_000 || self.n_test > 2_000_000 {
+            return Err("data sets above 2·10^6 points are refused".into());
+        }
+        if !self.arms.contains(&DataArm::Full) {
+            return Err("the full data set must be among the arms".into());
+        }
+        let kind = OptimizerKind::by_name(&self.optimizer).map_err(|e| e.to_string())?;
+        TrainConfig::new(kind, self.lr)
+            .validate()
+            .map_err(|e| e.to_string())?;
+        Ok(kind)
+    }
+}
+
+/// A weighted training set in f32 for the trainer.
+#[derive(Clone, Debug)]
+pub struct WeightedSet {
+    pub x: Vec<f32>,
+    pub y: Vec<f32>,
+    pub c: Vec<f32>,
+}
+
+impl WeightedSet {
+    fn len(&self) -> usize {
+        self.y.len()
+    }
+    fn weighted(&self) -> Dataset<'_, f32> {
+        Dataset::with_weights(&self.x, &self.y, 2, &self.c).expect("validated set")
+    }
+    fn plain(&self) -> Dataset<'_, f32> {
+        Dataset::new(&self.x, &self.y, 2).expect("validated set")
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DataCurvePoint {
+    pub epoch: usize,
+    pub train: Vec<f64>,
+    pub test: Vec<f64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DataArmSummary {
+    pub arm: DataArm,
+    pub size: usize,
+    pub initial_test: f64,
+    pub min_test: f64,
+    pub final_test: f64,
+    pub final_train: f64,
+    pub diverged: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DatasetSummary {
+    pub arms: Vec<DataArmSummary>,
+    pub final_ratio_compressed: Option<f64>,
+    pub final_ratio_naive: Option<f64>,
+    pub final_ratio_kmeans: Option<f64>,
+    /// Naive test loss rose from its minimum to its final value by this factor (overfitting ≥ 1).
+    pub naive_overfit: Option<f64>,
+    pub compression_residual: f64,
+    pub epochs_done: usize,
+}
+
+struct ArmRun {
+    arm: DataArm,
+    set: WeightedSet,
+    trainer: Trainer<f32>,
+    stream: Option<BatchStream>,
+    epoch_loss: f64,
+    epoch_batches: usize,
+    diverged: Option<String>,
+}
+
+pub struct DatasetRun {
+    config: DatasetConfig,
+    arms: Vec<ArmRun>,
+    x_test: Vec<f32>,
+    y_test: Vec<f32>,
+    init: TwoLayerNet<f32>,
+    epoch: usize,
+    curve: Vec<DataCurvePoint>,
+    compression_residual: f64,
+    order: Vec<usize>,
+}
+
+fn to_f32(v: &[f64]) -> Vec<f32> {
+    v.iter().map(|&a| a as f32).collect()
+}
+
+fn nn_err(e: NnError) -> String {
+    e.to_string()
+}
+
+impl DatasetRun {
+    pub fn new(config: DatasetConfig) -> Result<DatasetRun, String> {
+        let kind = config.validate()?;
+        let teacher = Teacher::random(config.teacher_seed, 2, 50);
+        let train = teacher.sample(
+            &mut seeded(sub_seed(config.seed, 11)),
+            config.d,
+            config.noise,
+        );
+        let test = teacher.sample(&mut seeded(sub_seed(config.seed, 12)), config.n_test, 0.0);
+        let init = TwoLayerNet::<f32>::init(2, config.hidden, Activation::Relu, config.seed)
+            .map_err(nn_err)?;
+        let train_cfg = TrainConfig::new(kind, config.lr)
+            .with_cosine(config.epochs as u64)
+            .with_grad_mode(GradMode::Autograd);
+        let mut arms = Vec::new();
+        let mut compression_residual = 0.0;
+        let objects = Cloud::new(3, train.objects());
+        for (i, &arm) in config.arms.iter().enumerate() {
+            let set = match arm {
+                DataArm::Full => WeightedSet {
+                    x: to_f32(&train.x),
+                    y: to_f32(&train.y),
+                    c: vec![1.0; config.d],
+                },
+                DataArm::Naive => WeightedSet {
+                    x: to_f32(&train.x[..2 * config.target]),
+                    y: to_f32(&train.y[..config.target]),
+                    c: vec![1.0; config.target],
+                },
+                DataArm::Compressed => {
+                    let params = CompressParams {
+                        seed: config.seed,
+                        ..CompressParams::new(config.order, config.target)
+                    };
+                    let r = compress(&objects, &params).map_err(|e| e.to_string())?;
+                    compression_residual = r.diagnostics.residual;
+                    let mut x = Vec::with_capacity(2 * r.indices.len());
+                    for &j in &r.indices {
+                        x.extend_from_slice(&train.x[2 * j..2 * j + 2]);
+                    }
+                    let y = r.indices.iter().map(|&j| train.y[j]).collect::<Vec<_>>();
+                    WeightedSet {
+                        x: to_f32(&x),
+                        y: to_f32(&y),
+                        c: to_f32(&r.weights),
+                    }
+                }
+                DataArm::Kmeans => {
+                    let km = kmeans_centroids(&objects, config.target, config.seed, 20)
+                        .map_err(|e| e.to_string())?;
+                    let mut x = Vec::with_capacity(2 * config.target);
+                    let mut y = Vec::with_capacity(config.target);
+                    for j in 0..km.weights.len() {
+                        x.extend_from_slice(&km.points[3 * j..3 * j + 2]);
+                        y.push(km.points[3 * j + 2]);
+                    }
+                    WeightedSet {
+                        x: to_f32(&x),
+                        y: to_f32(&y),
+                        c: to_f32(&km.weights),
+                    }
+                }
+            };
+            let stream = match config.batch_size {
+                None => None,
+                Some(bs) => {
+                    let seed = sub_seed(config.seed, 100 + i as u64);
+                    let s = if matches!(arm, DataArm::Compressed | DataArm::Kmeans) {
+                        let w: Vec<f64> = set.c.iter().map(|&c| c as f64).collect();
+                        BatchStream::weighted(&w, config.samples_per_epoch, bs, seed)
+                    } else {
+                        BatchStream::with_replacement(set.len(), config.samples_per_epoch, bs, seed)
+                    };
+                    Some(s.map_err(nn_err)?)
+                }
+            };
+            let trainer = Trainer::new(init.clone(), train_cfg).map_err(nn_err)?;
+            arms.push(ArmRun {
+                arm,
+                set,
+                trainer,
+                stream,
+                epoch_loss: 0.0,
+                epoch_batches: 0,
+                diverged: None,
+            });
+        }
+        let mut run = DatasetRun {
+            config,
+            arms,
+            x_test: to_f32(&test.x),
+            y_test: to_f32(&test.y),
+            init,
+            epoch: 0,
+            curve: Vec::new(),
+            compression_residual,
+            order: Vec::new(),
+        };
+        let train0 = run.train_losses();
+        let test0 = run.test_losses();
+        run.curve.push(DataCurvePoint {
+            epoch: 0,
+            train: train0,
+            test: test0,
+        });
+        Ok(run)
+    }
+
+    pub fn config(&self) -> &DatasetConfig {
+        &self.config
+    }
+    pub fn arms(&self) -> Vec<DataArm> {
+        self.arms.iter().map(|a| a.arm).collect()
+    }
+    pub fn epoch(&self) -> usize {
+        self.epoch
+    }
+    pub fn curve(&self) -> &[DataCurvePoint] {
+        &self.curve
+    }
+    pub fn is_done(&self) -> bool {
+        self.epoch >= self.config.epochs || self.arms.iter().all(|a| a.diverged.is_some())
+    }
+    pub fn progress(&self) -> f64 {
+        (self.epoch as f64 / self.config.epochs as f64).min(1.0)
+    }
+    /// Sizes and weights of every arm's training set: `(x, y, c)` per arm.
+    pub fn sets(&self) -> Vec<&WeightedSet> {
+        self.arms.iter().map(|a| &a.set).collect()
+    }
+
+    fn test_losses(&mut self) -> Vec<f64> {
+        let data = Dataset::new(&self.x_test, &self.y_test, 2).expect("validated");
+        self.arms
+            .iter_mut()
+            .map(|a| {
+                if a.diverged.is_some() {
+                    f64::NAN
+                } else {
+                    a.trainer.evaluate(&data).map(f64::from).unwrap_or(f64::NAN)
+                }
+            })
+            .collect()
+    }
+
+    fn train_losses(&mut self) -> Vec<f64> {
+        self.arms
+            .iter_mut()
+            .map(|a| {
+                if a.diverged.is_some() {
+                    return f64::NAN;
+                }
+                let data = a.set.weighted();
+                a.trainer.evaluate(&data).map(f64::from).unwrap_or(f64::NAN)
+            })
+            .collect()
+    }
+
+    /// Trains every arm for up to `epochs` epochs. Returns the curve points completed by this call.
+    pub fn step(&mut self, epochs: usize) -> &[DataCurvePoint] {
+        let first_new = self.curve.len();
+        for _ in 0..epochs.max(1) {
+            if self.is_done() {
+                break;
+            }
+            let e = self.epoch as u64;
+            for a in self.arms.iter_mut().filter(|a| a.diverged.is_none()) {
+                let result = match &a.stream {
+                    None => a.trainer.step(&a.set.weighted(), None, e).map(|l| {
+                        a.epoch_loss += l as f64;
+                        a.epoch_batches += 1;
+                    }),
+                    Some(stream) => {
+                        let data = a.set.plain();
+                        stream.fill_epoch(e, &mut self.order);
+                        let mut r = Ok(());
+                        for batch in stream.batches(&self.order) {
+                            match a.trainer.step(&data, Some(batch), e) {
+                                Ok(l) => {
+                                    a.epoch_loss += l as f64;
+                                    a.epoch_batches += 1;
+                                }
+                                Err(err) => {
+                                    r = Err(err);
+                                    break;
+                                }
+                            }
+                        }
+                        r
+                    }
+                };
+                if let Err(err) = result {
+                    a.diverged = Some(err.to_string());
+                }
+            }
+            self.epoch += 1;
+            let train: Vec<f64> = self
+                .arms
+                .iter_mut()
+                .map(|a| {
+                    let l = if a.epoch_batches > 0 && a.diverged.is_none() {
+                        a.epoch_loss / a.epoch_batches as f64
+                    } else {
+                        f64::NAN
+                    };
+                    a.epoch_loss = 0.0;
+                    a.epoch_batches = 0;
+                    l
+                })
+                .collect();
+            let evaluate =
+                self.epoch % self.config.eval_every.max(1) == 0 || self.epoch == self.config.epochs;
+            let test = if evaluate {
+                self.test_losses()
+            } else {
+                vec![f64::NAN; self.arms.len()]
+            };
+            self.curve.push(DataCurvePoint {
+                epoch: self.epoch,
+                train,
+                test,
+            });
+        }
+        &self.curve[first_new..]
+    }
+
+    pub fn summary(&self) -> DatasetSummary {
+        let col = |i: usize| -> Vec<f64> {
+            self.curve
+                .iter()
+                .map(|p| p.test[i])
+                .filter(|v| !v.is_nan())
+                .collect()
+        };
+        let arms: Vec<DataArmSummary> = self
+            .arms
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                let t = col(i);
+                DataArmSummary {
+                    arm: a.arm,
+                    size: a.set.len(),
+                    initial_test: t.first().copied().unwrap_or(f64::NAN),
+                    min_test: t.iter().copied().fold(f64::INFINITY, f64::min),
+                    final_test: t.last().copied().unwrap_or(f64::NAN),
+                    final_train: self
+                        .curve
+                        .iter()
+                        .rev()
+                        .map(|p| p.train[i])
+                        .find(|v| !v.is_nan())
+                        .unwrap_or(f64::NAN),
+                    diverged: a.diverged.clone(),
+                }
+            })
+            .collect();
+        let find = |arm: DataArm| arms.iter().find(|a| a.arm == arm);
+        let full = find(DataArm::Full)
+            .map(|a| a.final_test)
+            .unwrap_or(f64::NAN);
+        let ratio = |arm: DataArm| find(arm).map(|a| a.final_test / full);
+        DatasetSummary {
+            final_ratio_compressed: ratio(DataArm::Compressed),
+            final_ratio_naive: ratio(DataArm::Naive),
+            final_ratio_kmeans: ratio(DataArm::Kmeans),
+            naive_overfit: find(DataArm::Naive).map(|a| a.final_test / a.min_test),
+            arms,
+            compression_residual: self.compression_residual,
+            epochs_done: self.epoch,
+        }
+    }
+
+    /// The loss landscape of every arm's training set on a `res × res` plane through the initial
+    /// parameters (`around_trained = false`) or the full-data arm's current parameters, `span` = half
+    /// width of the plane in units of the filter-normalised directions.
+    pub fn landscape(&self, res: usize, span: f64, around_trained: bool, seed: u64) -> Landscape {
+        let res = res.clamp(3, 201);
+        let centre = if around_trained {
+            self.arms[0].trainer.net().clone()
+        } else {
+            self.init.clone()
+        };
+        let (d1, d2) = (
+            filter_normalised_direction(&centre, sub_seed(seed, 1)),
+            filter_normalised_direction(&centre, sub_seed(seed, 2)),
+        );
+        let mut net = centre.clone();
+        let mut ws = Workspace::new(&net);
+        let base: Vec<f32> = centre.params().to_vec();
+        let coords: Vec<f64> = (0..res)
+            .map(|i| -span + 2.0 * span * i as f64 / (res - 1) as f64)
+            .collect();
+        let mut losses = vec![vec![0.0f64; res * res]; self.arms.len()];
+        for (r, &b) in coords.iter().enumerate() {
+            for (c, &a) in coords.iter().enumerate() {
+                for (p, ((&t, &u), &v)) in net
+                    .params_mut()
+                    .iter_mut()
+                    .zip(base.iter().zip(&d1).zip(&d2))
+                {
+                    *p = t + (a * u + b * v) as f32;
+                }
+                for (k, arm) in self.arms.iter().enumerate() {
+                    let data = arm.set.weighted();
+                    losses[k][r * res + c] = net
+                        .loss(&data, None, &mut ws)
+                        .map(f64::from)
+                        .unwrap_or(f64::NAN);
+                }
+            }
+        }
+        let full = &losses[0];
+        let scale = full.iter().copied().fold(0.0, f64::max);
+        let deviation = losses
+            .iter()
+            .map(|l| {
+                l.iter()
+                    .zip(full)
+                    .map(|(u, v)| (u - v).abs())
+                    .fold(0.0, f64::max)
+                    / scale
+            })
+            .collect();
+        Landscape {
+            res,
+            span,
+            around_trained,
+            arms: self.arms(),
+            losses,
+            deviation,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Landscape {
+    pub res: usize,
+    pub span: f64,
+    pub around_trained: bool,
+    pub arms: Vec<DataArm>,
+    /// Per arm, row-major `res × res` (row = second direction).
+    pub losses: Vec<Vec<f64>>,
+    /// Per arm: `max |L − L_full| / max L_full`.
+    pub deviation: Vec<f64>,
+}
+
+/// A Gaussian direction in parameter space, filter-normalised per neuron: the `(w_j, b_j)` block is scaled
+/// to the norm of the net's block, and the output block `(v, b_out)` likewise.
+pub fn filter_normalised_direction(net: &TwoLayerNet<f32>, seed: u64) -> Vec<f64> {
+    let mut rng = seeded(seed);
+    let (m, d) = (net.input_dim(), net.width());
+    let p = net.params();
+    let mut dir: Vec<f64> = (0..p.len()).map(|_| standard_normal(&mut rng)).collect();
+    let block_norm = |idx: &[usize], v: &dyn Fn(usize) -> f64| {
+        idx.iter().map(|&i| v(i).powi(2)).sum::<f64>().sqrt()
+    };
+    for j in 0..d {
+        let mut idx: Vec<usize> = (j * m..(j + 1) * m).collect();
+        idx.push(d * m + j);
+        let target = block_norm(&idx, &|i| p[i] as f64);
+        let have = block_norm(&idx, &|i| dir[i]);
+        for &i in &idx {
+            dir[i] *= if have > 0.0 { target / have } else { 0.0 };
+        }
+    }
+    let out: Vec<usize> = (d * (m + 1)..p.len()).collect();
+    let target = block_norm(&out, &|i| p[i] as f64);
+    let have = block_norm(&out, &|i| dir[i]);
+    for &i in &out {
+        dir[i] *= if have > 0.0 { target / have } else { 0.0 };
+    }
+    dir
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compressed_set_keeps_the_loss_of_quadratic_functions() {
+        // The weighted MSE of any net is a symmetric function of the data; at init its landscape through
+        // the compressed set must be far closer to the full set's than the naive subset's.
+        let cfg = DatasetConfig {
+            d: 3000,
+            target: 300,
+            order: 4,
+            epochs: 1,
+            ..DatasetConfig::quick()
+        };
+        let run = DatasetRun::new(cfg).unwrap();
+        let l = run.landscape(9, 1.0, false, 7);
+        assert_eq!(
+            l.arms,
+            vec![DataArm::Full, DataArm::Compressed, DataArm::Naive]
+        );
+        assert!(
+            l.deviation[1] * 10.0 < l.deviation[2],
+            "compressed {} vs naive {}",
+            l.deviation[1],
+            l.deviation[2]
+        );
+        assert!(run.summary().compression_residual < 1e-12);
+    }
+
+    #[test]
+    fn full_batch_and_minibatch_runs_finish() {
+        for bs in [None, Some(64)] {
+            let cfg = DatasetConfig {
+                d: 800,
+                target: 100,
+                order: 3,
+                epochs: 4,
+                batch_size: bs,
+                samples_per_epoch: 800,
+                n_test: 500,
+                eval_every: 2,
+                ..DatasetConfig::quick()
+            };
+            let mut run = DatasetRun::new(cfg).unwrap();
+            while !run.is_done() {
+                run.step(3);
+            }
+            let s = run.summary();
+            assert_eq!(s.epochs_done, 4);
+            assert!(s.arms.iter().all(|a| a.final_test.is_finite()));
+        }
+    }
+
+    #[test]
+    fn bad_configs() {
+        let e = |c: DatasetConfig| DatasetRun::new(c).err().unwrap();
+        assert!(
+            e(DatasetConfig {
+                target: 5000,
+                ..DatasetConfig::quick()
+            })
+            .contains("d' < d")
+        );
+        assert!(
+            e(DatasetConfig {
+                target: 20,
+                ..DatasetConfig::quick()
+            })
+            .contains("N(3, k) = 35")
+        );
+        assert!(
+            e(DatasetConfig {
+                lr: 0.0,
+                ..DatasetConfig::quick()
+            })
+            .contains("learning rate")
+        );
+        assert!(
+            e(DatasetConfig {
+                batch_size: Some(0),
+                ..DatasetConfig::quick()
+            })
+            .contains("batch size")
+        );
+    }
+}
