@@ -148,9 +148,9 @@ impl DatasetConfig {
     }
 
     pub fn validate(&self) -> Result<OptimizerKind, String> {
-        if self.d < 2 || self.target == 0 || self.target >= self.d {
+        if self.d < 2 || self.target == 0 || self.target > self.d {
             return Err(format!(
-                "need 0 < d' < d (got d = {}, d' = {})",
+                "need 0 < d' ≤ d (got d = {}, d' = {})",
                 self.d, self.target
             ));
         }
@@ -704,7 +704,7 @@ mod tests {
                 target: 5000,
                 ..DatasetConfig::quick()
             })
-            .contains("d' < d")
+            .contains("d' ≤ d")
         );
         assert!(
             e(DatasetConfig {

@@ -8,3 +8,4 @@ pub mod dataset;
 pub mod error_scaling;
 pub mod fit;
 pub mod lth;
+pub mod scaling;

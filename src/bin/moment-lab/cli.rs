@@ -40,6 +40,10 @@ USAGE:
       Fig. 3, dataset compression: a student trained on the full set, the moment-matched weighted subset and
       a random subset of the same size (optionally k-means centroids); curves, a summary with final losses,
       compression time next to training time, and (with --landscape) loss landscapes around init and end.
+  moment-lab scaling --axis data|width [--preset quick|paper] [--seeds N] [--sizes a,b,..] [--epochs E]
+                     [--out results.json]
+      Fig. 5: final test loss vs d for the original and vs d' = [16 sqrt d] for the compressed arm (k = 6);
+      fitted exponents alpha with standard errors and their ratio.
   moment-lab help
 ";
 
@@ -91,6 +95,7 @@ fn dispatch(args: Vec<OsString>) -> Result<(), Failure> {
         "runtime" => runtime_cmd(parser),
         "lth" => lth_cmd(parser),
         "dataset" => dataset_cmd(parser),
+        "scaling" => scaling_cmd(parser),
         "help" => {
             print!("{USAGE}");
             Ok(())
@@ -605,6 +610,82 @@ fn dataset_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
         "curve": run.curve(),
         "landscape_init": landscape_init,
         "landscape_trained": landscape_end,
+    });
+    write_json(out.as_deref(), &json)
+}
+
+fn scaling_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
+    use moment_lab::experiments::scaling::{Axis, ScalingConfig, ScalingRun};
+    let mut axis = None;
+    let mut preset = "quick".to_string();
+    let mut seeds = None;
+    let mut sizes = None;
+    let mut epochs = None;
+    let mut out = None;
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Long("axis") => {
+                axis = Some(match parser.value()?.string()?.as_str() {
+                    "data" => Axis::Data,
+                    "width" => Axis::Width,
+                    other => {
+                        return Err(Failure::Usage(format!(
+                            "--axis is data or width, got '{other}'"
+                        )));
+                    }
+                })
+            }
+            Long("preset") => preset = parser.value()?.string()?,
+            Long("seeds") => seeds = Some(parse_num(&mut parser, "seeds")?),
+            Long("sizes") => sizes = Some(parse_list(&mut parser, "sizes")?),
+            Long("epochs") => epochs = Some(parse_num(&mut parser, "epochs")?),
+            Long("out") | Long("output") => out = Some(parser.value()?.string()?),
+            other => return Err(other.unexpected().into()),
+        }
+    }
+    let axis = axis.ok_or_else(|| Failure::Usage("--axis data|width is required".into()))?;
+    let mut config = ScalingConfig::preset(axis, &preset)
+        .ok_or_else(|| Failure::Usage(format!("unknown preset '{preset}'")))?;
+    if let Some(s) = seeds {
+        config.seeds = s;
+    }
+    if let Some(s) = sizes {
+        config.sizes = s;
+    }
+    if let Some(e) = epochs {
+        config.epochs = e;
+    }
+    let started = Instant::now();
+    let mut run = ScalingRun::new(config.clone()).map_err(Failure::Run)?;
+    while !run.is_done() {
+        let new_rows = run.step(256).map_err(Failure::Run)?.to_vec();
+        for r in new_rows {
+            eprintln!(
+                "scaling: d={} d'={} seed {}: original {:.5} compressed {:.5} ({}/{} runs, {:.0} s)",
+                r.d,
+                r.d_prime,
+                r.seed,
+                r.original,
+                r.compressed,
+                run.finished(),
+                run.total(),
+                started.elapsed().as_secs_f64()
+            );
+        }
+    }
+    let summary = run.summary();
+    eprintln!(
+        "scaling: alpha original {:?}, compressed {:?}, ratio {:?}",
+        summary.alpha_original.map(|f| (f.alpha, f.stderr)),
+        summary.alpha_compressed.map(|f| (f.alpha, f.stderr)),
+        summary.ratio
+    );
+    let json = serde_json::json!({
+        "experiment": "scaling",
+        "config": config,
+        "seconds": started.elapsed().as_secs_f64(),
+        "summary": summary,
+        "rows": run.rows(),
     });
     write_json(out.as_deref(), &json)
 }
