@@ -71,7 +71,7 @@ impl ScalingConfig {
                 sizes: (8..=11).map(|p| 1 << p).collect(),
                 seeds: 2,
                 order: 6,
-                epochs: 40,
+                epochs: 300,
                 n_samples: 2000,
                 lr: 1e-3,
             },
