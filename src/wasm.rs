@@ -255,3 +255,120 @@ impl LthRun {
         js_sys::Float32Array::from(&flat[..])
     }
 }
+
+/// Fig. 3, dataset compression, stepped an epoch at a time.
+#[wasm_bindgen]
+pub struct DatasetRun {
+    inner: crate::experiments::dataset::DatasetRun,
+}
+
+#[wasm_bindgen]
+impl DatasetRun {
+    /// A preset name in quotes (`"quick"`, `"demo"`, `"paper"`, `"paper-sgd-full"`, …) or a config object
+    /// whose missing fields take the `quick` preset's values.
+    #[wasm_bindgen(constructor)]
+    pub fn new(config_json: &str) -> Result<DatasetRun, JsError> {
+        use crate::experiments::dataset::{DatasetConfig, DatasetRun as Core};
+        let config = match serde_json::from_str::<String>(config_json) {
+            Ok(name) => DatasetConfig::preset(&name).ok_or_else(|| JsError::new(&format!("unknown preset '{name}'")))?,
+            Err(_) => parse_config(config_json)?,
+        };
+        Ok(DatasetRun { inner: Core::new(config).map_err(|e| JsError::new(&e))? })
+    }
+
+    pub fn arms_json(&self) -> String {
+        serde_json::to_string(&self.inner.arms()).unwrap_or_default()
+    }
+
+    pub fn config_json(&self) -> String {
+        serde_json::to_string(self.inner.config()).unwrap_or_default()
+    }
+
+    pub fn curve_json(&self) -> String {
+        serde_json::to_string(self.inner.curve()).unwrap_or_default()
+    }
+
+    /// Trains up to `epochs` epochs; returns the curve points finished by this call.
+    pub fn step(&mut self, epochs: u32) -> String {
+        serde_json::to_string(self.inner.step(epochs as usize)).unwrap_or_default()
+    }
+
+    pub fn done(&self) -> bool {
+        self.inner.is_done()
+    }
+
+    pub fn progress(&self) -> f64 {
+        self.inner.progress()
+    }
+
+    pub fn summary_json(&self) -> String {
+        serde_json::to_string(&self.inner.summary()).unwrap_or_default()
+    }
+
+    /// Training set of arm `arm` as rows `(x1, x2, y, weight)`.
+    pub fn set_points(&self, arm: usize) -> Result<js_sys::Float64Array, JsError> {
+        let sets = self.inner.sets();
+        let s = sets.get(arm).ok_or_else(|| JsError::new("no such arm"))?;
+        let mut out = Vec::with_capacity(4 * s.y.len());
+        for i in 0..s.y.len() {
+            out.extend([s.x[2 * i] as f64, s.x[2 * i + 1] as f64, s.y[i] as f64, s.c[i] as f64]);
+        }
+        Ok(js_sys::Float64Array::from(&out[..]))
+    }
+
+    /// Loss landscapes of every arm's set on a `res × res` plane (`span` half-width, around the initial
+    /// or the trained full-data parameters): `{res, span, around_trained, arms, losses, deviation}`.
+    pub fn landscape_json(&self, res: usize, span: f64, around_trained: bool) -> String {
+        let seed = self.inner.config().seed;
+        serde_json::to_string(&self.inner.landscape(res, span, around_trained, seed)).unwrap_or_default()
+    }
+}
+
+/// Fig. 5 scaling laws, one size × seed after another.
+#[wasm_bindgen]
+pub struct ScalingRun {
+    inner: crate::experiments::scaling::ScalingRun,
+}
+
+#[wasm_bindgen]
+impl ScalingRun {
+    /// `{"axis": "data"|"width", "preset": "quick"|"paper"}` or a full config
+    /// `{axis, sizes, seeds, order, epochs, n_samples, lr}`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(config_json: &str) -> Result<ScalingRun, JsError> {
+        use crate::experiments::scaling::{Axis, ScalingConfig, ScalingRun as Core};
+        #[derive(serde::Deserialize)]
+        struct Preset {
+            axis: Axis,
+            preset: String,
+        }
+        let config = match serde_json::from_str::<Preset>(config_json) {
+            Ok(p) => ScalingConfig::preset(p.axis, &p.preset)
+                .ok_or_else(|| JsError::new(&format!("unknown preset '{}'", p.preset)))?,
+            Err(_) => parse_config(config_json)?,
+        };
+        Ok(ScalingRun { inner: Core::new(config).map_err(|e| JsError::new(&e))? })
+    }
+
+    pub fn total(&self) -> usize {
+        self.inner.total()
+    }
+
+    pub fn finished(&self) -> usize {
+        self.inner.finished()
+    }
+
+    pub fn done(&self) -> bool {
+        self.inner.is_done()
+    }
+
+    /// Up to `budget` units of work; returns the rows (size × seed) finished by this call.
+    pub fn step(&mut self, budget: u32) -> Result<String, JsError> {
+        let rows = self.inner.step(budget as usize).map_err(|e| JsError::new(&e))?;
+        serde_json::to_string(rows).map_err(js_err)
+    }
+
+    pub fn summary_json(&self) -> String {
+        serde_json::to_string(&self.inner.summary()).unwrap_or_default()
+    }
+}
