@@ -815,14 +815,14 @@ impl<T: Real> TwoLayerNet<T> {
         let z = &mut z[..padded];
         let g = &g[..padded];
         let dz = &mut dz[..padded];
-        for j in 0..self.width {
-            let wj = &w[j * m..(j + 1) * m];
-            // z_s = b_j + Σ_k w_jk x_sk, in the same order as the forward pass.
-            match m {
-                1 => pre_fixed::<T, 1>(wj, b[j], xt, z),
-                2 => pre_fixed::<T, 2>(wj, b[j], xt, z),
-                3 => pre_fixed::<T, 3>(wj, b[j], xt, z),
-                _ => {
+        match m {
+            1 => bwd_fixed::<T, A, 1>(w, b, xt, g, raw_w, raw_b, raw_v),
+            2 => bwd_fixed::<T, A, 2>(w, b, xt, g, raw_w, raw_b, raw_v),
+            3 => bwd_fixed::<T, A, 3>(w, b, xt, g, raw_w, raw_b, raw_v),
+            _ => {
+                for j in 0..self.width {
+                    let wj = &w[j * m..(j + 1) * m];
+                    // z_s = b_j + Σ_k w_jk x_sk, in the same order as the forward pass.
                     z.fill(b[j]);
                     for (k, &wjk) in wj.iter().enumerate() {
                         let xk = &xt[k * CHUNK..k * CHUNK + padded];
@@ -830,29 +830,66 @@ impl<T: Real> TwoLayerNet<T> {
                             *zs += wjk * xs;
                         }
                     }
+                    // h = σ(z) (into z), dz = g σ'(z): elementwise, vectorised.
+                    for ((zs, &gs), ds) in z.iter_mut().zip(g.iter()).zip(dz.iter_mut()) {
+                        let (h, hd) = A::fd(*zs);
+                        *zs = h;
+                        *ds = gs * hd;
+                    }
+                    raw_v[j] += dot(g, z);
+                    raw_b[j] += sum(dz);
+                    for k in 0..m {
+                        raw_w[j * m + k] += dot(dz, &xt[k * CHUNK..k * CHUNK + padded]);
+                    }
                 }
             }
-            // Σ g σ(z), dz = g σ'(z), Σ dz — LANES fixed accumulators.
-            let mut acc_v = [T::ZERO; LANES];
-            let mut acc_b = [T::ZERO; LANES];
-            for ((zc, gc), dc) in z
-                .chunks_exact(LANES)
-                .zip(g.chunks_exact(LANES))
-                .zip(dz.chunks_exact_mut(LANES))
-            {
-                for l in 0..LANES {
-                    let (h, hd) = A::fd(zc[l]);
-                    acc_v[l] += gc[l] * h;
-                    let d = gc[l] * hd;
-                    dc[l] = d;
-                    acc_b[l] += d;
+        }
+    }
+}
+
+/// Backward for a fixed small input dimension, one fused pass per neuron with LANES accumulators for
+/// each of the `M + 2` sums (same order of operations as the generic path).
+#[inline(always)]
+fn bwd_fixed<T: Real, A: Act, const M: usize>(
+    w: &[T],
+    b: &[T],
+    xt: &[T],
+    g: &[T],
+    raw_w: &mut [T],
+    raw_b: &mut [T],
+    raw_v: &mut [T],
+) {
+    let n = g.len();
+    let xs: [&[T]; M] = std::array::from_fn(|k| &xt[k * CHUNK..k * CHUNK + n]);
+    for j in 0..b.len() {
+        let wj: [T; M] = std::array::from_fn(|k| w[j * M + k]);
+        let bj = b[j];
+        let mut av = [T::ZERO; LANES];
+        let mut ab = [T::ZERO; LANES];
+        let mut aw = [[T::ZERO; LANES]; M];
+        for c in 0..n / LANES {
+            let o = c * LANES;
+            let gc: &[T; LANES] = g[o..o + LANES].try_into().unwrap();
+            let xc: [&[T; LANES]; M] =
+                std::array::from_fn(|k| xs[k][o..o + LANES].try_into().unwrap());
+            for l in 0..LANES {
+                let mut z = bj;
+                for k in 0..M {
+                    z += wj[k] * xc[k][l];
+                }
+                let (h, hd) = A::fd(z);
+                av[l] += gc[l] * h;
+                let d = gc[l] * hd;
+                ab[l] += d;
+                for k in 0..M {
+                    aw[k][l] += d * xc[k][l];
                 }
             }
-            raw_v[j] += reduce(&acc_v);
-            raw_b[j] += reduce(&acc_b);
-            for k in 0..m {
-                raw_w[j * m + k] += dot(dz, &xt[k * CHUNK..k * CHUNK + padded]);
-            }
+        }
+        raw_v[j] += reduce(&av);
+        raw_b[j] += reduce(&ab);
+        for k in 0..M {
+            raw_w[j * M + k] += reduce(&aw[k]);
         }
     }
 }
@@ -913,20 +950,6 @@ fn fwd_fixed<T: Real, A: Act, const M: usize>(
     }
 }
 
-#[inline(always)]
-fn pre_fixed<T: Real, const M: usize>(wj: &[T], bj: T, xt: &[T], z: &mut [T]) {
-    let n = z.len();
-    let xs: [&[T]; M] = std::array::from_fn(|k| &xt[k * CHUNK..k * CHUNK + n]);
-    let wj: [T; M] = std::array::from_fn(|k| wj[k]);
-    for s in 0..n {
-        let mut zz = bj;
-        for k in 0..M {
-            zz += wj[k] * xs[k][s];
-        }
-        z[s] = zz;
-    }
-}
-
 /// Σ a_s b_s with LANES accumulators (`a.len()` a multiple of LANES).
 #[inline(always)]
 fn dot<T: Real>(a: &[T], b: &[T]) -> T {
@@ -939,14 +962,28 @@ fn dot<T: Real>(a: &[T], b: &[T]) -> T {
     reduce(&acc)
 }
 
-/// Pairwise sum of the lane accumulators (fixed order).
+/// Σ a_s with LANES accumulators (`a.len()` a multiple of LANES).
+#[inline(always)]
+fn sum<T: Real>(a: &[T]) -> T {
+    let mut acc = [T::ZERO; LANES];
+    for ac in a.chunks_exact(LANES) {
+        for l in 0..LANES {
+            acc[l] += ac[l];
+        }
+    }
+    reduce(&acc)
+}
+
+/// Pairwise (tree) sum of the lane accumulators, in a fixed order.
 #[inline(always)]
 fn reduce<T: Real>(acc: &[T; LANES]) -> T {
-    let a = [
-        acc[0] + acc[4],
-        acc[1] + acc[5],
-        acc[2] + acc[6],
-        acc[3] + acc[7],
-    ];
-    (a[0] + a[2]) + (a[1] + a[3])
+    let mut a = *acc;
+    let mut half = LANES / 2;
+    while half > 0 {
+        for l in 0..half {
+            a[l] = a[l] + a[l + half];
+        }
+        half /= 2;
+    }
+    a[0]
 }
