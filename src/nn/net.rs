@@ -693,7 +693,7 @@ impl<T: Real> TwoLayerNet<T> {
             }
             None => T::from_f64(bn as f64),
         };
-        if !(total > T::ZERO) {
+        if total.is_nan() || total <= T::ZERO {
             return Err(NnError::ZeroTotalWeight);
         }
         let scale = T::from_f64(2.0) / total;
@@ -964,8 +964,8 @@ fn gather<'x, T: Real>(
 ) {
     for s in 0..cnt {
         let r = row(s);
-        for k in 0..m {
-            ws.xt[k * CHUNK + s] = r[k];
+        for (k, &rk) in r[..m].iter().enumerate() {
+            ws.xt[k * CHUNK + s] = rk;
         }
     }
 }
