@@ -318,3 +318,30 @@ fn reference_run_fingerprint() {
 }
 
 const FINGERPRINT: u64 = 0x22e7_55d5_5cc5_506b;
+
+#[test]
+fn configs_round_trip_through_json() {
+    let cfg = TrainConfig::new(OptimizerKind::adamw(), 1e-4)
+        .with_cosine(3000)
+        .with_grad_mode(GradMode::compressed());
+    let s = serde_json::to_string(&cfg).unwrap();
+    assert!(
+        s.contains("\"kind\":\"adamw\"") && s.contains("\"mode\":\"compressed\""),
+        "{s}"
+    );
+    let back: TrainConfig = serde_json::from_str(&s).unwrap();
+    assert_eq!(back, cfg);
+    // A negative width cannot even be expressed: usize fields reject it at parse time.
+    let net = TwoLayerNet::<f32>::init(2, 3, Activation::Relu, 1).unwrap();
+    let js = serde_json::to_string(&net).unwrap();
+    let back: TwoLayerNet<f32> = serde_json::from_str(&js).unwrap();
+    assert_eq!(back, net);
+    let bad = js.replace("\"width\":3", "\"width\":-3");
+    assert!(serde_json::from_str::<TwoLayerNet<f32>>(&bad).is_err());
+    // Inconsistent shapes or negative neuron weights are rejected, not a later panic.
+    let bad = js.replace("\"width\":3", "\"width\":4");
+    assert!(serde_json::from_str::<TwoLayerNet<f32>>(&bad).is_err());
+    let bad = js.replace("\"c\":[1.0,1.0,1.0]", "\"c\":[1.0,-1.0,1.0]");
+    assert_ne!(bad, js);
+    assert!(serde_json::from_str::<TwoLayerNet<f32>>(&bad).is_err());
+}

@@ -361,7 +361,12 @@ impl<T: Real> Workspace<T> {
 }
 
 /// The (weighted) two-layer network. See the module docs for the maths and the layout.
+/// Deserialisation validates like [`TwoLayerNet::from_parts`] (shapes, finiteness, `c ≥ 0`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(
+    try_from = "NetRepr<T>",
+    bound(deserialize = "T: Real + Deserialize<'de>")
+)]
 pub struct TwoLayerNet<T> {
     input_dim: usize,
     width: usize,
@@ -370,6 +375,42 @@ pub struct TwoLayerNet<T> {
     params: Vec<T>,
     /// Neuron weights `c_j ≥ 0`, fixed during training.
     c: Vec<T>,
+}
+
+/// Unvalidated serde form of [`TwoLayerNet`].
+#[derive(Deserialize)]
+struct NetRepr<T> {
+    input_dim: usize,
+    width: usize,
+    activation: Activation,
+    params: Vec<T>,
+    c: Vec<T>,
+}
+
+impl<T: Real> TryFrom<NetRepr<T>> for TwoLayerNet<T> {
+    type Error = NnError;
+    fn try_from(r: NetRepr<T>) -> Result<Self, NnError> {
+        check_shape(r.input_dim, r.width)?;
+        let (m, d) = (r.input_dim, r.width);
+        let expected = d * (m + 2) + 1;
+        if r.params.len() != expected {
+            return Err(NnError::DimMismatch {
+                what: "parameters (width × (input_dim + 2) + 1)",
+                expected,
+                got: r.params.len(),
+            });
+        }
+        let p = &r.params;
+        Self::from_parts(
+            m,
+            r.activation,
+            &p[..d * m],
+            &p[d * m..d * (m + 1)],
+            &p[d * (m + 1)..d * (m + 2)],
+            p[expected - 1],
+            Some(&r.c),
+        )
+    }
 }
 
 impl<T: Real> TwoLayerNet<T> {
