@@ -135,8 +135,8 @@ fn compressed_mode_is_autograd_divided_by_c() {
         .unwrap();
     net.loss_and_grad(&data, None, GradMode::compressed(), &mut gc, &mut ws)
         .unwrap();
-    for j in 0..5 {
-        let expect = |x: f64| if c[j] <= 1e-12 { 0.0 } else { x / c[j] };
+    for (j, &cj) in c.iter().enumerate() {
+        let expect = |x: f64| if cj <= 1e-12 { 0.0 } else { x / cj };
         for (a, b) in [(ga.v()[j], gc.v()[j]), (ga.b()[j], gc.b()[j])]
             .into_iter()
             .chain((0..m).map(|k| (ga.w()[j * m + k], gc.w()[j * m + k])))

@@ -114,8 +114,15 @@ impl BatchStream {
                 acc
             })
             .collect();
-        if !(acc > 0.0) {
+        if acc <= 0.0 {
             return Err(NnError::ZeroTotalWeight);
+        }
+        if !acc.is_finite() {
+            return Err(NnError::BadHyperparameter {
+                name: "sum of sampling weights",
+                value: acc,
+                expected: "finite",
+            });
         }
         s.last_positive = weights.iter().rposition(|w| *w > 0.0).unwrap_or(0);
         Ok(s)

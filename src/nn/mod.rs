@@ -18,8 +18,12 @@
 //! missing rescale, since `1/c_j` cancels between `m̂` and `√v̂` when ε is negligible, while SGD does not).
 //!
 //! **Cost.** Forward `2 d (m+1)` flops per sample; forward + backward ≈ `6 d (m+1)`; an optimiser step
-//! `O(d m)`. The kernel ([`net`]) processes 256-sample chunks, vectorised over samples, with fixed-order
-//! reductions: no allocation per step, bit-identical results on every target (no FMA, no platform libm).
+//! `O(d m)`. The kernel ([`net`]) processes 256-sample chunks: forward vectorised over samples, backward
+//! over neurons, with no horizontal sums, so it auto-vectorises on SSE and wasm simd128 alike; no
+//! allocation per step; bit-identical results on every target (no FMA, no platform libm). Measured for
+//! 2→1024→1 ReLU, batch 128, f32, forward+backward: ~22 GFLOP/s native x86-64 (SSE2, quiet machine) and
+//! ~19 GFLOP/s as wasm32+simd128 in node 20 (best of interleaved runs); tanh/sigmoid go through scalar
+//! `libm` and are ~50× slower. `benches/nn.rs` measures the native side.
 //!
 //! # Public API
 //!

@@ -22,13 +22,16 @@
 //!
 //! **Layout and cost.** Parameters are one contiguous vector `[w (d×m, row j = neuron j, as PyTorch's
 //! fc1.weight) | b (d) | v (d) | b_out]`; gradients and optimiser state use the same layout. Samples are
-//! processed in chunks of [`CHUNK`] (transposed into a `m × CHUNK` buffer); per chunk the forward pass loops
-//! over neurons, vectorised over samples (no horizontal reductions), then the backward pass recomputes
-//! `z` per neuron and reduces over samples with [`LANES`] fixed accumulators. Cost per sample and neuron:
-//! forward `2(m+1)` flops, forward+backward about `3×` that (`~6 d (m+1)` flops per sample). Memory: the
-//! parameters, `O(d m)` gradient accumulators and `O(m · CHUNK)` scratch, all preallocated in
-//! [`Workspace`]. The summation order is fixed by the code (no fast-math, no FMA), so a run is
-//! bit-identical across targets and vector widths.
+//! processed in chunks of [`CHUNK`] (transposed into a `m × CHUNK` buffer). The forward pass loops over
+//! neurons, vectorised over the chunk's samples (`f_s += c_j v_j σ(z_sj)`, elementwise). The backward pass
+//! loops over samples, vectorised over neurons: it recomputes `z_sj` from an input-major copy of `w` and
+//! adds sample `s`'s terms to per-neuron accumulators (elementwise again). Neither pass needs a horizontal
+//! (reassociated) sum, so plain loops auto-vectorise on every target (SSE/AVX, wasm simd128) and the
+//! summation order — sample by sample, neuron by neuron — is fixed by the code: with no fast-math and no
+//! FMA a run is bit-identical across targets and vector widths. Cost per sample and neuron: forward
+//! `2(m+1)` flops, forward+backward about `3×` that (`~6 d (m+1)` flops per sample). Memory: the
+//! parameters, `O(d m)` accumulators and transposed weights and `O(m · CHUNK + d)` scratch, all
+//! preallocated in [`Workspace`].
 
 use serde::{Deserialize, Serialize};
 
@@ -38,8 +41,6 @@ use crate::rng::{seeded, uniform};
 
 /// Samples per chunk of the kernel.
 pub const CHUNK: usize = 256;
-/// Independent accumulators in the sample reductions (a multiple of every SIMD width we target).
-pub const LANES: usize = 8;
 
 /// The hidden-layer nonlinearity σ.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -311,6 +312,11 @@ pub struct Workspace<T> {
     f: Vec<T>,
     g: Vec<T>,
     dz: Vec<T>,
+    /// Hidden weights transposed to input-major (`m × d`), refreshed per gradient call.
+    wt: Vec<T>,
+    /// Per-neuron scratch (`d`).
+    zd: Vec<T>,
+    /// Raw sums Σ g σ' x, input-major (`m × d`).
     raw_w: Vec<T>,
     raw_b: Vec<T>,
     raw_v: Vec<T>,
@@ -324,6 +330,8 @@ impl<T: Real> Workspace<T> {
             f: Vec::new(),
             g: Vec::new(),
             dz: Vec::new(),
+            wt: Vec::new(),
+            zd: Vec::new(),
             raw_w: Vec::new(),
             raw_b: Vec::new(),
             raw_v: Vec::new(),
@@ -342,8 +350,10 @@ impl<T: Real> Workspace<T> {
         }
         if self.raw_w.len() != input_dim * width {
             self.raw_w = vec![T::ZERO; input_dim * width];
+            self.wt = vec![T::ZERO; input_dim * width];
         }
         if self.raw_b.len() != width {
+            self.zd = vec![T::ZERO; width];
             self.raw_b = vec![T::ZERO; width];
             self.raw_v = vec![T::ZERO; width];
         }
@@ -351,7 +361,12 @@ impl<T: Real> Workspace<T> {
 }
 
 /// The (weighted) two-layer network. See the module docs for the maths and the layout.
+/// Deserialisation validates like [`TwoLayerNet::from_parts`] (shapes, finiteness, `c ≥ 0`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(
+    try_from = "NetRepr<T>",
+    bound(deserialize = "T: Real + Deserialize<'de>")
+)]
 pub struct TwoLayerNet<T> {
     input_dim: usize,
     width: usize,
@@ -360,6 +375,42 @@ pub struct TwoLayerNet<T> {
     params: Vec<T>,
     /// Neuron weights `c_j ≥ 0`, fixed during training.
     c: Vec<T>,
+}
+
+/// Unvalidated serde form of [`TwoLayerNet`].
+#[derive(Deserialize)]
+struct NetRepr<T> {
+    input_dim: usize,
+    width: usize,
+    activation: Activation,
+    params: Vec<T>,
+    c: Vec<T>,
+}
+
+impl<T: Real> TryFrom<NetRepr<T>> for TwoLayerNet<T> {
+    type Error = NnError;
+    fn try_from(r: NetRepr<T>) -> Result<Self, NnError> {
+        check_shape(r.input_dim, r.width)?;
+        let (m, d) = (r.input_dim, r.width);
+        let expected = d * (m + 2) + 1;
+        if r.params.len() != expected {
+            return Err(NnError::DimMismatch {
+                what: "parameters (width × (input_dim + 2) + 1)",
+                expected,
+                got: r.params.len(),
+            });
+        }
+        let p = &r.params;
+        Self::from_parts(
+            m,
+            r.activation,
+            &p[..d * m],
+            &p[d * m..d * (m + 1)],
+            &p[d * (m + 1)..d * (m + 2)],
+            p[expected - 1],
+            Some(&r.c),
+        )
+    }
 }
 
 impl<T: Real> TwoLayerNet<T> {
@@ -683,7 +734,7 @@ impl<T: Real> TwoLayerNet<T> {
             }
             None => T::from_f64(bn as f64),
         };
-        if !(total > T::ZERO) {
+        if total.is_nan() || total <= T::ZERO {
             return Err(NnError::ZeroTotalWeight);
         }
         let scale = T::from_f64(2.0) / total;
@@ -691,6 +742,12 @@ impl<T: Real> TwoLayerNet<T> {
         let want_grad = grad.is_some();
         if want_grad {
             ws.raw_w.fill(T::ZERO);
+            let (w, d) = (self.w(), self.width);
+            for j in 0..d {
+                for k in 0..m {
+                    ws.wt[k * d + j] = w[j * m + k];
+                }
+            }
             ws.raw_b.fill(T::ZERO);
             ws.raw_v.fill(T::ZERO);
         }
@@ -704,7 +761,7 @@ impl<T: Real> TwoLayerNet<T> {
                 &data.x[i * m..(i + 1) * m]
             });
             self.forward_chunk(ws, cnt);
-            // Residuals, loss, dL/df (zero-padded to a multiple of LANES).
+            // Residuals, loss, dL/df.
             for s in 0..cnt {
                 let i = idx(s0 + s);
                 let e = ws.f[s] - data.y[i];
@@ -715,9 +772,7 @@ impl<T: Real> TwoLayerNet<T> {
                 gsum += g;
             }
             if want_grad {
-                let padded = cnt.div_ceil(LANES) * LANES;
-                ws.g[cnt..padded].fill(T::ZERO);
-                self.backward_chunk(ws, padded);
+                self.backward_chunk(ws, cnt);
             }
             s0 += cnt;
         }
@@ -743,7 +798,7 @@ impl<T: Real> TwoLayerNet<T> {
                 gv[j] = fv * ws.raw_v[j];
                 gb[j] = fwb * ws.raw_b[j];
                 for k in 0..m {
-                    gw[j * m + k] = fwb * ws.raw_w[j * m + k];
+                    gw[j * m + k] = fwb * ws.raw_w[k * d + j];
                 }
             }
             gout[0] = gsum;
@@ -760,11 +815,11 @@ impl<T: Real> TwoLayerNet<T> {
         }
     }
 
-    fn backward_chunk(&self, ws: &mut Workspace<T>, padded: usize) {
+    fn backward_chunk(&self, ws: &mut Workspace<T>, cnt: usize) {
         match self.activation {
-            Activation::Relu => self.backward_chunk_a::<Relu>(ws, padded),
-            Activation::Tanh => self.backward_chunk_a::<Tanh>(ws, padded),
-            Activation::Sigmoid => self.backward_chunk_a::<Sigmoid>(ws, padded),
+            Activation::Relu => self.backward_chunk_a::<Relu>(ws, cnt),
+            Activation::Tanh => self.backward_chunk_a::<Tanh>(ws, cnt),
+            Activation::Sigmoid => self.backward_chunk_a::<Sigmoid>(ws, cnt),
         }
     }
 
@@ -799,60 +854,133 @@ impl<T: Real> TwoLayerNet<T> {
     }
 
     #[inline(always)]
-    fn backward_chunk_a<A: Act>(&self, ws: &mut Workspace<T>, padded: usize) {
+    fn backward_chunk_a<A: Act>(&self, ws: &mut Workspace<T>, cnt: usize) {
         let m = self.input_dim;
-        let (w, b) = (self.w(), self.b());
+        let d = self.width;
+        let b = self.b();
         let Workspace {
             xt,
-            z,
             g,
-            dz,
+            wt,
+            zd,
             raw_w,
             raw_b,
             raw_v,
             ..
         } = ws;
-        let z = &mut z[..padded];
-        let g = &g[..padded];
-        let dz = &mut dz[..padded];
-        for j in 0..self.width {
-            let wj = &w[j * m..(j + 1) * m];
-            // z_s = b_j + Σ_k w_jk x_sk, in the same order as the forward pass.
-            match m {
-                1 => pre_fixed::<T, 1>(wj, b[j], xt, z),
-                2 => pre_fixed::<T, 2>(wj, b[j], xt, z),
-                3 => pre_fixed::<T, 3>(wj, b[j], xt, z),
-                _ => {
-                    z.fill(b[j]);
-                    for (k, &wjk) in wj.iter().enumerate() {
-                        let xk = &xt[k * CHUNK..k * CHUNK + padded];
-                        for (zs, &xs) in z.iter_mut().zip(xk) {
-                            *zs += wjk * xs;
+        match m {
+            1 => bwd_fixed::<T, A, 1>(wt, b, xt, &g[..cnt], raw_w, raw_b, raw_v),
+            2 => bwd_fixed::<T, A, 2>(wt, b, xt, &g[..cnt], raw_w, raw_b, raw_v),
+            3 => bwd_fixed::<T, A, 3>(wt, b, xt, &g[..cnt], raw_w, raw_b, raw_v),
+            _ => {
+                let b = &b[..d];
+                let zd = &mut zd[..d];
+                let raw_b = &mut raw_b[..d];
+                let raw_v = &mut raw_v[..d];
+                for (s, &gs) in g[..cnt].iter().enumerate() {
+                    // z_j = b_j + Σ_k w_jk x_sk, in the same order as the forward pass.
+                    zd.copy_from_slice(b);
+                    for k in 0..m {
+                        let xk = xt[k * CHUNK + s];
+                        for (z, &w) in zd.iter_mut().zip(&wt[k * d..(k + 1) * d]) {
+                            *z += w * xk;
+                        }
+                    }
+                    // h = σ(z) (into zd), dz = g σ'(z) (into zd after use), accumulate.
+                    for ((z, rv), rb) in zd.iter_mut().zip(raw_v.iter_mut()).zip(raw_b.iter_mut()) {
+                        let (h, hd) = A::fd(*z);
+                        *rv += gs * h;
+                        let dd = gs * hd;
+                        *rb += dd;
+                        *z = dd;
+                    }
+                    for k in 0..m {
+                        let xk = xt[k * CHUNK + s];
+                        for (rw, &dd) in raw_w[k * d..(k + 1) * d].iter_mut().zip(zd.iter()) {
+                            *rw += dd * xk;
                         }
                     }
                 }
             }
-            // Σ g σ(z), dz = g σ'(z), Σ dz — LANES fixed accumulators.
-            let mut acc_v = [T::ZERO; LANES];
-            let mut acc_b = [T::ZERO; LANES];
-            for ((zc, gc), dc) in z
-                .chunks_exact(LANES)
-                .zip(g.chunks_exact(LANES))
-                .zip(dz.chunks_exact_mut(LANES))
-            {
-                for l in 0..LANES {
-                    let (h, hd) = A::fd(zc[l]);
-                    acc_v[l] += gc[l] * h;
-                    let d = gc[l] * hd;
-                    dc[l] = d;
-                    acc_b[l] += d;
-                }
+        }
+    }
+}
+
+/// Backward for a fixed small input dimension: samples outer (in blocks of [`SAMPLE_BLOCK`]), one fused
+/// pass over the neurons per block, vectorised over neurons. Every reduction over samples is an
+/// elementwise update of the per-neuron accumulators, so no horizontal sums are needed; within a block
+/// the accumulators stay in registers and receive the samples' terms one after the other, so the order
+/// (sample by sample) is the same for any blocking, target and vector width. `wt` and `raw_w` are
+/// input-major (`M × d`).
+#[inline(always)]
+fn bwd_fixed<T: Real, A: Act, const M: usize>(
+    wt: &[T],
+    b: &[T],
+    xt: &[T],
+    g: &[T],
+    raw_w: &mut [T],
+    raw_b: &mut [T],
+    raw_v: &mut [T],
+) {
+    let d = b.len();
+    let wk: [&[T]; M] = std::array::from_fn(|k| &wt[k * d..(k + 1) * d]);
+    let raw_b = &mut raw_b[..d];
+    let raw_v = &mut raw_v[..d];
+    let mut chunks = raw_w[..M * d].chunks_exact_mut(d);
+    let mut rw: [&mut [T]; M] = std::array::from_fn(|_| chunks.next().unwrap());
+    let n = g.len();
+    let mut s = 0;
+    while s + SAMPLE_BLOCK <= n {
+        bwd_block::<T, A, M, SAMPLE_BLOCK>(&wk, b, xt, g, s, &mut rw, raw_b, raw_v);
+        s += SAMPLE_BLOCK;
+    }
+    while s < n {
+        bwd_block::<T, A, M, 1>(&wk, b, xt, g, s, &mut rw, raw_b, raw_v);
+        s += 1;
+    }
+}
+
+/// Samples per backward sweep over the neurons.
+const SAMPLE_BLOCK: usize = 4;
+
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn bwd_block<T: Real, A: Act, const M: usize, const SB: usize>(
+    wk: &[&[T]; M],
+    b: &[T],
+    xt: &[T],
+    g: &[T],
+    s: usize,
+    rw: &mut [&mut [T]; M],
+    raw_b: &mut [T],
+    raw_v: &mut [T],
+) {
+    let d = b.len();
+    let gs: [T; SB] = std::array::from_fn(|i| g[s + i]);
+    let xs: [[T; M]; SB] = std::array::from_fn(|i| std::array::from_fn(|k| xt[k * CHUNK + s + i]));
+    for j in 0..d {
+        let bj = b[j];
+        let wj: [T; M] = std::array::from_fn(|k| wk[k][j]);
+        let mut rv = raw_v[j];
+        let mut rb = raw_b[j];
+        let mut rwj: [T; M] = std::array::from_fn(|k| rw[k][j]);
+        for i in 0..SB {
+            let mut z = bj;
+            for k in 0..M {
+                z += wj[k] * xs[i][k];
             }
-            raw_v[j] += reduce(&acc_v);
-            raw_b[j] += reduce(&acc_b);
-            for k in 0..m {
-                raw_w[j * m + k] += dot(dz, &xt[k * CHUNK..k * CHUNK + padded]);
+            let (h, hd) = A::fd(z);
+            rv += gs[i] * h;
+            let dd = gs[i] * hd;
+            rb += dd;
+            for k in 0..M {
+                rwj[k] += dd * xs[i][k];
             }
+        }
+        raw_v[j] = rv;
+        raw_b[j] = rb;
+        for k in 0..M {
+            rw[k][j] = rwj[k];
         }
     }
 }
@@ -867,7 +995,7 @@ fn check_shape(input_dim: usize, width: usize) -> Result<(), NnError> {
     Ok(())
 }
 
-/// Transpose `cnt` input rows into `ws.xt` (`m × CHUNK`), zero-padding the rest of the last LANES block.
+/// Transpose `cnt` input rows into `ws.xt` (`m × CHUNK`).
 #[inline]
 fn gather<'x, T: Real>(
     ws: &mut Workspace<T>,
@@ -877,13 +1005,9 @@ fn gather<'x, T: Real>(
 ) {
     for s in 0..cnt {
         let r = row(s);
-        for k in 0..m {
-            ws.xt[k * CHUNK + s] = r[k];
+        for (k, &rk) in r[..m].iter().enumerate() {
+            ws.xt[k * CHUNK + s] = rk;
         }
-    }
-    let padded = cnt.div_ceil(LANES) * LANES;
-    for k in 0..m {
-        ws.xt[k * CHUNK + cnt..k * CHUNK + padded].fill(T::ZERO);
     }
 }
 
@@ -897,56 +1021,48 @@ fn fwd_fixed<T: Real, A: Act, const M: usize>(
     xt: &[T],
     f: &mut [T],
 ) {
+    let d = b.len();
+    let mut j = 0;
+    while j + NEURON_BLOCK <= d {
+        fwd_block::<T, A, M, NEURON_BLOCK>(w, b, v, c, xt, f, j);
+        j += NEURON_BLOCK;
+    }
+    while j < d {
+        fwd_block::<T, A, M, 1>(w, b, v, c, xt, f, j);
+        j += 1;
+    }
+}
+
+/// Neurons per forward sweep over the samples.
+const NEURON_BLOCK: usize = 4;
+
+/// Neurons `j0..j0+NB` added to `f` in one sweep; `f_s` stays in a register and receives the neurons'
+/// terms one after the other, so the order equals the unblocked loop.
+#[inline(always)]
+fn fwd_block<T: Real, A: Act, const M: usize, const NB: usize>(
+    w: &[T],
+    b: &[T],
+    v: &[T],
+    c: &[T],
+    xt: &[T],
+    f: &mut [T],
+    j0: usize,
+) {
     let cnt = f.len();
     let xs: [&[T]; M] = std::array::from_fn(|k| &xt[k * CHUNK..k * CHUNK + cnt]);
-    for j in 0..b.len() {
-        let wj: [T; M] = std::array::from_fn(|k| w[j * M + k]);
-        let bj = b[j];
-        let cv = c[j] * v[j];
-        for s in 0..cnt {
-            let mut z = bj;
+    let wj: [[T; M]; NB] = std::array::from_fn(|i| std::array::from_fn(|k| w[(j0 + i) * M + k]));
+    let bj: [T; NB] = std::array::from_fn(|i| b[j0 + i]);
+    let cv: [T; NB] = std::array::from_fn(|i| c[j0 + i] * v[j0 + i]);
+    for s in 0..cnt {
+        let x: [T; M] = std::array::from_fn(|k| xs[k][s]);
+        let mut fs = f[s];
+        for i in 0..NB {
+            let mut z = bj[i];
             for k in 0..M {
-                z += wj[k] * xs[k][s];
+                z += wj[i][k] * x[k];
             }
-            f[s] += cv * A::f(z);
+            fs += cv[i] * A::f(z);
         }
+        f[s] = fs;
     }
-}
-
-#[inline(always)]
-fn pre_fixed<T: Real, const M: usize>(wj: &[T], bj: T, xt: &[T], z: &mut [T]) {
-    let n = z.len();
-    let xs: [&[T]; M] = std::array::from_fn(|k| &xt[k * CHUNK..k * CHUNK + n]);
-    let wj: [T; M] = std::array::from_fn(|k| wj[k]);
-    for s in 0..n {
-        let mut zz = bj;
-        for k in 0..M {
-            zz += wj[k] * xs[k][s];
-        }
-        z[s] = zz;
-    }
-}
-
-/// Σ a_s b_s with LANES accumulators (`a.len()` a multiple of LANES).
-#[inline(always)]
-fn dot<T: Real>(a: &[T], b: &[T]) -> T {
-    let mut acc = [T::ZERO; LANES];
-    for (ac, bc) in a.chunks_exact(LANES).zip(b.chunks_exact(LANES)) {
-        for l in 0..LANES {
-            acc[l] += ac[l] * bc[l];
-        }
-    }
-    reduce(&acc)
-}
-
-/// Pairwise sum of the lane accumulators (fixed order).
-#[inline(always)]
-fn reduce<T: Real>(acc: &[T; LANES]) -> T {
-    let a = [
-        acc[0] + acc[4],
-        acc[1] + acc[5],
-        acc[2] + acc[6],
-        acc[3] + acc[7],
-    ];
-    (a[0] + a[2]) + (a[1] + a[3])
 }

@@ -349,21 +349,26 @@ impl<T: Real> Optimizer<T> {
                 let eps = T::from_f64(eps);
                 let wd = T::from_f64(weight_decay);
                 let decay = T::from_f64(1.0 - lr * weight_decay);
-                for i in 0..n {
-                    let mut g = grads[i];
-                    if weight_decay != 0.0 {
-                        if decoupled {
-                            params[i] *= decay;
-                        } else {
-                            g += wd * params[i];
-                        }
+                // Zipped iterators (no bounds checks) so the loop vectorises; the branch is hoisted.
+                let (s1, s2) = (&mut self.s1[..n], &mut self.s2[..n]);
+                let iter = params
+                    .iter_mut()
+                    .zip(grads)
+                    .zip(s1.iter_mut().zip(s2.iter_mut()));
+                let coupled_wd = weight_decay != 0.0 && !decoupled;
+                let decoupled_wd = weight_decay != 0.0 && decoupled;
+                for ((p, &g0), (m, v)) in iter {
+                    let mut g = g0;
+                    if decoupled_wd {
+                        *p *= decay;
                     }
-                    let m = &mut self.s1[i];
+                    if coupled_wd {
+                        g += wd * *p;
+                    }
                     *m += one_m_b1 * (g - *m);
-                    let v = &mut self.s2[i];
                     *v = b2 * *v + one_m_b2 * g * g;
                     let denom = v.sqrt() / bc2_sqrt + eps;
-                    params[i] -= step_size * (*m / denom);
+                    *p -= step_size * (*m / denom);
                 }
             }
             OptimizerKind::Rprop {

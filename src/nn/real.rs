@@ -41,6 +41,7 @@ pub trait Real:
     fn tanh(self) -> Self;
     fn abs(self) -> Self;
     fn is_finite(self) -> bool;
+    fn is_nan(self) -> bool;
     /// Bit pattern widened to `u64` (for bit-identity checks and fingerprints).
     fn to_bits_u64(self) -> u64;
     /// `max(self, 0)`, written as a select so loops over it vectorise.
@@ -83,6 +84,10 @@ impl Real for f32 {
         f32::is_finite(self)
     }
     #[inline(always)]
+    fn is_nan(self) -> bool {
+        f32::is_nan(self)
+    }
+    #[inline(always)]
     fn to_bits_u64(self) -> u64 {
         self.to_bits() as u64
     }
@@ -119,6 +124,10 @@ impl Real for f64 {
     #[inline(always)]
     fn is_finite(self) -> bool {
         f64::is_finite(self)
+    }
+    #[inline(always)]
+    fn is_nan(self) -> bool {
+        f64::is_nan(self)
     }
     #[inline(always)]
     fn to_bits_u64(self) -> u64 {
