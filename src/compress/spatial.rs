@@ -33,6 +33,9 @@ pub struct KdTree {
     alive: Vec<bool>,
     /// Coordinates in `order` order, so that a leaf scan reads memory sequentially.
     coords: Vec<f64>,
+    /// Every node's bounding box inline (`lo` then `hi`, `2 dim` per node): queries read these rather
+    /// than chasing one heap allocation per node.
+    boxes: Vec<f64>,
 }
 
 pub const NONE: usize = usize::MAX;
@@ -49,6 +52,7 @@ impl KdTree {
             leaf_of: vec![NONE; n_total],
             alive: vec![false; n_total],
             coords: Vec::new(),
+            boxes: Vec::new(),
         };
         for &i in &tree.order {
             tree.alive[i] = true;
@@ -56,6 +60,10 @@ impl KdTree {
         let n = tree.order.len();
         if n > 0 {
             tree.build_node(points, 0, n, NONE, leaf_size.max(1));
+        }
+        tree.boxes = Vec::with_capacity(tree.nodes.len() * 2 * dim);
+        for node in &tree.nodes {
+            tree.boxes.extend_from_slice(&node.bbox);
         }
         tree.coords = Vec::with_capacity(n * dim);
         for &i in &tree.order {
@@ -150,55 +158,106 @@ impl KdTree {
     /// The `k` nearest alive points to `q` (including `q` itself if it is a tree point), nearest first, as
     /// `(squared distance, id)`; ties broken by id.
     pub fn knn(&self, points: &[f64], q: &[f64], k: usize, out: &mut Vec<(f64, usize)>) {
+        let _ = points;
         out.clear();
         if self.nodes.is_empty() || k == 0 {
             return;
         }
-        // `out` is kept sorted ascending; at most k entries.
-        self.knn_node(points, 0, q, k, out);
+        // `out` is a max-heap on `(d2, id)` of at most k entries while searching, sorted at the end. The
+        // k smallest keys are unique (ids are), so the result does not depend on the visiting order.
+        self.knn_node(0, q, k, out);
+        out.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
     }
 
-    fn knn_node(
-        &self,
-        points: &[f64],
-        node: usize,
-        q: &[f64],
-        k: usize,
-        out: &mut Vec<(f64, usize)>,
-    ) {
+    #[inline]
+    fn box_dist2(&self, node: usize, q: &[f64]) -> f64 {
+        let dim = self.dim;
+        box_dist2(&self.boxes[node * 2 * dim..(node + 1) * 2 * dim], q, dim)
+    }
+
+    fn knn_node(&self, node: usize, q: &[f64], k: usize, out: &mut Vec<(f64, usize)>) {
         let n = &self.nodes[node];
         if n.alive == 0 {
             return;
         }
-        if out.len() == k && box_dist2(&n.bbox, q, self.dim) > out[k - 1].0 {
-            return;
-        }
         if n.left == NONE {
             let dim = self.dim;
-            for (t, &i) in self.order[n.start..n.end].iter().enumerate() {
+            let coords = &self.coords[n.start * dim..n.end * dim];
+            for (&i, p) in self.order[n.start..n.end]
+                .iter()
+                .zip(coords.chunks_exact(dim))
+            {
                 if !self.alive[i] {
                     continue;
                 }
-                let at = (n.start + t) * dim;
-                let p = &self.coords[at..at + dim];
-                let d2: f64 = p.iter().zip(q).map(|(a, b)| (a - b) * (a - b)).sum();
-                if out.len() < k || (d2, i) < out[k - 1] {
-                    let pos = out.partition_point(|e| *e < (d2, i));
-                    out.insert(pos, (d2, i));
-                    if out.len() > k {
-                        out.pop();
-                    }
+                let mut d2 = 0.0;
+                for (a, b) in p.iter().zip(q) {
+                    d2 += (a - b) * (a - b);
+                }
+                if out.len() < k {
+                    heap_push(out, (d2, i));
+                } else if less(&(d2, i), &out[0]) {
+                    heap_replace_top(out, (d2, i));
                 }
             }
             return;
         }
         let (l, r) = (n.left, n.right);
-        let dl = box_dist2(&self.nodes[l].bbox, q, self.dim);
-        let dr = box_dist2(&self.nodes[r].bbox, q, self.dim);
-        let (first, second) = if dl <= dr { (l, r) } else { (r, l) };
-        self.knn_node(points, first, q, k, out);
-        self.knn_node(points, second, q, k, out);
+        let dl = self.box_dist2(l, q);
+        let dr = self.box_dist2(r, q);
+        let (first, df, second, ds) = if dl <= dr {
+            (l, dl, r, dr)
+        } else {
+            (r, dr, l, dl)
+        };
+        if out.len() < k || df <= out[0].0 {
+            self.knn_node(first, q, k, out);
+        }
+        if out.len() < k || ds <= out[0].0 {
+            self.knn_node(second, q, k, out);
+        }
     }
+}
+
+#[inline]
+fn less(a: &(f64, usize), b: &(f64, usize)) -> bool {
+    a.0 < b.0 || (a.0 == b.0 && a.1 < b.1)
+}
+
+/// Push onto a max-heap (largest key at index 0).
+fn heap_push(h: &mut Vec<(f64, usize)>, e: (f64, usize)) {
+    h.push(e);
+    let mut i = h.len() - 1;
+    while i > 0 {
+        let p = (i - 1) / 2;
+        if less(&h[p], &h[i]) {
+            h.swap(p, i);
+            i = p;
+        } else {
+            break;
+        }
+    }
+}
+
+/// Replace the largest key of a max-heap and restore the heap.
+fn heap_replace_top(h: &mut [(f64, usize)], e: (f64, usize)) {
+    let n = h.len();
+    let mut i = 0;
+    loop {
+        let l = 2 * i + 1;
+        if l >= n {
+            break;
+        }
+        let r = l + 1;
+        let c = if r < n && less(&h[l], &h[r]) { r } else { l };
+        if less(&e, &h[c]) {
+            h[i] = h[c];
+            i = c;
+        } else {
+            break;
+        }
+    }
+    h[i] = e;
 }
 
 /// k-nearest-neighbour balls around tree points with a per-centre cache of the `len` nearest points at the
