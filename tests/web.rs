@@ -1,0 +1,143 @@
+//! Browser tests of the wasm binding, run in headless Chromium by wasm-bindgen-test-runner:
+//! `cargo test --target wasm32-unknown-unknown --test web` (scripts/test.sh sets CHROMEDRIVER).
+//!
+//! The key one is reproducibility: the cloud fixture was written by the native build, and the same seed and
+//! config must give bit-for-bit the same kept points and weights in the browser.
+#![cfg(target_arch = "wasm32")]
+
+use moment_lab::wasm::{CloudRun, n_moments, simd_enabled};
+use serde_json::Value;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const FIXTURE: &str = include_str!("fixtures/cloud_fixture.json");
+
+fn run_to_end(run: &mut CloudRun) {
+    let mut last = 0.0;
+    for _ in 0..1_000_000 {
+        if run.done() {
+            return;
+        }
+        let p = run.step(7);
+        assert!((0.0..=1.0).contains(&p), "progress {p} outside [0, 1]");
+        assert!(p >= last - 1e-12, "progress went backwards: {last} -> {p}");
+        last = p;
+    }
+    panic!("run did not finish");
+}
+
+/// The numbers of a top-level JSON array, parsed with `str::parse::<f64>` (correctly rounded). serde_json
+/// without its `float_roundtrip` feature may be one ulp off, which would break a bit-for-bit comparison.
+fn exact_f64_array(json: &str, key: &str) -> Vec<f64> {
+    let start = json.find(&format!("\"{key}\"")).expect("key in fixture");
+    let open = start + json[start..].find('[').unwrap() + 1;
+    let close = open + json[open..].find(']').unwrap();
+    json[open..close]
+        .split(',')
+        .map(|t| {
+            t.trim()
+                .parse::<f64>()
+                .unwrap_or_else(|e| panic!("{key}: {t:?}: {e}"))
+        })
+        .collect()
+}
+
+#[wasm_bindgen_test]
+fn cloud_fixture_reproduces_exactly() {
+    let fixture: Value = serde_json::from_str(FIXTURE).unwrap();
+    let config = fixture["config"].to_string();
+    let mut run =
+        CloudRun::new(&config).unwrap_or_else(|_| panic!("fixture config rejected: {config}"));
+    run_to_end(&mut run);
+
+    let want_idx: Vec<u32> = fixture["kept_indices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap() as u32)
+        .collect();
+    let want_w = exact_f64_array(FIXTURE, "kept_weights");
+    let got_idx = run.kept_indices().to_vec();
+    let got_w = run.kept_weights().to_vec();
+
+    assert_eq!(
+        got_idx, want_idx,
+        "kept indices differ from the native fixture"
+    );
+    assert_eq!(got_w.len(), want_w.len());
+    for (i, (g, w)) in got_w.iter().zip(&want_w).enumerate() {
+        assert_eq!(
+            g.to_bits(),
+            w.to_bits(),
+            "weight {i}: wasm {g:e} vs native {w:e}"
+        );
+    }
+
+    let summary: Value = serde_json::from_str(&run.summary_json()).unwrap();
+    assert_eq!(summary["kept"], fixture["summary"]["kept"]);
+    assert!(summary["residual"].as_f64().unwrap() <= 1e-9);
+}
+
+#[wasm_bindgen_test]
+fn bad_configs_are_errors_not_panics() {
+    let bad = [
+        r#"{"seed": 1, "d": 1000, "dim": 2, "k": 2, "target": 3}"#, // target < N(2,2) = 6
+        r#"{"seed": 1, "d": 1000, "dim": 2, "k": 2, "target": 1000}"#, // target >= d
+        r#"{"seed": 1, "d": 0, "dim": 2, "k": 2, "target": 40}"#,
+        r#"{"seed": 1, "d": 1000, "dim": 0, "k": 2, "target": 40}"#,
+        r#"{"seed": 1, "d": 1000, "dim": 2, "k": 2, "target": 40, "typo": 1}"#,
+        r#"{"seed": -1}"#,
+        "not json",
+    ];
+    for config in bad {
+        assert!(
+            CloudRun::new(config).is_err(),
+            "accepted bad config {config}"
+        );
+    }
+    let ok = r#"{"seed": 1, "k": 2, "target": 10}"#;
+    for csv in [
+        "",
+        "x,y\n1,2\n3\n",
+        "x,y\n1,abc\n2,3\n",
+        "x,y\n1,NaN\n2,3\n",
+    ] {
+        assert!(
+            CloudRun::from_csv(csv, ok).is_err(),
+            "accepted bad CSV {csv:?}"
+        );
+    }
+    assert!(n_moments(0, 2).is_err());
+}
+
+#[wasm_bindgen_test]
+fn csv_cloud_runs() {
+    let mut csv = String::from("a,b,weight\n");
+    for i in 0..100 {
+        let t = i as f64 * 0.37;
+        csv.push_str(&format!(
+            "{},{},{}\n",
+            t.sin() * 3.0,
+            (t * 1.7).cos(),
+            1 + i % 4
+        ));
+    }
+    let mut run = CloudRun::from_csv(&csv, r#"{"seed": 3, "k": 2, "target": 12}"#)
+        .unwrap_or_else(|_| panic!("good CSV rejected"));
+    assert_eq!(run.dim(), 2);
+    assert_eq!(run.points().length(), 200);
+    run_to_end(&mut run);
+    assert_eq!(run.kept_indices().length(), 12);
+    assert!(run.kept_csv().starts_with("index,weight,"));
+}
+
+#[wasm_bindgen_test]
+fn simd_is_enabled() {
+    assert!(
+        simd_enabled(),
+        "wasm was built without simd128 (.cargo/config.toml rustflags)"
+    );
+    assert_eq!(n_moments(2, 2).ok(), Some(6.0));
+    assert_eq!(n_moments(3, 5).ok(), Some(56.0));
+}
