@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Builds the page's wasm: release lib for wasm32 (simd128 via .cargo/config.toml) -> wasm-bindgen (web target)
+# into www/pkg/ -> optional wasm-opt (npm binaryen 132 only; Debian's 108 breaks the module) -> www/single.html.
+# Expects the wasm32 target and the pinned wasm-bindgen CLI (scripts/serve.sh and scripts/test.sh install them).
+# WASM_OPT=0 skips wasm-opt.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+step "cargo build --lib --release --target $TARGET (+simd128)"
+cargo build --lib --release --target "$TARGET"
+
+# wasm-bindgen + wasm-opt (~10 s) only when the cargo output, the tools or this script changed.
+SRC="target/$TARGET/release/moment_lab.wasm"
+OPT="$ROOT/node_modules/.bin/wasm-opt"
+use_opt=0
+if [ "${WASM_OPT:-1}" != 0 ] && [ -x "$OPT" ] && "$OPT" --version 2>/dev/null | grep -q 'version 132'; then use_opt=1; fi
+stamp="$(cat "$SRC" "$0" | sha256sum | cut -d' ' -f1) $(wasm-bindgen --version) opt=$use_opt"
+if [ -f www/pkg/moment_lab_bg.wasm ] && [ "$(cat www/pkg/.build-stamp 2>/dev/null)" = "$stamp" ]; then
+  step "www/pkg is up to date"
+else
+  step "wasm-bindgen --target web --out-dir www/pkg"
+  rm -rf www/pkg
+  wasm-bindgen --target web --out-dir www/pkg "$SRC"
+  if [ "$use_opt" = 1 ]; then
+    step "wasm-opt -O3 (npm binaryen 132)"
+    if "$OPT" -O3 www/pkg/moment_lab_bg.wasm -o www/pkg/moment_lab_bg.opt.wasm; then
+      mv www/pkg/moment_lab_bg.opt.wasm www/pkg/moment_lab_bg.wasm
+    else
+      echo "wasm-opt failed; keeping the unoptimised module" >&2
+      rm -f www/pkg/moment_lab_bg.opt.wasm
+    fi
+  else
+    echo "(wasm-opt skipped: npm binaryen 132 not installed; 'npm ci' gives a smaller, faster module)"
+  fi
+  echo "$stamp" >www/pkg/.build-stamp
+fi
+
+step "www/single.html"
+python3 scripts/make_single_html.py
+
+raw=$(wc -c <www/pkg/moment_lab_bg.wasm)
+gz=$(gzip -9c www/pkg/moment_lab_bg.wasm | wc -c)
+echo "wasm: $raw bytes raw, $gz gzipped; single.html: $(wc -c <www/single.html) bytes"

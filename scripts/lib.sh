@@ -1,0 +1,60 @@
+# Shared helpers for scripts/*.sh (sourced, not run). Each ensure_* installs one tool only when it is missing
+# or at the wrong version, so a warm machine pays almost nothing and a fresh Debian machine with Rust,
+# node/npm, python3 and apt gets everything it needs.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TARGET=wasm32-unknown-unknown
+# cargo-installed CLIs live outside the repo so `cargo clean` keeps them; reused when the version matches.
+TOOLS="${WASM_TOOLS_DIR:-$HOME/.cache/wasm-tools}"
+export PATH="$TOOLS/bin:$HOME/.cargo/bin:$PATH"
+
+# Seconds since the outermost script started (shared with nested scripts through the environment).
+export MOMENT_LAB_T0="${MOMENT_LAB_T0:-$(date +%s)}"
+step() { echo "=== [$(($(date +%s) - MOMENT_LAB_T0))s] $*"; }
+die() { echo "error: $*" >&2; exit 1; }
+
+ensure_wasm_target() {
+  rustup target list --installed | grep -qx "$TARGET" || rustup target add "$TARGET"
+}
+
+# The CLI must be exactly the version of the wasm-bindgen crate in Cargo.lock.
+wasm_bindgen_version() {
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' "$ROOT/Cargo.lock"
+}
+
+ensure_wasm_bindgen() {
+  local want
+  want="$(wasm_bindgen_version)"
+  [ -n "$want" ] || die "no wasm-bindgen entry in Cargo.lock"
+  if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $want" ] \
+     || ! command -v wasm-bindgen-test-runner >/dev/null; then
+    echo "installing wasm-bindgen-cli $want into $TOOLS (about 2-3 minutes, once)"
+    # --locked can fail when the registry mirror lacks one locked dependency version: fall back to unlocked.
+    # No default features: no TLS stack, which the test runner does not need here.
+    cargo install wasm-bindgen-cli --version "$want" --no-default-features --root "$TOOLS" --locked \
+      || cargo install wasm-bindgen-cli --version "$want" --no-default-features --root "$TOOLS"
+  fi
+  wasm-bindgen --version
+}
+
+# npm ci only when node_modules was not installed from this exact package-lock.json.
+ensure_npm() {
+  command -v npm >/dev/null || die "npm not found"
+  local stamp="$ROOT/node_modules/.moment-lab-lock.sha256" want
+  want="$(sha256sum "$ROOT/package-lock.json" | cut -d' ' -f1)"
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    (cd "$ROOT" && npm ci --no-audit --no-fund)
+    echo "$want" >"$stamp"
+  fi
+}
+
+ensure_chromium() {
+  if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ]; then
+    local sudo=""
+    [ "$(id -u)" = 0 ] || sudo="sudo"
+    $sudo apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends chromium chromium-driver
+  fi
+  /usr/bin/chromium --version 2>/dev/null || true
+  /usr/bin/chromedriver --version
+}
