@@ -141,3 +141,52 @@ fn simd_is_enabled() {
     assert_eq!(n_moments(2, 2).ok(), Some(6.0));
     assert_eq!(n_moments(3, 5).ok(), Some(56.0));
 }
+
+/// Runs a training experiment through the wasm handle and returns its test-loss curve as JSON, shaped like
+/// the `result` of the native fixtures (`tests/reproducible.rs` writes them).
+fn test_curve(curve_json: &str) -> Value {
+    let curve: Value = serde_json::from_str(curve_json).unwrap();
+    Value::Array(curve.as_array().unwrap().iter().map(|p| p["test"].clone()).collect())
+}
+
+#[wasm_bindgen_test]
+fn lth_fixture_reproduces_exactly() {
+    let fixture: Value = serde_json::from_str(include_str!("fixtures/lth_fixture.json")).unwrap();
+    let mut run = moment_lab::wasm::LthRun::new(include_str!("fixtures/lth_config.json"))
+        .unwrap_or_else(|_| panic!("lth fixture config rejected"));
+    for _ in 0..100_000 {
+        if run.done() {
+            break;
+        }
+        run.step(7);
+    }
+    assert!(run.done(), "lth run did not finish");
+    let config: Value = serde_json::from_str(&run.config_json()).unwrap();
+    assert_eq!(config, fixture["config"], "config differs from the native fixture's");
+    assert_eq!(
+        test_curve(&run.curve_json()),
+        fixture["result"],
+        "wasm test-loss curves differ from the native fixture"
+    );
+}
+
+#[wasm_bindgen_test]
+fn dataset_fixture_reproduces_exactly() {
+    let fixture: Value = serde_json::from_str(include_str!("fixtures/dataset_fixture.json")).unwrap();
+    let mut run = moment_lab::wasm::DatasetRun::new(include_str!("fixtures/dataset_config.json"))
+        .unwrap_or_else(|_| panic!("dataset fixture config rejected"));
+    for _ in 0..100_000 {
+        if run.done() {
+            break;
+        }
+        run.step(2);
+    }
+    assert!(run.done(), "dataset run did not finish");
+    let config: Value = serde_json::from_str(&run.config_json()).unwrap();
+    assert_eq!(config, fixture["config"], "config differs from the native fixture's");
+    assert_eq!(
+        test_curve(&run.curve_json()),
+        fixture["result"],
+        "wasm test-loss curves differ from the native fixture"
+    );
+}
