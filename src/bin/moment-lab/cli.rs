@@ -41,6 +41,7 @@ USAGE:
       a random subset of the same size (optionally k-means centroids); curves, a summary with final losses,
       compression time next to training time, and (with --landscape) loss landscapes around init and end.
   moment-lab scaling --axis data|width [--preset quick|paper] [--seeds N] [--sizes a,b,..] [--epochs E]
+                     [--lr LR] [--samples N]
                      [--out results.json]
       Fig. 5: final test loss vs d for the original and vs d' = [16 sqrt d] for the compressed arm (k = 6);
       fitted exponents alpha with standard errors and their ratio.
@@ -621,6 +622,8 @@ fn scaling_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
     let mut seeds = None;
     let mut sizes = None;
     let mut epochs = None;
+    let mut lr = None;
+    let mut samples = None;
     let mut out = None;
     while let Some(arg) = parser.next()? {
         match arg {
@@ -639,6 +642,14 @@ fn scaling_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
             Long("seeds") => seeds = Some(parse_num(&mut parser, "seeds")?),
             Long("sizes") => sizes = Some(parse_list(&mut parser, "sizes")?),
             Long("epochs") => epochs = Some(parse_num(&mut parser, "epochs")?),
+            Long("lr") => {
+                let v = parser.value()?.string()?;
+                lr = Some(
+                    v.parse::<f64>()
+                        .map_err(|_| Failure::Usage(format!("--lr expects a number, got '{v}'")))?,
+                );
+            }
+            Long("samples") => samples = Some(parse_num(&mut parser, "samples")?),
             Long("out") | Long("output") => out = Some(parser.value()?.string()?),
             other => return Err(other.unexpected().into()),
         }
@@ -654,6 +665,12 @@ fn scaling_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
     }
     if let Some(e) = epochs {
         config.epochs = e;
+    }
+    if let Some(l) = lr {
+        config.lr = l;
+    }
+    if let Some(n) = samples {
+        config.n_samples = n;
     }
     let started = Instant::now();
     let mut run = ScalingRun::new(config.clone()).map_err(Failure::Run)?;
