@@ -1,0 +1,217 @@
+#!/usr/bin/env python3
+"""Reruns the paper's experiments with the native CLI and writes docs/RESULTS.md: every fidelity number the
+README and the issue notes quote, next to its target and the command that produced it.
+
+usage: scripts/results.py [--tier quick|demo] [--force]
+
+  quick (default, a few minutes on 2 cores): LTH quick, Fig. 3 quick and the four paper panels with
+         loss landscapes, Fig. 5a/5b quick presets, Fig. 2 and Fig. 8 quick.
+  demo   (adds about 30 minutes): LTH demo (SGD), Fig. 3 demo, Fig. 2 demo.
+
+JSON outputs go to results/ (git-ignored); an existing output is reused unless --force. Builds the release
+CLI first. Nothing here is typed by hand: the tables are read from the JSON the CLI writes.
+"""
+
+import argparse
+import json
+import math
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / "target" / "release" / "moment-lab"
+OUT = ROOT / "results"
+
+
+def run(name, args, force):
+    """Runs `moment-lab ARGS --out results/NAME.json` unless that file exists; returns (json, seconds)."""
+    path = OUT / f"{name}.json"
+    cmd = ["moment-lab", *args, "--out", f"results/{name}.json"]
+    if force or not path.exists():
+        print("$", " ".join(cmd), flush=True)
+        t = time.time()
+        subprocess.run([str(BIN), *args, "--out", str(path)], check=True, cwd=ROOT)
+        print(f"  {time.time() - t:.1f} s", flush=True)
+    return json.loads(path.read_text()), " ".join(cmd)
+
+
+def fmt(x, digits=3):
+    if x is None:
+        return "–"
+    if isinstance(x, float) and (x != 0 and (abs(x) < 1e-3 or abs(x) >= 1e4)):
+        return f"{x:.{digits - 1}e}"
+    return f"{x:.{digits}g}" if isinstance(x, float) else str(x)
+
+
+def status(ok):
+    return "met" if ok else "**missed**"
+
+
+def lth_section(data, cmd, title, targeted=True):
+    s = data["summary"]
+    arms = {a["arm"]: a for a in s["arms"]}
+    cfg = data["config"]
+    lines = [
+        f"### {title}",
+        "",
+        f"`{cmd}` — width {cfg['width']} → {cfg['target']}, k = {cfg['order']}, {cfg['optimizer']} lr {cfg['lr']}, "
+        f"{cfg['epochs']} epochs, batch {cfg['batch_size']}, {cfg['n_train']} samples; set-up {data['setup_seconds']:.1f} s, "
+        f"total {data['seconds']:.1f} s; neuron moments matched to {s['compression_residual']:.1e}.",
+        "",
+        "| arm | width | initial test | final test | final / original |",
+        "|---|---|---|---|---|",
+    ]
+    o = arms["original"]["final_test"]
+    for name, a in arms.items():
+        lines.append(f"| {name} | {a['width']} | {fmt(a['initial_test'], 4)} | {fmt(a['final_test'], 4)} | "
+                     f"{a['final_test'] / o:.3f} |")
+    ir, fc, fn = s["initial_ratio_compressed"], s["final_ratio_compressed"], s["final_ratio_naive"]
+    lines += [
+        "",
+        "| target (issue 4" + ("" if targeted else "; set for the demo and paper presets, shown here for reference")
+        + ") | measured | |",
+        "|---|---|---|",
+        f"| compressed initial test loss within 1 % of the original's | {100 * (ir - 1):+.2f} % | {status(abs(ir - 1) <= 0.01)} |",
+        f"| compressed final test loss ≤ 1.25 × original | {fc:.3f} × | {status(fc <= 1.25)} |",
+        f"| naive final test loss ≥ 1.3 × original | {fn:.3f} × | {status(fn >= 1.3)} |",
+        "",
+    ]
+    return lines
+
+
+def dataset_rows(results):
+    lines = [
+        "| preset | compressed / full | naive / full | naive overfit (final / min) | landscape dev. init: compressed, naive | landscape dev. trained: compressed, naive | compression s | training s | command |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    checks = []
+    for name, (data, cmd) in results:
+        s = data["summary"]
+        li = data.get("landscape_init") or {}
+        lt = data.get("landscape_trained") or {}
+        dev = lambda l: (l.get("deviation") or [None, None, None])
+        di, dt = dev(li), dev(lt)
+        lines.append(
+            f"| {name} | {s['final_ratio_compressed']:.3f} | {s['final_ratio_naive']:.2f} | {s['naive_overfit']:.3f} | "
+            f"{fmt(di[1], 2)}, {fmt(di[2], 2)} | {fmt(dt[1], 2)}, {fmt(dt[2], 2)} | {data['setup_seconds']:.2f} | "
+            f"{data['training_seconds']:.2f} | `{cmd}` |")
+        if name.startswith("paper-"):
+            checks.append((name, s, di, dt))
+    lines += ["", "| target (issue 5), per Fig. 3 panel | " + " | ".join(n for n, *_ in checks) + " |",
+              "|---|" + "---|" * len(checks)]
+    lines.append("| compressed final ≤ 1.3 × full | " + " | ".join(
+        f"{s['final_ratio_compressed']:.2f} {status(s['final_ratio_compressed'] <= 1.3)}" for _, s, _, _ in checks) + " |")
+    lines.append("| naive final ≥ 3 × full | " + " | ".join(
+        f"{s['final_ratio_naive']:.2f} {status(s['final_ratio_naive'] >= 3)}" for _, s, _, _ in checks) + " |")
+    lines.append("| naive overfits (final > min) | " + " | ".join(
+        f"{s['naive_overfit']:.3f} {status(s['naive_overfit'] > 1.0)}" for _, s, _, _ in checks) + " |")
+    lines.append("| landscape deviation, compressed ≤ naive / 10 (around trained) | " + " | ".join(
+        f"{dt[2] / dt[1]:.0f}× {status(dt[1] <= dt[2] / 10)}" for _, _, _, dt in checks) + " |")
+    lines.append("")
+    return lines
+
+
+def scaling_section(data, cmd, axis, authors):
+    s = data["summary"]
+    ao, ac = s["alpha_original"], s["alpha_compressed"]
+    lines = [
+        f"`{cmd}` ({data['seconds']:.0f} s): sizes {data['config']['sizes']}, {data['config']['seeds']} seeds, "
+        f"{data['config']['epochs']} epochs, lr {data['config']['lr']}.",
+        "",
+        "| d | d′ | original test loss | compressed test loss |",
+        "|---|---|---|---|",
+    ]
+    for r in s["table"]:
+        lines.append(f"| {r['d']} | {r['d_prime']} | {fmt(r['original_mean'], 4)} | {fmt(r['compressed_mean'], 4)} |")
+    ratio = s["ratio"]
+    lines += [
+        "",
+        f"α original {ao['alpha']:.3f} ± {ao['stderr']:.3f}, α compressed {ac['alpha']:.3f} ± {ac['stderr']:.3f}, "
+        f"ratio **{ratio:.2f}** (target ≥ 1.6: {status(ratio >= 1.6)}); authors {authors[0]} → {authors[1]} "
+        f"(ratio {authors[1] / authors[0]:.2f}).",
+        "",
+    ]
+    return lines
+
+
+def fig2_section(data, cmd):
+    lines = [f"`{cmd}` ({data['seconds']:.0f} s).", "",
+             "| m | k | fitted α ± s.e. | authors | |α − authors| ≤ 0.3 |", "|---|---|---|---|---|"]
+    within = total = 0
+    for row in data["slopes"]:
+        fit = row.get("fit")
+        if not fit:
+            lines.append(f"| {row['m']} | {row['k']} | (at the float floor) | {row.get('authors')} | – |")
+            continue
+        a = row.get("authors")
+        ok = a is not None and abs(fit["alpha"] - a) <= 0.3
+        if a is not None:
+            total += 1
+            within += ok
+        lines.append(f"| {row['m']} | {row['k']} | {fit['alpha']:.2f} ± {fit['stderr']:.2f} | {a} | "
+                     f"{'yes' if ok else '**no**'} |")
+    lines += ["", f"{within} of {total} slopes within ±0.3 of the authors'.", ""]
+    return lines
+
+
+def fig8_section(data, cmd):
+    lines = [f"`{cmd}` ({data['seconds']:.0f} s): best k per d, mean ± sd over trials.", "",
+             "| m | d | d′ | error |", "|---|---|---|---|"]
+    for p in data["points"]:
+        lines.append(f"| {p['m']} | {p['d']} | {p['target']} | {p['mean']:.1e} ± {p['sd']:.1e} |")
+    lines.append("")
+    return lines
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--tier", choices=["quick", "demo"], default="quick")
+    ap.add_argument("--force", action="store_true", help="rerun even when results/NAME.json exists")
+    a = ap.parse_args()
+    OUT.mkdir(exist_ok=True)
+    subprocess.run(["cargo", "build", "--release", "--bin", "moment-lab"], check=True, cwd=ROOT)
+    f = a.force
+    demo = a.tier == "demo"
+
+    md = [
+        "# Results",
+        "",
+        "Generated by `scripts/results.py" + (" --tier demo" if demo else "") + "` from the JSON the native CLI "
+        "writes (nothing typed by hand). Every experiment is seeded: rerunning gives the same numbers; only the "
+        "seconds depend on the machine (here: 2 cores, shared).",
+        "",
+        "## Dynamical lottery ticket (Fig. 4, issue 4)",
+        "",
+    ]
+    md += lth_section(*run("lth-quick", ["lth", "--preset", "quick"], f), "quick preset (the page's default)", targeted=False)
+    if demo:
+        md += lth_section(*run("lth-demo", ["lth", "--preset", "demo"], f), "demo preset (5000 → 1000, SGD 1e-3, 1000 epochs)")
+
+    md += ["## Dataset compression (Fig. 3, issue 5)", "",
+           "Ratios of final test loss to the full set's; landscape deviation = max relative deviation of each set's "
+           "41×41 filter-normalised loss plane from the full set's.", ""]
+    presets = ["quick"] + (["demo"] if demo else []) + [
+        "paper-sgd-full", "paper-adamw-full", "paper-sgd-batch", "paper-adamw-batch"]
+    md += dataset_rows([(p, run(f"dataset-{p}", ["dataset", "--preset", p, "--landscape", "41"], f)) for p in presets])
+
+    md += ["## Scaling laws (Fig. 5, issues 4 and 5)", "", "### (a) data axis, quick preset", ""]
+    md += scaling_section(*run("scaling-data-quick", ["scaling", "--axis", "data", "--preset", "quick"], f), "data", (0.683, 1.271))
+    md += ["### (b) width axis, quick preset", "",
+           "The quick preset trains each net for seconds, far from the paper's 2000 full epochs: the nets are "
+           "under-trained, so the exponents are far below the authors'; the ratio is what it shows.", ""]
+    md += scaling_section(*run("scaling-width-quick", ["scaling", "--axis", "width", "--preset", "quick"], f), "width", (0.308, 0.607))
+
+    md += ["## Compressor error scaling (Fig. 2, issue 3)", ""]
+    md += fig2_section(*run("fig2-" + ("demo" if demo else "quick"), ["fig2", "--preset", "demo" if demo else "quick"], f))
+    md += ["## Polylog compression (Fig. 8, issue 3)", ""]
+    md += fig8_section(*run("fig8-quick", ["fig8", "--preset", "quick"], f))
+
+    dest = ROOT / "docs" / "RESULTS.md"
+    dest.write_text("\n".join(md))
+    print(f"wrote {dest.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
