@@ -8,7 +8,9 @@ use moment_lab::experiments::dataset::{DatasetConfig, DatasetRun};
 use moment_lab::experiments::lth::{LthConfig, LthRun};
 
 fn check(name: &str, value: serde_json::Value) {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
     if std::env::var_os("MOMENT_LAB_BLESS").is_some() {
         std::fs::write(&path, serde_json::to_string_pretty(&value).unwrap() + "\n").unwrap();
         return;
@@ -16,7 +18,10 @@ fn check(name: &str, value: serde_json::Value) {
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let fixture: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(fixture["config"], value["config"], "{name}: config changed");
-    assert_eq!(fixture["result"], value["result"], "{name}: numbers differ from the fixture");
+    assert_eq!(
+        fixture["result"], value["result"],
+        "{name}: numbers differ from the fixture"
+    );
 }
 
 #[test]
@@ -27,16 +32,23 @@ fn lth_run_matches_fixture() {
         run.step(7);
     }
     let test: Vec<Vec<f64>> = run.curve().iter().map(|p| p.test.clone()).collect();
-    check("lth_fixture.json", serde_json::json!({"config": config, "result": test}));
+    check(
+        "lth_fixture.json",
+        serde_json::json!({"config": config, "result": test}),
+    );
 }
 
 #[test]
 fn dataset_run_matches_fixture() {
-    let config: DatasetConfig = serde_json::from_str(include_str!("fixtures/dataset_config.json")).unwrap();
+    let config: DatasetConfig =
+        serde_json::from_str(include_str!("fixtures/dataset_config.json")).unwrap();
     let mut run = DatasetRun::new(config.clone()).unwrap();
     while !run.is_done() {
         run.step(2);
     }
     let test: Vec<Vec<f64>> = run.curve().iter().map(|p| p.test.clone()).collect();
-    check("dataset_fixture.json", serde_json::json!({"config": config, "result": test}));
+    check(
+        "dataset_fixture.json",
+        serde_json::json!({"config": config, "result": test}),
+    );
 }

@@ -146,7 +146,14 @@ fn simd_is_enabled() {
 /// the `result` of the native fixtures (`tests/reproducible.rs` writes them).
 fn test_curve(curve_json: &str) -> Value {
     let curve: Value = serde_json::from_str(curve_json).unwrap();
-    Value::Array(curve.as_array().unwrap().iter().map(|p| p["test"].clone()).collect())
+    Value::Array(
+        curve
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["test"].clone())
+            .collect(),
+    )
 }
 
 #[wasm_bindgen_test]
@@ -162,7 +169,10 @@ fn lth_fixture_reproduces_exactly() {
     }
     assert!(run.done(), "lth run did not finish");
     let config: Value = serde_json::from_str(&run.config_json()).unwrap();
-    assert_eq!(config, fixture["config"], "config differs from the native fixture's");
+    assert_eq!(
+        config, fixture["config"],
+        "config differs from the native fixture's"
+    );
     assert_eq!(
         test_curve(&run.curve_json()),
         fixture["result"],
@@ -172,7 +182,8 @@ fn lth_fixture_reproduces_exactly() {
 
 #[wasm_bindgen_test]
 fn dataset_fixture_reproduces_exactly() {
-    let fixture: Value = serde_json::from_str(include_str!("fixtures/dataset_fixture.json")).unwrap();
+    let fixture: Value =
+        serde_json::from_str(include_str!("fixtures/dataset_fixture.json")).unwrap();
     let mut run = moment_lab::wasm::DatasetRun::new(include_str!("fixtures/dataset_config.json"))
         .unwrap_or_else(|_| panic!("dataset fixture config rejected"));
     for _ in 0..100_000 {
@@ -183,7 +194,10 @@ fn dataset_fixture_reproduces_exactly() {
     }
     assert!(run.done(), "dataset run did not finish");
     let config: Value = serde_json::from_str(&run.config_json()).unwrap();
-    assert_eq!(config, fixture["config"], "config differs from the native fixture's");
+    assert_eq!(
+        config, fixture["config"],
+        "config differs from the native fixture's"
+    );
     assert_eq!(
         test_curve(&run.curve_json()),
         fixture["result"],

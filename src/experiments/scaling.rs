@@ -125,7 +125,10 @@ impl ScalingRun {
             return Err("sizes, seeds and epochs must be non-empty".into());
         }
         if !(config.lr.is_finite() && config.lr > 0.0) {
-            return Err(format!("the learning rate must be a positive number, got {}", config.lr));
+            return Err(format!(
+                "the learning rate must be a positive number, got {}",
+                config.lr
+            ));
         }
         if config.n_samples == 0 {
             return Err("the number of samples must be at least 1".into());
