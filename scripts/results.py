@@ -188,6 +188,8 @@ def main():
     md += lth_section(*run("lth-quick", ["lth", "--preset", "quick"], f), "quick preset (the page's default)", targeted=False)
     if demo:
         md += lth_section(*run("lth-demo", ["lth", "--preset", "demo"], f), "demo preset (5000 → 1000, SGD 1e-3, 1000 epochs)")
+        md += lth_section(*run("lth-demo-adamw", ["lth", "--preset", "demo", "--optimizer", "adamw", "--lr", "1e-4"], f),
+                          "demo preset with AdamW 1e-4 (the paper's panel c optimiser)")
 
     md += ["## Dataset compression (Fig. 3, issue 5)", "",
            "Ratios of final test loss to the full set's; landscape deviation = max relative deviation of each set's "
