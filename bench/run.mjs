@@ -63,6 +63,37 @@ const loadavg = () => readFileSync('/proc/loadavg', 'utf8').trim().split(' ').sl
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const n = s.length; return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2; };
 const log = (...a) => console.error(...a);
 
+// CPU time actually received, from Linux scheduler statistics (ns, summed over every thread of `pids`):
+// on a shared machine the wall time includes waiting for a core, the CPU time much less so.
+function cpuSeconds(pids) {
+  let ns = 0;
+  for (const pid of pids) {
+    let tasks = [];
+    try { tasks = readdirSync(`/proc/${pid}/task`); } catch { continue; }
+    for (const t of tasks) {
+      try { ns += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]); } catch { /* gone */ }
+    }
+  }
+  return ns / 1e9;
+}
+
+// Chromium renderer processes started by this node process (not another user's browser).
+function ourRenderers() {
+  const parent = new Map();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      parent.set(Number(d), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch { /* gone */ }
+  }
+  const mine = (pid) => { for (let p = pid, i = 0; p > 1 && i < 50; p = parent.get(p), i++) if (p === process.pid) return true; return false; };
+  return [...parent.keys()].filter((pid) => {
+    if (!mine(pid)) return false;
+    try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--type=renderer'); } catch { return false; }
+  });
+}
+
 function freePort() {
   return new Promise((ok, fail) => {
     const s = createServer();
@@ -98,6 +129,7 @@ function startNative() {
       });
     },
     stop: () => proc.stdin.end(),
+    pid: proc.pid,
   };
 }
 
@@ -136,6 +168,15 @@ page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(m.text());
 await page.goto(`${server.base}/bench/index.html`);
 await page.waitForSelector('body[data-ready="1"]');
 const call = (name, msg) => page.evaluate(([n, m]) => window.bench.call(n, m), [name, msg]);
+let renderers = [];
+// One request to one side ('wasm' = our worker, 'native', 'tfjs-<backend>'), with the CPU seconds that
+// side's processes received meanwhile.
+async function timed(side, msg) {
+  const pids = side === 'native' ? [native.pid] : renderers;
+  const c0 = cpuSeconds(pids);
+  const res = side === 'native' ? await native.call(msg) : await call(side === 'wasm' ? 'ours' : side, msg);
+  return { ...res, cpu_seconds: cpuSeconds(pids) - c0 };
+}
 
 const results = { meta, compress: [], nn: null, train: [] };
 let failed = false;
@@ -154,6 +195,9 @@ async function finish() {
 }
 
 const info = await call('ours', { op: 'init' });
+renderers = ourRenderers();
+meta.renderer_pids = renderers;
+if (!renderers.length) log('bench: warning: Chromium renderer not found in /proc; CPU seconds of wasm runs will read 0');
 meta.wasm_simd = info.simd;
 log(`bench: Chromium ${meta.chromium}, wasm simd128: ${info.simd}, loadavg ${meta.loadavg_start.join(' ')}, ${REPS} reps`);
 
@@ -165,37 +209,40 @@ const CASES = [
   { dim: 4, order: 5, d: 10000, target: 1000, strategy: 'auto', seed: 1, goal_s: 1 },
   { dim: 3, order: 6, d: 100000, target: 5059, strategy: 'auto', seed: 1, goal_s: 5 },
 ];
-
+const min = (xs) => Math.min(...xs);
 if (ONLY.includes('compress')) {
   for (const { goal_s, ...c } of CASES) {
     const label = `m=${c.dim} k=${c.order} ${c.d}→${c.target} ${c.strategy}`;
+    const msg = { op: 'compress', case: c, reps: 1 };
     // One unmeasured run per side (allocations, caches, the prepared cloud), then REPS interleaved rounds,
     // alternating which side goes first.
-    const w0 = await call('ours', { op: 'compress', case: c, reps: 1 });
-    const n0 = await native.call({ op: 'compress', case: c, reps: 1 });
+    const w0 = await timed('wasm', msg);
+    const n0 = await timed('native', msg);
     const rounds = [];
     for (let r = 0; r < REPS; r++) {
       const pair = {};
       for (const side of r % 2 ? ['wasm', 'native'] : ['native', 'wasm']) {
-        const res = side === 'wasm' ? await call('ours', { op: 'compress', case: c, reps: 1 })
-          : await native.call({ op: 'compress', case: c, reps: 1 });
+        const res = await timed(side, msg);
         pair[side] = res.seconds[0];
+        pair[`${side}_cpu`] = res.cpu_seconds;
       }
       pair.loadavg = loadavg()[0];
       rounds.push(pair);
     }
-    const wasm = median(rounds.map((p) => p.wasm));
-    const nat = median(rounds.map((p) => p.native));
+    const [wasm, nat] = ['wasm', 'native'].map((side) => ({
+      median: median(rounds.map((p) => p[side])), best: min(rounds.map((p) => p[side])),
+      cpu: median(rounds.map((p) => p[`${side}_cpu`])),
+    }));
     const row = {
       case: c, label, goal_s, wasm_s: wasm, native_s: nat,
-      wasm_over_native: median(rounds.map((p) => p.wasm / p.native)),
-      goal_ratio: goal_s ? wasm / goal_s : null,
+      wasm_over_native: { median: wasm.median / nat.median, paired: median(rounds.map((p) => p.wasm / p.native)), cpu: wasm.cpu / nat.cpu },
+      goal_ratio: goal_s ? wasm.median / goal_s : null,
       kept: w0.kept, residual: w0.residual, fig2_error: w0.fig2_error, factorisations: w0.factorisations,
       same_result_as_native: w0.kept === n0.kept && w0.residual === n0.residual && w0.fig2_error === n0.fig2_error,
       rounds,
     };
     results.compress.push(row);
-    log(`bench: ${label}: wasm ${wasm.toFixed(3)} s, native ${nat.toFixed(3)} s (load ${rounds.map((p) => p.loadavg).join(' ')})`);
+    log(`bench: ${label}: wasm ${wasm.median.toFixed(3)} s (cpu ${wasm.cpu.toFixed(3)}), native ${nat.median.toFixed(3)} s (cpu ${nat.cpu.toFixed(3)}) (load ${rounds.map((p) => p.loadavg).join(' ')})`);
   }
 }
 
@@ -203,32 +250,40 @@ if (ONLY.includes('compress')) {
 
 const NN = { input_dim: 2, width: 1024, batch: 128 };
 
+// Throughput of one window: per wall second and per CPU second received.
+const rate = (res, per = 1) => ({ wall: (res.steps * per) / res.seconds, cpu: res.cpu_seconds > 0 ? (res.steps * per) / res.cpu_seconds : null });
+
 if (ONLY.includes('nn')) {
   const msg = { op: 'nn', config: NN, mode: 'grad' };
-  await call('ours', { ...msg, min_seconds: 1 }); // warm-up
-  await native.call({ ...msg, min_seconds: 1 });
+  await timed('wasm', { ...msg, min_seconds: 1 }); // warm-up
+  await timed('native', { ...msg, min_seconds: 1 });
   const rounds = [];
+  let flops = 0;
   for (let r = 0; r < NN_ROUNDS; r++) {
     const pair = {};
     for (const side of r % 2 ? ['wasm', 'native'] : ['native', 'wasm']) {
-      const res = side === 'wasm' ? await call('ours', { ...msg, min_seconds: NN_WINDOW })
-        : await native.call({ ...msg, min_seconds: NN_WINDOW });
-      pair[side] = res.steps * res.flops_per_grad_step / res.seconds / 1e9;
-      pair.flops_per_step = res.flops_per_grad_step;
+      const res = await timed(side, { ...msg, min_seconds: NN_WINDOW });
+      flops = res.flops_per_grad_step;
+      const g = rate(res, flops / 1e9);
+      pair[side] = g.wall;
+      pair[`${side}_cpu`] = g.cpu;
     }
     pair.loadavg = loadavg()[0];
     rounds.push(pair);
   }
-  const wasm = median(rounds.map((p) => p.wasm));
-  const nat = median(rounds.map((p) => p.native));
+  const [wasm, nat] = ['wasm', 'native'].map((side) => ({
+    median: median(rounds.map((p) => p[side])), best: Math.max(...rounds.map((p) => p[side])),
+    cpu: median(rounds.map((p) => p[`${side}_cpu`])),
+  }));
   results.nn = {
-    config: NN, flops_per_step: rounds[0].flops_per_step,
+    config: NN, flops_per_step: flops,
     flop_formula: '6 · width · (input_dim + 1) · batch per forward+backward step',
-    wasm_gflops: wasm, native_gflops: nat, wasm_over_native: wasm / nat, goal_gflops: 15, goal_ratio: wasm / 15,
-    wasm_us_per_step: rounds[0].flops_per_step / wasm / 1e3, native_us_per_step: rounds[0].flops_per_step / nat / 1e3,
+    wasm_gflops: wasm, native_gflops: nat,
+    wasm_over_native: { median: wasm.median / nat.median, paired: median(rounds.map((p) => p.wasm / p.native)), cpu: wasm.cpu / nat.cpu },
+    goal_gflops: 15, goal_ratio: wasm.median / 15,
     rounds,
   };
-  log(`bench: nn fwd+bwd: wasm ${wasm.toFixed(1)} GFLOP/s, native ${nat.toFixed(1)} GFLOP/s (load ${rounds.map((p) => p.loadavg).join(' ')})`);
+  log(`bench: nn fwd+bwd: wasm ${wasm.median.toFixed(1)} GFLOP/s (per CPU s ${wasm.cpu.toFixed(1)}), native ${nat.median.toFixed(1)} (${nat.cpu.toFixed(1)}) (load ${rounds.map((p) => p.loadavg).join(' ')})`);
 }
 
 // ------------------------------------------------------------------ 3. training steps/s vs TF.js
@@ -249,31 +304,35 @@ if (ONLY.includes('train')) {
         log(`bench: TF.js ${b} backend unavailable: ${e.message}`);
       }
     }
-    const run = (side, secs) => side === 'wasm' ? call('ours', { op: 'nn', config, mode: 'train', min_seconds: secs })
-      : side === 'native' ? native.call({ op: 'nn', config, mode: 'train', min_seconds: secs })
-        : call(side, { op: 'train', min_seconds: secs });
-    for (const s of sides) await run(s, 1); // warm-up
+    const msg = (s, secs) => (s.startsWith('tfjs') ? { op: 'train', min_seconds: secs } : { op: 'nn', config, mode: 'train', min_seconds: secs });
+    for (const s of sides) await timed(s, msg(s, 1)); // warm-up
     const rounds = [];
     for (let r = 0; r < NN_ROUNDS; r++) {
       const row = {};
       const order = sides.map((_, i) => sides[(i + r) % sides.length]); // rotate who goes first
       for (const s of order) {
-        const res = await run(s, NN_WINDOW);
-        row[s] = res.steps / res.seconds;
+        const res = await timed(s, msg(s, NN_WINDOW));
+        const g = rate(res);
+        row[s] = g.wall;
+        row[`${s}_cpu`] = g.cpu;
         row[`${s}_loss`] = res.loss;
       }
       row.loadavg = loadavg()[0];
       rounds.push(row);
     }
-    const sps = Object.fromEntries(sides.map((s) => [s, median(rounds.map((p) => p[s]))]));
-    const ratio = (a, b) => median(rounds.map((p) => p[a] / p[b]));
-    const entry = {
-      config, tfjs: backends, steps_per_s: sps,
-      ours_wasm_over_tfjs_wasm: sides.includes('tfjs-wasm') ? ratio('wasm', 'tfjs-wasm') : null,
-      goal_ratio: 2, rounds,
-    };
-    results.train.push(entry);
-    log(`bench: train ${optimizer}: ${sides.map((s) => `${s} ${sps[s].toFixed(0)}/s`).join(', ')} (load ${rounds.map((p) => p.loadavg).join(' ')})`);
+    const sps = Object.fromEntries(sides.map((s) => [s, {
+      median: median(rounds.map((p) => p[s])), best: Math.max(...rounds.map((p) => p[s])),
+      cpu: median(rounds.map((p) => p[`${s}_cpu`])),
+    }]));
+    const vs = Object.fromEntries(sides.map((s) => [s, {
+      median: sps.wasm.median / sps[s].median, paired: median(rounds.map((p) => p.wasm / p[s])), cpu: sps.wasm.cpu / sps[s].cpu,
+    }]));
+    results.train.push({
+      config, tfjs: backends, steps_per_s: sps, ours_wasm_over: vs,
+      note: 'cpu = steps per CPU second received by the process (TF.js webgl: excludes the GPU process)',
+      goal_ratio_vs_tfjs_wasm: 2, rounds,
+    });
+    log(`bench: train ${optimizer}: ${sides.map((s) => `${s} ${sps[s].median.toFixed(0)}/s`).join(', ')} (load ${rounds.map((p) => p.loadavg).join(' ')})`);
   }
 }
 
@@ -283,30 +342,34 @@ await finish();
 
 const f = (x, d = 3) => (x == null ? '—' : Number(x).toFixed(d));
 const e = (x) => (x == null ? '—' : Number(x).toExponential(1));
+const loads = (rounds) => `${min(rounds.map((p) => p.loadavg))}–${Math.max(...rounds.map((p) => p.loadavg))}`;
 const lines = [];
 lines.push(`Moment Lab benchmarks ${meta.date} (${meta.host.cpus} cores, ${meta.host.cpu}; Chromium ${meta.chromium}; `
-  + `loadavg ${meta.loadavg_start.join(' ')} → ${meta.loadavg_end.join(' ')}; medians of ${REPS} / ${NN_ROUNDS} interleaved rounds)`);
+  + `loadavg ${meta.loadavg_start.join(' ')} → ${meta.loadavg_end.join(' ')}; medians of ${REPS} (compressor) / ${NN_ROUNDS} (nn) interleaved rounds; `
+  + '"CPU" = the same figure per CPU second the process actually received)');
 if (results.compress.length) {
-  lines.push('', '| compressor case | wasm s | native s | wasm/native | target s | wasm/target | residual | Fig. 2 error | = native | load |',
-    '|---|---|---|---|---|---|---|---|---|---|');
+  lines.push('', '| compressor case | wasm s (best) | wasm CPU s | native s (best) | native CPU s | wasm/native (CPU) | target s | wasm/target | residual | Fig. 2 error | = native | 1-min load |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results.compress) {
-    lines.push(`| ${r.label} | ${f(r.wasm_s)} | ${f(r.native_s)} | ${f(r.wasm_over_native, 2)} | ${r.goal_s ?? '—'} | ${f(r.goal_ratio, 2)} `
-      + `| ${e(r.residual)} | ${e(r.fig2_error)} | ${r.same_result_as_native ? 'yes' : 'NO'} | ${r.rounds.map((p) => p.loadavg).join(' ')} |`);
+    lines.push(`| ${r.label} | ${f(r.wasm_s.median)} (${f(r.wasm_s.best)}) | ${f(r.wasm_s.cpu)} | ${f(r.native_s.median)} (${f(r.native_s.best)}) | ${f(r.native_s.cpu)} `
+      + `| ${f(r.wasm_over_native.median, 2)} (${f(r.wasm_over_native.cpu, 2)}) | ${r.goal_s ?? '—'} | ${f(r.goal_ratio, 2)} `
+      + `| ${e(r.residual)} | ${e(r.fig2_error)} | ${r.same_result_as_native ? 'yes' : 'NO'} | ${loads(r.rounds)} |`);
   }
 }
 if (results.nn) {
   const n = results.nn;
-  lines.push('', `| nn fwd+bwd 2→1024→1 ReLU b128 f32 | GFLOP/s | µs/step | target | ratio to target | load |`, '|---|---|---|---|---|---|',
-    `| wasm+simd128 (Chromium) | ${f(n.wasm_gflops, 1)} | ${f(n.wasm_us_per_step, 0)} | ≥ 15 | ${f(n.goal_ratio, 2)} | ${n.rounds.map((p) => p.loadavg).join(' ')} |`,
-    `| native | ${f(n.native_gflops, 1)} | ${f(n.native_us_per_step, 0)} | — | wasm/native ${f(n.wasm_over_native, 2)} | |`,
+  lines.push('', '| nn fwd+bwd 2→1024→1 ReLU b128 f32 | GFLOP/s (best) | per CPU s | µs/step | target | median/target | 1-min load |', '|---|---|---|---|---|---|---|',
+    `| wasm+simd128 (Chromium) | ${f(n.wasm_gflops.median, 1)} (${f(n.wasm_gflops.best, 1)}) | ${f(n.wasm_gflops.cpu, 1)} | ${f(n.flops_per_step / n.wasm_gflops.median / 1e3, 0)} | ≥ 15 | ${f(n.goal_ratio, 2)} | ${loads(n.rounds)} |`,
+    `| native | ${f(n.native_gflops.median, 1)} (${f(n.native_gflops.best, 1)}) | ${f(n.native_gflops.cpu, 1)} | ${f(n.flops_per_step / n.native_gflops.median / 1e3, 0)} | — | wasm/native ${f(n.wasm_over_native.median, 2)} (CPU ${f(n.wasm_over_native.cpu, 2)}) | |`,
     `(flops: ${n.flop_formula} = ${n.flops_per_step})`);
 }
 for (const t of results.train) {
-  lines.push('', `| train step, ${t.config.optimizer} lr ${t.config.lr} | steps/s | ours wasm ÷ this | load |`, '|---|---|---|---|');
+  lines.push('', `| train step, ${t.config.optimizer} lr ${t.config.lr}, 2→1024→1 b128 | steps/s (best) | per CPU s | ours wasm ÷ this (CPU) | 1-min load |`, '|---|---|---|---|---|');
   for (const [s, v] of Object.entries(t.steps_per_s)) {
     const name = s === 'wasm' ? 'ours, wasm (Chromium)' : s === 'native' ? 'ours, native' : `TF.js ${t.tfjs[s.slice(5)].version} ${s.slice(5)} backend`
       + (s === 'tfjs-wasm' ? ` (simd ${t.tfjs.wasm.simd}, threads ${t.tfjs.wasm.threads})` : '');
-    lines.push(`| ${name} | ${f(v, 0)} | ${s === 'wasm' ? '1' : f(t.rounds.length ? median(t.rounds.map((p) => p.wasm / p[s])) : null, 2)} | ${s === 'wasm' ? t.rounds.map((p) => p.loadavg).join(' ') : ''} |`);
+    const vs = t.ours_wasm_over[s];
+    lines.push(`| ${name} | ${f(v.median, 0)} (${f(v.best, 0)}) | ${f(v.cpu, 0)} | ${s === 'wasm' ? '1' : `${f(vs.median, 2)} (${f(vs.cpu, 2)})`} | ${s === 'wasm' ? loads(t.rounds) : ''} |`);
   }
   for (const [b, v] of Object.entries(t.tfjs)) if (v.error) lines.push(`(TF.js ${b}: ${v.error})`);
 }
