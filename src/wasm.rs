@@ -190,6 +190,61 @@ impl BenchCase {
     }
 }
 
+/// The nn-kernel benchmark (2→1024→1 ReLU, f32, batch 128 by default); the page times the step calls.
+#[wasm_bindgen]
+pub struct NnBench {
+    inner: crate::experiments::bench::NnBench,
+}
+
+#[wasm_bindgen]
+impl NnBench {
+    /// `{input_dim?, width?, batch?, samples?, optimizer?, lr?, seed?}` (defaults: 2, 1024, 128, 4096, adam,
+    /// 1e-3, 1).
+    #[wasm_bindgen(constructor)]
+    pub fn new(config_json: &str) -> Result<NnBench, JsError> {
+        let config = parse_config(config_json)?;
+        Ok(NnBench {
+            inner: crate::experiments::bench::NnBench::new(config).map_err(js_err)?,
+        })
+    }
+
+    /// Flops counted per forward + backward pass: `6 · width · (input_dim + 1) · batch`.
+    pub fn flops_per_grad_step(&self) -> f64 {
+        self.inner.flops_per_grad_step()
+    }
+
+    /// `n` forward + backward passes; returns the last batch loss.
+    pub fn grad_steps(&mut self, n: u32) -> Result<f32, JsError> {
+        self.inner.grad_steps(n as usize).map_err(js_err)
+    }
+
+    /// `n` training steps (forward + backward + optimiser); returns the last batch loss.
+    pub fn train_steps(&mut self, n: u32) -> Result<f32, JsError> {
+        self.inner.train_steps(n as usize).map_err(js_err)
+    }
+
+    /// Inputs, row-major `samples × input_dim` (for a reference implementation on the same data).
+    pub fn data_x(&self) -> js_sys::Float32Array {
+        js_sys::Float32Array::from(self.inner.data().0)
+    }
+
+    pub fn data_y(&self) -> js_sys::Float32Array {
+        js_sys::Float32Array::from(self.inner.data().1)
+    }
+
+    /// The batches used in turn, concatenated (`32 × batch` indices).
+    pub fn batch_indices(&self) -> Uint32Array {
+        let flat: Vec<u32> = self
+            .inner
+            .batches()
+            .iter()
+            .flatten()
+            .map(|&i| i as u32)
+            .collect();
+        Uint32Array::from(&flat[..])
+    }
+}
+
 /// Fig. 4, the dynamical lottery ticket, stepped a few mini-batches at a time.
 #[wasm_bindgen]
 pub struct LthRun {

@@ -23,7 +23,8 @@
 //! allocation per step; bit-identical results on every target (no FMA, no platform libm). Measured for
 //! 2→1024→1 ReLU, batch 128, f32, forward+backward: ~22 GFLOP/s native x86-64 (SSE2, quiet machine) and
 //! ~19 GFLOP/s as wasm32+simd128 in node 20 (best of interleaved runs); tanh/sigmoid go through scalar
-//! `libm` and are ~50× slower. `benches/nn.rs` measures the native side.
+//! `libm` and are ~50× slower. `benches/nn.rs` measures the native side; `npm run bench` measures wasm in
+//! Chromium next to native (BENCHMARKS.md: 29 vs 33 GFLOP/s on the shared 2-core machine).
 //!
 //! # Public API
 //!

@@ -45,6 +45,11 @@ USAGE:
                      [--out results.json]
       Fig. 5: final test loss vs d for the original and vs d' = [16 sqrt d] for the compressed arm (k = 6);
       fitted exponents alpha with standard errors and their ratio.
+  moment-lab bench
+      Benchmark server for bench/run.mjs: reads one JSON request per stdin line, answers one JSON line each:
+      {\"op\":\"compress\",\"case\":{dim,order,d,target,strategy,seed},\"reps\":N} -> {seconds:[..],kept,residual,..};
+      {\"op\":\"nn\",\"config\":{..},\"mode\":\"grad\"|\"train\",\"min_seconds\":S} -> {steps,seconds,loss,flops_per_grad_step}.
+      Prepared cases and nets are kept between requests (inputs are built outside the timing).
   moment-lab help
 ";
 
@@ -97,6 +102,7 @@ fn dispatch(args: Vec<OsString>) -> Result<(), Failure> {
         "lth" => lth_cmd(parser),
         "dataset" => dataset_cmd(parser),
         "scaling" => scaling_cmd(parser),
+        "bench" => bench_cmd(parser),
         "help" => {
             print!("{USAGE}");
             Ok(())
@@ -705,4 +711,103 @@ fn scaling_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
         "rows": run.rows(),
     });
     write_json(out.as_deref(), &json)
+}
+
+/// Line-oriented benchmark server (see USAGE): the native side of bench/run.mjs, which interleaves these
+/// requests with the same ones in headless Chromium.
+fn bench_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
+    use moment_lab::experiments::bench::{BenchCase, NnBench, NnBenchConfig, PreparedCase};
+    use std::collections::HashMap;
+    use std::io::{BufRead, Write};
+    if let Some(arg) = parser.next()? {
+        return Err(arg.unexpected().into());
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(tag = "op", rename_all = "lowercase", deny_unknown_fields)]
+    enum Request {
+        Compress {
+            case: BenchCase,
+            #[serde(default)]
+            reps: Option<usize>,
+        },
+        Nn {
+            #[serde(default)]
+            config: NnBenchConfig,
+            mode: String,
+            min_seconds: f64,
+        },
+    }
+    let mut cases: HashMap<String, PreparedCase> = HashMap::new();
+    let mut nets: HashMap<String, NnBench> = HashMap::new();
+    let stdin = std::io::stdin();
+    let mut stdout = std::io::stdout();
+    for line in stdin.lock().lines() {
+        let line = line.map_err(run_err)?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let answer = match serde_json::from_str::<Request>(&line) {
+            Err(e) => serde_json::json!({"error": format!("bad request: {e}")}),
+            Ok(Request::Compress { case, reps }) => {
+                let key = serde_json::to_string(&case).map_err(run_err)?;
+                let prepared = cases.entry(key).or_insert_with(|| case.prepare());
+                let mut seconds = Vec::new();
+                let mut out = None;
+                for _ in 0..reps.unwrap_or(1).max(1) {
+                    let t = Instant::now();
+                    let r = prepared.run();
+                    seconds.push(t.elapsed().as_secs_f64());
+                    out = Some(r);
+                }
+                match out.unwrap() {
+                    Ok(o) => {
+                        serde_json::json!({"seconds": seconds, "kept": o.kept, "residual": o.residual,
+                        "fig2_error": o.fig2_error, "factorisations": o.factorisations})
+                    }
+                    Err(e) => serde_json::json!({"error": e.to_string()}),
+                }
+            }
+            Ok(Request::Nn {
+                config,
+                mode,
+                min_seconds,
+            }) => {
+                let key = serde_json::to_string(&config).map_err(run_err)?;
+                let bench = match nets.entry(key) {
+                    std::collections::hash_map::Entry::Occupied(e) => Ok(e.into_mut()),
+                    std::collections::hash_map::Entry::Vacant(v) => {
+                        NnBench::new(config).map(|b| v.insert(b))
+                    }
+                };
+                match bench {
+                    Err(e) => serde_json::json!({"error": e.to_string()}),
+                    Ok(b) => {
+                        let t = Instant::now();
+                        let mut steps = 0usize;
+                        let mut res = Ok(0.0);
+                        while res.is_ok() && (steps == 0 || t.elapsed().as_secs_f64() < min_seconds)
+                        {
+                            res = if mode == "train" {
+                                b.train_steps(8)
+                            } else {
+                                b.grad_steps(8)
+                            };
+                            steps += 8;
+                        }
+                        let secs = t.elapsed().as_secs_f64();
+                        match res {
+                            Ok(loss) => {
+                                serde_json::json!({"steps": steps, "seconds": secs, "loss": loss,
+                                "flops_per_grad_step": b.flops_per_grad_step()})
+                            }
+                            Err(e) => serde_json::json!({"error": e.to_string()}),
+                        }
+                    }
+                }
+            }
+        };
+        writeln!(stdout, "{answer}").map_err(run_err)?;
+        stdout.flush().map_err(run_err)?;
+    }
+    Ok(())
 }
