@@ -6,7 +6,7 @@
 //   node bench/run.mjs [--quick] [--only compress,nn,train] [--reps N] [--out FILE]
 //
 // Builds nothing: needs www/pkg (bash scripts/build-web.sh), target/release/moment-lab
-// (cargo build --release --bin moment-lab) and node_modules (npm ci). Serves the repository with
+// (cargo build --release --bin moment-lab) and node_modules (npm ci; TF.js: npm ci --prefix bench). Serves the repository with
 // python3 -m http.server on 127.0.0.1 and aborts any other request. Prints a table and writes JSON to
 // bench/results-<date>.json (or --out). Figures are medians over interleaved rounds; /proc/loadavg is
 // recorded next to every figure because the machine may be shared.
@@ -41,7 +41,7 @@ if (missing.length) {
   process.exit(2);
 }
 const { chromium } = await import('playwright-core');
-const haveTfjs = existsSync(join(ROOT, 'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm'));
+const haveTfjs = existsSync(join(ROOT, 'bench/node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm'));
 
 // Warn (do not fail) when a build output looks older than the sources it comes from.
 function newest(dir) {
@@ -289,7 +289,7 @@ if (ONLY.includes('nn')) {
 // ------------------------------------------------------------------ 3. training steps/s vs TF.js
 
 if (ONLY.includes('train')) {
-  if (!haveTfjs) log('bench: TF.js not installed (npm ci): training comparison runs ours only');
+  if (!haveTfjs) log('bench: TF.js not installed (npm ci --prefix bench): training comparison runs ours only');
   for (const optimizer of QUICK ? ['adam'] : ['adam', 'sgd']) {
     const config = { ...NN, optimizer, lr: 1e-3 };
     const data = await call('ours', { op: 'nn_data', config });

@@ -2,14 +2,14 @@
 // same optimiser, same data and the same 32 batches as our NnBench, one training step = optimizer.minimize.
 // A classic worker because TF.js ships UMD bundles; every file comes from node_modules on this server.
 /* global tf */
-importScripts('../node_modules/@tensorflow/tfjs/dist/tf.min.js',
-  '../node_modules/@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.min.js');
+importScripts('node_modules/@tensorflow/tfjs/dist/tf.min.js',
+  'node_modules/@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.min.js');
 
 let model = null;
 
 const ops = {
   async init({ backend, x, y, batches, input_dim: m = 2, width: d = 1024, batch = 128, optimizer = 'adam', lr = 1e-3, seed = 1 }) {
-    if (backend === 'wasm') tf.wasm.setWasmPaths(new URL('../node_modules/@tensorflow/tfjs-backend-wasm/dist/', self.location).href);
+    if (backend === 'wasm') tf.wasm.setWasmPaths(new URL('node_modules/@tensorflow/tfjs-backend-wasm/dist/', self.location).href);
     if (!(await tf.setBackend(backend))) throw new Error(`TF.js backend '${backend}' is not available here`);
     await tf.ready();
     const u = (shape, a, s) => tf.variable(tf.randomUniform(shape, -a, a, 'float32', seed + s));
