@@ -5,6 +5,10 @@
 //! allocation after the first. All arithmetic is in the net's precision `T`; scalars (bias corrections,
 //! step sizes) are formed in f64 and rounded once. `t` counts steps from 1.
 //!
+//! Every decaying state value (momentum buffers, Adam's `m` and `v`, RMSprop's averages) is flushed to
+//! zero when it falls below the smallest normal float ([`Real::flush_subnormal`]): a change of at most
+//! ~1e-38 (f32) that keeps long runs off the CPU's slow subnormal path.
+//!
 //! | rule | update (PyTorch `torch.optim`, default hyper-parameters in brackets) |
 //! |---|---|
 //! | SGD | `g ← g + λp`; momentum μ: `buf ← g` (first step) else `buf ← μ buf + (1−τ) g`; nesterov: `g ← g + μ buf`, else `g ← buf`; `p ← p − η g` [μ = 0, τ = 0, λ = 0] |
@@ -316,7 +320,7 @@ impl<T: Real> Optimizer<T> {
                     }
                     if momentum != 0.0 {
                         let buf = &mut self.s1[i];
-                        *buf = if first { d } else { mu * *buf + damp * d };
+                        *buf = if first { d } else { (mu * *buf + damp * d).flush_subnormal() };
                         d = if nesterov { d + mu * *buf } else { *buf };
                     }
                     params[i] -= lr_t * d;
@@ -365,8 +369,8 @@ impl<T: Real> Optimizer<T> {
                     if coupled_wd {
                         g += wd * *p;
                     }
-                    *m += one_m_b1 * (g - *m);
-                    *v = b2 * *v + one_m_b2 * g * g;
+                    *m = (*m + one_m_b1 * (g - *m)).flush_subnormal();
+                    *v = (b2 * *v + one_m_b2 * g * g).flush_subnormal();
                     let denom = v.sqrt() / bc2_sqrt + eps;
                     *p -= step_size * (*m / denom);
                 }
@@ -443,17 +447,17 @@ impl<T: Real> Optimizer<T> {
                         g += wd * params[i];
                     }
                     let sq = &mut self.s2[i];
-                    *sq = a * *sq + one_m_a * g * g;
+                    *sq = (a * *sq + one_m_a * g * g).flush_subnormal();
                     let avg = if centered {
                         let ga = &mut self.s3[i];
-                        *ga += one_m_a * (g - *ga);
+                        *ga = (*ga + one_m_a * (g - *ga)).flush_subnormal();
                         (*sq - *ga * *ga).sqrt() + eps
                     } else {
                         sq.sqrt() + eps
                     };
                     if momentum > 0.0 {
                         let buf = &mut self.s1[i];
-                        *buf = mu * *buf + g / avg;
+                        *buf = (mu * *buf + g / avg).flush_subnormal();
                         params[i] -= lr_t * *buf;
                     } else {
                         params[i] -= lr_t * (g / avg);
