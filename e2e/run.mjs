@@ -4,12 +4,13 @@
 //
 // Without --base it serves the repository root itself (python3 -m http.server on a free 127.0.0.1 port).
 // Expects a built page (scripts/build-web.sh): www/pkg/ and www/single.html.
-// Writes screenshots to e2e/shots/ and copies the main one to docs/screenshot-cloud.png.
+// Writes screenshots to e2e/shots/ and copies one per experiment to docs/screenshot-<experiment>.png.
 // The last line printed is "e2e: N passed, M failed"; the exit code is non-zero on any failure.
 
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -81,28 +82,45 @@ async function openPage(context, url, { viewport } = {}) {
   return { page, problems };
 }
 
-async function setControls(page, values) {
-  for (const [id, v] of Object.entries(values)) await page.fill(`#${id}`, String(v));
+async function setControls(page, values, tab = 'cloud') {
+  for (const [name, v] of Object.entries(values)) {
+    const sel = `#tab-${tab} [name="${name}"]`;
+    if ((await page.getAttribute(sel, 'type')) === 'checkbox') await page.setChecked(sel, !!v);
+    else if (await page.$eval(sel, (e) => e.tagName === 'SELECT')) await page.selectOption(sel, String(v));
+    else await page.fill(sel, String(v));
+  }
 }
 
+const errorSel = (tab) => `#tab-${tab} [data-role="error"]`;
+
 // Clicks Run and waits for the run to complete (body[data-done]) or fail (error box shown).
-async function run(page) {
-  await page.click('#run');
-  await page.waitForFunction(() => document.body.dataset.done === '1' || !document.getElementById('error').hidden,
-    null, { timeout: TIMEOUT });
+async function run(page, tab = 'cloud') {
+  await page.click(`#tab-${tab} [data-action="run"]`);
+  await waitDone(page, tab);
+}
+
+async function waitDone(page, tab, timeout = TIMEOUT) {
+  await page.waitForFunction((sel) => document.body.dataset.done === '1' || !document.querySelector(sel).hidden,
+    errorSel(tab), { timeout });
+  return page.evaluate((sel) => {
+    const e = document.querySelector(sel);
+    return { done: document.body.dataset.done === '1', error: e.hidden ? null : e.textContent, last: window.lastResult };
+  }, errorSel(tab));
 }
 
 async function result(page) {
   return page.evaluate(() => {
-    const r = document.getElementById('result');
+    const s = document.getElementById('tab-cloud');
+    const r = s.querySelector('.result');
+    const e = s.querySelector('[data-role="error"]');
     return {
       done: document.body.dataset.done === '1',
       atoms: Number(r.dataset.atoms),
       residual: Number(r.dataset.residual),
-      shownResidual: Number(document.getElementById('residual').textContent),
-      rows: document.querySelectorAll('#moments tbody tr').length,
+      shownResidual: Number(s.querySelector('[data-role="residual"]').textContent),
+      rows: s.querySelectorAll('[data-role="moments"] tbody tr').length,
       last: window.lastResult,
-      error: document.getElementById('error').hidden ? null : document.getElementById('error').textContent,
+      error: e.hidden ? null : e.textContent,
     };
   });
 }
@@ -120,15 +138,44 @@ async function expectDefaultDemo(page, where) {
   return r;
 }
 
-async function expectError(page, what, pattern) {
-  const text = await page.waitForSelector('#error:not([hidden])', { timeout: TIMEOUT }).then((h) => h.textContent());
+async function expectError(page, what, pattern, tab = 'cloud') {
+  const sel = errorSel(tab);
+  const text = await page.waitForSelector(`${sel}:not([hidden])`, { timeout: TIMEOUT }).then((h) => h.textContent());
   assert(pattern.test(text), `${what}: error box says ${JSON.stringify(text)}, want ${pattern}`);
-  assert(await page.isVisible('#error'), `${what}: error box not visible`);
-  assert((await page.getAttribute('#error', 'role')) === 'alert', `${what}: error box without role=alert`);
+  assert(await page.isVisible(sel), `${what}: error box not visible`);
+  assert((await page.getAttribute(sel, 'role')) === 'alert', `${what}: error box without role=alert`);
   return text;
 }
 
 const noProblems = (problems, where) => assert(problems.length === 0, `${where}: ${problems.join('; ')}`);
+
+// Records long tasks (> 50 ms on the main thread) and animation frames from now on.
+async function startBudgetProbe(page) {
+  await page.evaluate(() => {
+    window.__probe = { longtasks: [], frames: 0, t0: performance.now() };
+    new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__probe.longtasks.push(e.duration); })
+      .observe({ type: 'longtask', buffered: false });
+    const tick = () => { window.__probe.frames++; if (!window.__probe.stop) requestAnimationFrame(tick); };
+    requestAnimationFrame(tick);
+  });
+}
+
+async function readBudgetProbe(page) {
+  return page.evaluate(() => {
+    const p = window.__probe;
+    p.stop = true;
+    const s = (performance.now() - p.t0) / 1000;
+    return { longtasks: p.longtasks, fps: p.frames / s, seconds: s };
+  });
+}
+
+function shot(page, name) {
+  mkdirSync(join(ROOT, 'docs'), { recursive: true });
+  return page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true })
+    .then(() => copyFileSync(join(SHOTS, `${name}.png`), join(ROOT, 'docs', `screenshot-${name}.png`)));
+}
+
+const finite = (x) => typeof x === 'number' && Number.isFinite(x);
 
 // ------------------------------------------------------------------ cases
 
@@ -138,17 +185,19 @@ const cases = {
     const simd = await page.textContent('#about');
     assert(/SIMD/.test(simd), `footer should report wasm + SIMD, says ${simd}`);
     await expectDefaultDemo(page, 'served page');
-    assert(await page.isVisible('#download'), 'download link hidden after a run');
-    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+    const dl = '#tab-cloud [data-role="download"]';
+    assert(await page.isVisible(dl), 'download link hidden after a run');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click(dl)]);
     const csv = readFileSync(await download.path(), 'utf8');
     assert(/-kept\.csv$/.test(download.suggestedFilename()), `download name ${download.suggestedFilename()}`);
     const lines = csv.trim().split('\n');
     assert(/^index,weight,x1,x2/.test(lines[0]) && lines.length === 41, `kept CSV: ${lines.length} lines, header ${lines[0]}`);
     const hash = await page.evaluate(() => location.hash);
-    assert(/seed=1/.test(hash) && /target=40/.test(hash), `URL hash not updated: ${hash}`);
-    await page.screenshot({ path: join(SHOTS, 'cloud.png'), fullPage: true });
-    mkdirSync(join(ROOT, 'docs'), { recursive: true });
-    copyFileSync(join(SHOTS, 'cloud.png'), join(ROOT, 'docs', 'screenshot-cloud.png'));
+    assert(/v=1/.test(hash) && /tab=cloud/.test(hash) && /seed=1/.test(hash) && /target=40/.test(hash), `URL hash not updated: ${hash}`);
+    // the plot exports as PNG
+    const [png] = await Promise.all([page.waitForEvent('download'), page.click('#tab-cloud [data-png="scatter"]')]);
+    assert(readFileSync(await png.path()).subarray(1, 4).toString() === 'PNG', 'PNG export is not a PNG');
+    await shot(page, 'cloud');
     noProblems(problems, 'served page');
 
     // Phone width: same run, no horizontal scrolling.
@@ -171,19 +220,22 @@ const cases = {
     await setControls(page, { target: 1000 });
     await run(page);
     await expectError(page, 'target >= d', /smaller than the number of points/);
+    // a non-number in a field is refused before anything runs
+    await setControls(page, { d: '' });
+    await run(page);
+    await expectError(page, 'empty d', /points d: is empty/);
+    await setControls(page, { d: 1000 });
     // a valid run still works, and clears the error box
     await setControls(page, { target: 40 });
     await expectDefaultDemo(page, 'valid run after errors');
 
     // bad CSV files: a ragged row, a non-numeric cell, an empty file
-    // An upload starts a run after reading the file (asynchronously): forget the previous outcome first, so
-    // that the next error box or data-done is this upload's.
     const upload = async (name, text) => {
-      await page.evaluate(() => {
-        document.getElementById('error').hidden = true;
+      await page.evaluate((sel) => {
+        document.querySelector(sel).hidden = true;
         delete document.body.dataset.done;
-      });
-      await page.setInputFiles('#csv', { name, mimeType: 'text/csv', buffer: Buffer.from(text) });
+      }, errorSel('cloud'));
+      await page.setInputFiles('#tab-cloud [data-role="csv"]', { name, mimeType: 'text/csv', buffer: Buffer.from(text) });
     };
     await upload('ragged.csv', 'x,y\n1,2\n3\n4,5\n');
     await expectError(page, 'ragged CSV', /line 3 has 1 fields? but the header has 2/);
@@ -191,6 +243,8 @@ const cases = {
     await expectError(page, '"abc" cell', /'abc' is not a number/);
     await upload('empty.csv', '');
     await expectError(page, 'empty CSV', /empty/);
+    await upload('nan.csv', 'x,y\n1,2\nNaN,4\n5,6\n');
+    await expectError(page, 'NaN cell', /NaN|not finite|finite/i);
 
     // a good CSV (3 columns + weight) runs through CloudRun.from_csv
     const rows = ['x,y,z,weight'];
@@ -198,8 +252,7 @@ const cases = {
     const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
     for (let i = 0; i < 300; i++) rows.push(`${rnd()},${rnd()},${rnd()},${1 + (i % 3)}`);
     await upload('mine.csv', rows.join('\n') + '\n');
-    await page.waitForFunction(() => document.body.dataset.done === '1' || !document.getElementById('error').hidden,
-      null, { timeout: TIMEOUT });
+    await waitDone(page, 'cloud');
     const r = await result(page);
     assert(r.error === null, `good CSV: ${r.error}`);
     assert(r.atoms === 40 && r.last.d === 300 && r.last.dim === 3, `good CSV: atoms ${r.atoms}, d ${r.last.d}, dim ${r.last.dim}`);
@@ -210,23 +263,178 @@ const cases = {
 
   async stop({ context, base }) {
     const { page, problems } = await openPage(context, `${base}/`);
-    await setControls(page, { d: 1000000, k: 3, target: 200 });   // ~5 s of compressing on 2 cores
-    await page.click('#run');
-    await page.waitForFunction(() => document.getElementById('progress').value > 0, null, { timeout: TIMEOUT });
-    // The main thread stays responsive while the worker computes.
+    await setControls(page, { d: 1000000, k: 3, target: 200 });   // seconds of compressing on 2 cores
+    await page.click('#tab-cloud [data-action="run"]');
+    await page.waitForFunction(() => document.querySelector('#tab-cloud progress').value > 0, null, { timeout: TIMEOUT });
     const t = Date.now();
     await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r())));
     assert(Date.now() - t < 1000, `main thread blocked for ${Date.now() - t} ms during a run`);
-    assert(await page.isEnabled('#stop'), 'stop button disabled during a run');
-    await page.click('#stop');
-    await page.waitForFunction(() => document.getElementById('status').textContent === 'stopped', null, { timeout: 10_000 });
+    assert(await page.isEnabled('#tab-cloud [data-action="stop"]'), 'stop button disabled during a run');
+    await page.click('#tab-cloud [data-action="stop"]');
+    await page.waitForFunction(() => /^stopped/.test(document.querySelector('#tab-cloud [data-role="status"]').textContent), null, { timeout: 10_000 });
     const st = await page.evaluate(() => ({ running: document.body.dataset.running, done: document.body.dataset.done }));
     assert(st.running === undefined && st.done === undefined, `after stop: ${JSON.stringify(st)}`);
-    assert(await page.isDisabled('#stop'), 'stop button still enabled after stopping');
-    // still usable
+    assert(await page.isDisabled('#tab-cloud [data-action="stop"]'), 'stop button still enabled after stopping');
+    assert(await page.isEnabled('#tab-cloud [data-action="resume"]'), 'resume button disabled after stopping');
     await setControls(page, { d: 1000, k: 2, target: 40 });
     await expectDefaultDemo(page, 'run after stop');
     noProblems(problems, 'stop');
+  },
+
+  // LTH quick preset end to end, with the main-thread budgets measured during the run.
+  async lth_quick({ context, base }) {
+    const { page, problems } = await openPage(context, `${base}/#v=1&tab=lth`, { viewport: { width: 1200, height: 900 } });
+    assert(await page.isVisible('#tab-lth'), 'the link did not open the LTH tab');
+    await startBudgetProbe(page);
+    await page.click('#tab-lth [data-action="run"]');
+    const r = await waitDone(page, 'lth');
+    const budget = await readBudgetProbe(page);
+    assert(r.error === null && r.done, `lth: ${r.error}`);
+    const s = r.last;
+    for (const a of s.arms) assert(finite(a.initial_test) && finite(a.final_test), `lth: ${a.arm} losses not finite`);
+    assert(Math.abs(s.initial_ratio_compressed - 1) < 0.05, `lth: compressed starts ${s.initial_ratio_compressed}× the original`);
+    assert(s.final_ratio_compressed < 1.25, `lth: compressed ends at ${s.final_ratio_compressed}× the original`);
+    assert(s.final_ratio_naive > s.final_ratio_compressed, `lth: naive ${s.final_ratio_naive} not above compressed ${s.final_ratio_compressed}`);
+    await page.waitForSelector('#tab-lth [data-role="heatmaps"]:not([hidden]) canvas', { timeout: TIMEOUT });
+    const alt = await page.textContent('#tab-lth [data-role="alt"]');
+    assert(/Final test losses/.test(alt), `lth: text alternative not updated: ${alt}`);
+    assert(budget.longtasks.every((d) => d <= 50), `lth: main-thread long tasks ${budget.longtasks.map(Math.round).join(', ')} ms`);
+    assert(budget.fps >= 20, `lth: ${budget.fps.toFixed(1)} frames/s during the run`);
+    console.log(`     lth quick: ${budget.seconds.toFixed(1)} s, ${budget.fps.toFixed(0)} fps, longest task ${Math.round(Math.max(0, ...budget.longtasks))} ms; compressed ${s.final_ratio_compressed.toFixed(3)}×, naive ${s.final_ratio_naive.toFixed(3)}×`);
+    // plot data export
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#tab-lth [data-csv="test"]')]);
+    const text = readFileSync(await csv.path(), 'utf8');
+    assert(/^series,x,y\n"original",0,/.test(text), `lth CSV export starts ${JSON.stringify(text.slice(0, 40))}`);
+    await shot(page, 'lth');
+    noProblems(problems, 'lth');
+  },
+
+  async dataset_quick({ context, base }) {
+    const { page, problems } = await openPage(context, `${base}/#v=1&tab=dataset`, { viewport: { width: 1200, height: 900 } });
+    await page.click('#tab-dataset [data-action="run"]');
+    const r = await waitDone(page, 'dataset');
+    assert(r.error === null && r.done, `dataset: ${r.error}`);
+    const s = r.last;
+    for (const a of s.arms) assert(finite(a.final_test), `dataset: ${a.arm} final loss not finite`);
+    assert(s.final_ratio_compressed <= 1.3, `dataset: compressed ${s.final_ratio_compressed}× the full set's loss`);
+    assert(s.final_ratio_naive > 2 * s.final_ratio_compressed, `dataset: naive ${s.final_ratio_naive}× vs compressed ${s.final_ratio_compressed}×`);
+    await page.waitForFunction(() => document.querySelector('#tab-dataset .landscape').dataset.deviation, null, { timeout: TIMEOUT });
+    const dev = JSON.parse(await page.getAttribute('#tab-dataset .landscape', 'data-deviation'));
+    assert(dev.every(finite) && dev[1] * 10 <= dev[2], `dataset: landscape deviations ${dev} (compressed should be ≤ 1/10 of naive)`);
+    const ls = await page.textContent('#tab-dataset [data-role="ls-status"]');
+    const secs = Number(/in ([\d.]+) s/.exec(ls)?.[1]);
+    console.log(`     dataset quick: compressed ${s.final_ratio_compressed.toFixed(3)}×, naive ${s.final_ratio_naive.toFixed(3)}×; landscape 41×41 × 3 sets in ${secs} s; deviations ${dev.map((x) => x.toExponential(1)).join(', ')}`);
+    assert(secs <= 5, `dataset: 41×41 landscapes took ${secs} s (budget 5 s)`);
+    await shot(page, 'dataset');
+    noProblems(problems, 'dataset');
+  },
+
+  async scaling_and_theory({ context, base }) {
+    const { page, problems } = await openPage(context, `${base}/#v=1&tab=scaling&axis=data&sizes=256,512,1024&seeds=2&epochs=400`, { viewport: { width: 1200, height: 900 } });
+    await page.click('#tab-scaling [data-action="run"]');
+    let r = await waitDone(page, 'scaling');
+    assert(r.error === null && r.done, `scaling: ${r.error}`);
+    const s = r.last;
+    assert(finite(s.alpha_original?.alpha) && finite(s.alpha_compressed?.alpha), `scaling: alphas ${JSON.stringify(s)}`);
+    assert(s.alpha_compressed.alpha > s.alpha_original.alpha, `scaling: compressed α ${s.alpha_compressed.alpha} not steeper than ${s.alpha_original.alpha}`);
+    await shot(page, 'scaling');
+    await page.click('#tabbtn-theory');
+    await page.fill('#tab-theory [name="k"]', '4');
+    const table = await page.textContent('#tab-theory [data-role="ntable"] td.mark');
+    assert(table === '15', `theory: N(2,4) cell shows ${table}`);
+    await page.click('#tab-theory [data-action="run"]');
+    r = await waitDone(page, 'theory');
+    assert(r.error === null && r.done, `theory: ${r.error}`);
+    const slopes = r.last.slopes.filter((x) => x.fit);
+    assert(slopes.length === 4 && slopes.every((x) => x.fit.alpha > 0.5), `theory: Fig. 2 slopes ${JSON.stringify(slopes.map((x) => x.fit?.alpha))}`);
+    await shot(page, 'theory');
+    noProblems(problems, 'scaling and theory');
+  },
+
+  // Opening a copied link reproduces the run exactly; stop + resume gives the same numbers as one go; Reset
+  // retrains from the same initialisation.
+  async url_roundtrip_resume_reset({ context, base }) {
+    const a = await openPage(context, `${base}/`);
+    await a.page.click('#tabbtn-lth');
+    await setControls(a.page, { seed: 7, width: 600, target: 150, epochs: 60, n_train: 2000 }, 'lth');
+    await run(a.page, 'lth');
+    const first = await a.page.evaluate(() => window.lastResult);
+    assert(first && first.arms, `round trip: first run failed: ${await a.page.textContent(errorSel('lth'))}`);
+    const link = await a.page.evaluate(() => location.href);
+    assert(/seed=7/.test(link) && /width=600/.test(link), `round trip: link ${link}`);
+    const b = await openPage(context, link);
+    assert(await b.page.isVisible('#tab-lth'), 'round trip: link did not open the LTH tab');
+    await run(b.page, 'lth');
+    const second = await b.page.evaluate(() => window.lastResult);
+    assert(JSON.stringify(first) === JSON.stringify(second), 'round trip: the copied link gave different numbers');
+    // stop in the middle, resume: identical to the uninterrupted run
+    await b.page.click('#tab-lth [data-action="run"]');
+    await b.page.waitForFunction(() => document.querySelector('#tab-lth progress').value > 0.1, null, { timeout: TIMEOUT });
+    await b.page.click('#tab-lth [data-action="stop"]');
+    await b.page.waitForFunction(() => /^stopped/.test(document.querySelector('#tab-lth [data-role="status"]').textContent), null, { timeout: 10_000 });
+    await b.page.click('#tab-lth [data-action="resume"]');
+    await waitDone(b.page, 'lth');
+    const resumed = await b.page.evaluate(() => window.lastResult);
+    assert(JSON.stringify(first) === JSON.stringify(resumed), 'stop + resume gave different numbers');
+    await b.page.click('#tab-lth [data-action="reset"]');
+    await waitDone(b.page, 'lth');
+    const reset = await b.page.evaluate(() => window.lastResult);
+    assert(JSON.stringify(first) === JSON.stringify(reset), 'reset did not reproduce the run');
+    noProblems([...a.problems, ...b.problems], 'round trip');
+  },
+
+  async hostile_hash({ context, base }) {
+    const evil = encodeURIComponent('<img src=x onerror=window.__pwned=1>');
+    const { page, problems } = await openPage(context, `${base}/#v=9&tab=lth&seed=${evil}&width=-5&lr=NaN&bogus=1&optimizer=${evil}`);
+    let dialogs = 0;
+    page.on('dialog', (d) => { dialogs++; d.dismiss(); });
+    const notice = await page.textContent('#notice');
+    assert(await page.isVisible('#notice') && /seed/.test(notice) && /width/.test(notice) && /bogus/.test(notice), `hostile hash: notice ${notice}`);
+    const v = await page.evaluate(() => ({ seed: document.querySelector('#tab-lth [name=seed]').value, width: document.querySelector('#tab-lth [name=width]').value, imgs: document.querySelectorAll('img').length, pwned: window.__pwned }));
+    assert(v.seed === '42' && v.width === '2000' && v.imgs === 0 && v.pwned === undefined, `hostile hash: ${JSON.stringify(v)}`);
+    const bad = await openPage(context, `${base}/#tab=%E0%A4%A&&&=`);
+    assert(await bad.page.isVisible('#tab-cloud'), 'malformed hash: not the default tab');
+    assert(dialogs === 0, 'a dialog opened');
+    noProblems(problems, 'hostile hash');
+  },
+
+  async classroom_hide_and_embed({ context, base }) {
+    const { page, problems } = await openPage(context, `${base}/#v=1&tab=lth&hide=seed,lr&epochs=20&width=400&target=60`);
+    const vis = await page.evaluate(() => ['seed', 'lr', 'width'].map((f) => !document.querySelector(`#tab-lth [data-field="${f}"]`).hidden));
+    assert(JSON.stringify(vis) === '[false,false,true]', `hide flags: visible seed/lr/width = ${vis}`);
+    assert(await page.inputValue('#tab-lth [name="epochs"]') === '20', 'the link value of epochs was not kept over the preset');
+    const em = await openPage(context, `${base}/index.html?embed=1#v=1&tab=cloud&autorun=1&hide=all`);
+    await em.page.waitForFunction(() => document.body.dataset.done === '1', null, { timeout: TIMEOUT });
+    const chrome = await em.page.evaluate(() => ({ header: getComputedStyle(document.querySelector('.top')).display, tabs: getComputedStyle(document.querySelector('.tabs')).display, params: document.querySelector('#tab-cloud [data-field="seed"]').hidden }));
+    assert(chrome.header === 'none' && chrome.tabs === 'none' && chrome.params, `embed view: ${JSON.stringify(chrome)}`);
+    noProblems([...problems, ...em.problems], 'hide and embed');
+  },
+
+  async keyboard_only({ context, base }) {
+    const { page, problems } = await openPage(context, `${base}/`);
+    await page.focus('#tabbtn-cloud');
+    await page.keyboard.press('ArrowRight');
+    const tab = await page.evaluate(() => ({ active: document.activeElement.id, shown: !document.getElementById('tab-lth').hidden }));
+    assert(tab.active === 'tabbtn-lth' && tab.shown, `keyboard: arrow key did not move to the LTH tab: ${JSON.stringify(tab)}`);
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('Tab');   // into the dataset panel: the preset select
+    await page.keyboard.press('Tab');   // seed
+    const focused = await page.evaluate(() => document.activeElement.name);
+    assert(focused === 'seed', `keyboard: focus on ${focused}, want the seed field`);
+    await page.keyboard.press('Enter');
+    const r = await waitDone(page, 'dataset');
+    assert(r.done && r.error === null, `keyboard: run did not complete: ${r.error}`);
+    noProblems(problems, 'keyboard');
+  },
+
+  async worker_crash({ context, base }) {
+    const { page, problems } = await openPage(context, `${base}/`);
+    await page.evaluate(() => window.momentLab.crashWorker());
+    await expectError(page, 'worker crash', /worker stopped.*restarted/);
+    await page.waitForSelector('body[data-ready="1"]', { timeout: TIMEOUT });
+    await expectDefaultDemo(page, 'run after a worker crash');
+    // the crash is reported on the console by the worker itself; nothing else may be
+    noProblems(problems.filter((p) => !/crash requested/.test(p)), 'worker crash');
   },
 
   async single_file({ context, base }) {
@@ -234,12 +442,35 @@ const cases = {
     assert(existsSync(file), 'www/single.html missing (run scripts/build-web.sh)');
     const { page, problems } = await openPage(context, pathToFileURL(file).href);
     await expectDefaultDemo(page, 'single.html from file://');
+    await page.click('#tabbtn-lth');
+    await setControls(page, { width: 400, target: 60, order: 3, epochs: 20 }, 'lth');
+    await run(page, 'lth');
+    const r = await waitDone(page, 'lth');
+    assert(r.done && r.error === null, `single.html LTH: ${r.error}`);
     await page.screenshot({ path: join(SHOTS, 'single-file.png'), fullPage: true });
     noProblems(problems, 'single.html from file://');
-    // The same file served over http (as when pasted into a blog).
     const served = await openPage(context, `${base}/www/single.html`);
     await expectDefaultDemo(served.page, 'single.html over http');
     noProblems(served.problems, 'single.html over http');
+  },
+
+  // First render and the bytes a visitor downloads (gzip, as any static host serves them).
+  async budgets({ context, base }) {
+    const page = await context.newPage();
+    const urls = new Set();
+    page.on('response', (r) => urls.add(r.url()));
+    await page.goto(`${base}/`);
+    await page.waitForSelector('body[data-ready="1"]', { timeout: TIMEOUT });
+    const fcp = await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime);
+    let gz = 0;
+    for (const u of urls) {
+      const path = new URL(u).pathname;
+      const file = join(ROOT, decodeURIComponent(path === '/' ? '/index.html' : path));
+      if (existsSync(file)) gz += gzipSync(readFileSync(file), { level: 9 }).length;
+    }
+    console.log(`     first contentful paint ${Math.round(fcp)} ms; ${urls.size} requests, ${(gz / 1024).toFixed(0)} KB gzipped`);
+    assert(finite(fcp) && fcp <= 1000, `first contentful paint ${fcp} ms > 1000`);
+    assert(gz <= 400 * 1024, `transfer ${gz} bytes gzipped > 400 KB`);
   },
 
   async offline({ requests }) {

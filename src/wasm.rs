@@ -39,6 +39,41 @@ pub fn n_moments(m: usize, k: usize) -> Result<f64, JsError> {
         .ok_or_else(|| JsError::new("N(m,k) overflows"))
 }
 
+/// Every preset's configuration, for the page's forms: `{lth: {quick, demo, paper}, dataset: {…},
+/// scaling: {"data-quick", "data-paper", "width-quick", "width-paper"}}`. The Rust presets are the only
+/// source of these numbers.
+#[wasm_bindgen]
+pub fn presets_json() -> String {
+    use crate::experiments::dataset::DatasetConfig;
+    use crate::experiments::lth::LthConfig;
+    use crate::experiments::scaling::{Axis, ScalingConfig};
+    let lth: serde_json::Map<String, serde_json::Value> = ["quick", "demo", "paper"]
+        .iter()
+        .filter_map(|n| Some((n.to_string(), serde_json::to_value(LthConfig::preset(n)?).ok()?)))
+        .collect();
+    let dataset: serde_json::Map<String, serde_json::Value> = [
+        "quick",
+        "demo",
+        "paper",
+        "paper-sgd-full",
+        "paper-adamw-full",
+        "paper-sgd-batch",
+        "paper-adamw-batch",
+    ]
+    .iter()
+    .filter_map(|n| Some((n.to_string(), serde_json::to_value(DatasetConfig::preset(n)?).ok()?)))
+    .collect();
+    let mut scaling = serde_json::Map::new();
+    for (axis, a) in [(Axis::Data, "data"), (Axis::Width, "width")] {
+        for n in ["quick", "paper"] {
+            if let Some(c) = ScalingConfig::preset(axis, n).and_then(|c| serde_json::to_value(c).ok()) {
+                scaling.insert(format!("{a}-{n}"), c);
+            }
+        }
+    }
+    serde_json::json!({ "lth": lth, "dataset": dataset, "scaling": scaling }).to_string()
+}
+
 /// A fresh random seed from the browser's entropy source (for the "new seed" button).
 #[wasm_bindgen]
 pub fn random_seed() -> Result<f64, JsError> {

@@ -1,15 +1,32 @@
-// The compute side of the page (a module worker): owns the wasm, runs CloudRun.step(budget) in slices of a few
-// milliseconds, and yields to the event loop between slices so that a 'stop' (or a newer 'start') can arrive.
-// Protocol: see the top of main.js. Every reply carries the runId it belongs to.
+// The compute side of the page (a module worker): owns the wasm and steps one experiment at a time in slices
+// of a few milliseconds, yielding to the event loop between slices so that 'stop' (or a newer 'start') can
+// arrive. It never draws; it posts plain data.
 //
 // scripts/make_single_html.py replaces the import line below with the inlined wasm-bindgen module and an
 // init() that instantiates the base64-embedded wasm with initSync; keep it on one line.
 import init, * as wasm from './pkg/moment_lab.js';
 
-const SLICE_MS = 8;        // aim for each step() call to take about this long
-const PROGRESS_MS = 50;    // post progress at most this often
+// Protocol (every message is tagged {type, runId?, ...}; the page ignores replies for an old runId):
+//   page -> worker
+//     {type:'start', runId, kind, config, csv?}   kind: 'cloud' | 'lth' | 'dataset' | 'scaling' | 'fig2'
+//     {type:'stop', runId}       pause: the run is kept and can be resumed
+//     {type:'resume', runId}     continue a stopped run where it paused
+//     {type:'query', runId, what, args}           on the current (or last) run:
+//          what = 'heatmaps' (lth; args {res}) | 'landscape' (dataset; args {res, span, trained}) | 'sets' (dataset)
+//     {type:'nmoments', m, k}
+//   worker -> page
+//     {type:'ready', version, simd, presets}      presets: every experiment's preset configs (from Rust)
+//     {type:'started', runId, kind, info}          info: kind-specific (arms, config, points, …)
+//     {type:'progress', runId, fraction, items}    items: new curve points / rows / trial results since the last
+//     {type:'done', runId, summary, extra}         extra: kind-specific final data
+//     {type:'stopped', runId}
+//     {type:'answer', runId, what, data}
+//     {type:'error', runId, message, fatal?}       fatal: the wasm trapped; the page restarts the worker
 
-let current = null;        // {runId, run, stopped}
+const SLICE_MS = 12;       // aim for each step() call to take about this long
+const PROGRESS_MS = 60;    // post progress at most this often
+
+let current = null;        // the running or paused job: {runId, kind, run, adapter, stopped, running}
 
 // Yield to the event loop. A MessageChannel message is not clamped to 4 ms like a nested setTimeout(0).
 const channel = new MessageChannel();
@@ -25,69 +42,210 @@ const message = (e) => String((e && e.message) || e);
 // A wasm trap (a Rust panic) leaves the instance in an unknown state: the page restarts the worker.
 const isFatal = (e) => e instanceof WebAssembly.RuntimeError;
 
-async function runCloud({ runId, config, csv }) {
-  const job = { runId, run: null, stopped: false };
-  current = job;
-  try {
-    const cfg = JSON.stringify(config);
-    job.run = csv == null ? new wasm.CloudRun(cfg) : wasm.CloudRun.from_csv(csv, cfg);
-    const points = job.run.points();
-    const weights = job.run.input_weights();
-    const dim = job.run.dim();
-    self.postMessage({ type: 'started', runId, d: points.length / dim, dim, points, weights },
-      [points.buffer, weights.buffer]);
+// One adapter per experiment kind: create the run, describe it, do a bounded step (returning new items and
+// the fraction done), and produce the summary and the final data.
+const adapters = {
+  cloud: {
+    create: (config, csv) => {
+      const cfg = JSON.stringify(config);
+      return csv == null ? new wasm.CloudRun(cfg) : wasm.CloudRun.from_csv(csv, cfg);
+    },
+    info(run) {
+      const points = run.points();
+      const weights = run.input_weights();
+      const dim = run.dim();
+      return { data: { d: points.length / dim, dim, points, weights }, transfer: [points.buffer, weights.buffer] };
+    },
+    step: (run, budget) => ({ fraction: run.step(budget), items: [] }),
+    done: (run) => run.done(),
+    finish(run) {
+      const indices = run.kept_indices();
+      const weights = run.kept_weights();
+      return {
+        summary: JSON.parse(run.summary_json()),
+        extra: { indices, weights, csv: run.kept_csv() },
+        transfer: [indices.buffer, weights.buffer],
+      };
+    },
+  },
+  lth: trainingAdapter((c) => new wasm.LthRun(c)),
+  dataset: trainingAdapter((c) => new wasm.DatasetRun(c)),
+  scaling: {
+    create: (config) => new wasm.ScalingRun(JSON.stringify(config)),
+    info: (run) => ({ data: { total: run.total() } }),
+    step: (run, budget) => {
+      const items = JSON.parse(run.step(budget));
+      return { fraction: run.finished() / run.total(), items };
+    },
+    done: (run) => run.done(),
+    finish: (run) => ({ summary: JSON.parse(run.summary_json()) }),
+  },
+  fig2: {
+    create: (config) => new wasm.Fig2Run(JSON.stringify(config)),
+    info: (run) => ({ data: { total: run.total() } }),
+    step: (run, budget) => {
+      const items = JSON.parse(run.step(Math.max(1, Math.min(budget, 4))));
+      const total = run.total();
+      return { fraction: 0, items, total };
+    },
+    done: (run) => run.done(),
+    finish: (run) => ({ summary: { points: JSON.parse(run.points_json()), slopes: JSON.parse(run.slopes_json()) } }),
+  },
+};
 
-    const t0 = performance.now();
-    let budget = 4;
-    let lastPost = 0;
-    let fraction = 0;
-    while (!job.run.done()) {
+// LTH and dataset runs share a shape: arms, config, step(epochs) -> new curve points, progress, summary.
+function trainingAdapter(make) {
+  return {
+    create: (config) => make(JSON.stringify(config)),   // a preset name or a config object
+    info: (run) => ({
+      data: {
+        arms: JSON.parse(run.arms_json()),
+        config: JSON.parse(run.config_json()),
+        curve: JSON.parse(run.curve_json()),
+      },
+    }),
+    step: (run, budget) => ({ items: JSON.parse(run.step(budget)), fraction: run.progress() }),
+    done: (run) => run.done(),
+    finish: (run) => ({ summary: JSON.parse(run.summary_json()) }),
+  };
+}
+
+async function loop(job) {
+  const { adapter } = job;
+  job.running = true;
+  let budget = 1;
+  let lastPost = 0;
+  let pending = [];
+  let fraction = 0;
+  let fig2Finished = 0;
+  try {
+    while (!adapter.done(job.run)) {
       await yieldNow();
-      if (job.stopped) {
-        self.postMessage({ type: 'stopped', runId });
+      if (job.stopped || current !== job) {
+        if (pending.length) self.postMessage({ type: 'progress', runId: job.runId, fraction, items: pending });
+        job.running = false;
+        if (current === job) self.postMessage({ type: 'stopped', runId: job.runId });
         return;
       }
       const t = performance.now();
-      fraction = job.run.step(budget);
+      const r = adapter.step(job.run, budget);
       const took = performance.now() - t;
+      if (r.total) {
+        fig2Finished += r.items.length;
+        r.fraction = fig2Finished / r.total;
+      }
+      fraction = r.fraction;
+      if (r.items.length) pending = pending.concat(r.items);
       // Steer the budget so one call takes about SLICE_MS (at most doubling or halving per slice).
       budget = Math.max(1, Math.round(budget * Math.min(2, Math.max(0.5, SLICE_MS / Math.max(took, 0.05)))));
       if (t - lastPost > PROGRESS_MS) {
-        self.postMessage({ type: 'progress', runId, fraction });
+        self.postMessage({ type: 'progress', runId: job.runId, fraction, items: pending });
+        pending = [];
         lastPost = t;
       }
     }
-    const ms = performance.now() - t0;
-    const summary = JSON.parse(job.run.summary_json());
-    const indices = job.run.kept_indices();
-    const keptWeights = job.run.kept_weights();
-    self.postMessage({ type: 'done', runId, summary, indices, weights: keptWeights, csv: job.run.kept_csv(), ms },
-      [indices.buffer, keptWeights.buffer]);
+    if (pending.length) self.postMessage({ type: 'progress', runId: job.runId, fraction: 1, items: pending });
+    const out = adapter.finish(job.run);
+    job.running = false;
+    job.finished = true;
+    self.postMessage({ type: 'done', runId: job.runId, summary: out.summary, extra: out.extra || null },
+      out.transfer || []);
   } catch (e) {
-    const fatal = isFatal(e);
-    if (fatal) job.run = null;   // do not touch an instance that trapped
-    self.postMessage({ type: 'error', runId, message: fatal ? `the compressor crashed (${message(e)})` : message(e), fatal });
-  } finally {
-    if (job.run) job.run.free();
-    if (current === job) current = null;
+    fail(job, e);
+  }
+}
+
+function fail(job, e) {
+  const fatal = isFatal(e);
+  job.running = false;
+  if (fatal && job.run) job.run = null;   // never touch an instance that trapped
+  self.postMessage({
+    type: 'error', runId: job.runId, fatal,
+    message: fatal ? `the computation crashed (${message(e)}); the worker was restarted` : message(e),
+  });
+  if (current === job) drop();
+}
+
+function drop() {
+  if (current && current.run) {
+    try { current.run.free(); } catch { /* already gone */ }
+  }
+  current = null;
+}
+
+function start({ runId, kind, config, csv }) {
+  const adapter = adapters[kind];
+  const job = { runId, kind, adapter, run: null, stopped: false, running: false };
+  if (current) current.stopped = true;
+  drop();
+  current = job;
+  if (!adapter) {
+    fail(job, new Error(`unknown experiment '${kind}'`));
+    return;
+  }
+  try {
+    job.run = adapter.create(config, csv);
+    const { data, transfer } = adapter.info(job.run);
+    self.postMessage({ type: 'started', runId, kind, info: data }, transfer || []);
+  } catch (e) {
+    fail(job, e);
+    return;
+  }
+  loop(job);
+}
+
+function answer({ runId, what, args }) {
+  const job = current;
+  if (!job || job.runId !== runId || !job.run) {
+    self.postMessage({ type: 'answer', runId, what, data: null, error: 'that run is gone' });
+    return;
+  }
+  try {
+    let data;
+    if (what === 'heatmaps') {
+      data = job.run.heatmaps(args.res);
+      self.postMessage({ type: 'answer', runId, what, data }, [data.buffer]);
+      return;
+    }
+    if (what === 'landscape') data = JSON.parse(job.run.landscape_json(args.res, args.span, !!args.trained));
+    else if (what === 'sets') data = [0, 1, 2, 3].slice(0, JSON.parse(job.run.arms_json()).length).map((a) => job.run.set_points(a));
+    else throw new Error(`unknown query '${what}'`);
+    self.postMessage({ type: 'answer', runId, what, data });
+  } catch (e) {
+    if (isFatal(e)) fail(job, e);
+    else self.postMessage({ type: 'answer', runId, what, data: null, error: message(e) });
   }
 }
 
 const ready = init().then(
-  () => self.postMessage({ type: 'ready', version: wasm.version(), simd: wasm.simd_enabled() }),
+  () => self.postMessage({ type: 'ready', version: wasm.version(), simd: wasm.simd_enabled(), presets: JSON.parse(wasm.presets_json()) }),
   (e) => self.postMessage({ type: 'error', runId: 0, message: `could not load the wasm module: ${message(e)}`, fatal: false }),
 );
 
 self.onmessage = async ({ data }) => {
+  if (data.type === 'crash') {
+    // For the e2e test of crash recovery: an uncaught exception in the worker, as a bug would raise. (Thrown
+    // from a timer: a throw inside this async handler would only reject a promise.)
+    setTimeout(() => { throw new Error('crash requested by the page (test of the recovery path)'); });
+    return;
+  }
   await ready;
   switch (data.type) {
     case 'start':
-      if (current) current.stopped = true;
-      runCloud(data);
+      start(data);
       break;
     case 'stop':
-      if (current && current.runId === data.runId) current.stopped = true;
+      if (current && current.runId === data.runId && current.running) current.stopped = true;
       else self.postMessage({ type: 'stopped', runId: data.runId });
+      break;
+    case 'resume':
+      if (current && current.runId === data.runId && !current.running && !current.finished && current.run) {
+        current.stopped = false;
+        loop(current);
+      }
+      break;
+    case 'query':
+      answer(data);
       break;
     case 'nmoments':
       try {

@@ -1,0 +1,229 @@
+// "Compress a cloud": d points (random normal, or the user's CSV), compressed to d′ points that keep every
+// moment up to order k. Draws the cloud with the kept points as discs of area ∝ weight, and the moment table.
+
+import { canvasToPNG } from './plot.js';
+
+const MAX_CSV_BYTES = 64 * 1024 * 1024;
+
+export function createCloud(ctx) {
+  const { section, q } = ctx;
+  const form = section.querySelector('form');
+  const canvas = q('[data-plot="scatter"]');
+  let plot = null;        // {points, dim, indices, weights}
+  let csvText = null;
+  let csvFile = '';
+  let downloadUrl = null;
+  let lastConfig = null;
+
+  const csvInput = q('[data-role="csv"]');
+  csvInput.addEventListener('change', async () => {
+    const file = csvInput.files[0];
+    if (!file) return;
+    ctx.clearError();
+    if (file.size > MAX_CSV_BYTES) {
+      ctx.showError(`${file.name} is ${(file.size / 2 ** 20).toFixed(0)} MB; the page accepts CSV files up to 64 MB (10^6 rows). Use the CLI for larger ones.`);
+      csvInput.value = '';
+      return;
+    }
+    try {
+      csvText = await file.text();
+    } catch (e) {
+      ctx.showError(`could not read ${file.name}: ${e.message}`);
+      return;
+    }
+    csvFile = file.name;
+    q('[data-role="csv-name"]').textContent = `using ${file.name}`;
+    q('[data-role="csv-name"]').hidden = false;
+    q('[data-role="csv-clear"]').hidden = false;
+    form.elements.d.disabled = true;
+    form.elements.dim.disabled = true;
+    updateHint();
+    ctx.run();
+  });
+  q('[data-role="csv-clear"]').addEventListener('click', () => {
+    csvText = null;
+    csvFile = '';
+    csvInput.value = '';
+    q('[data-role="csv-name"]').hidden = true;
+    q('[data-role="csv-clear"]').hidden = true;
+    form.elements.d.disabled = false;
+    form.elements.dim.disabled = false;
+    updateHint();
+  });
+  for (const n of ['dim', 'k', 'd']) form.elements[n].addEventListener('input', updateHint);
+  q('[data-png="scatter"]').addEventListener('click', () => canvasToPNG(canvas, 'cloud.png'));
+
+  function updateHint() {
+    const m = csvText ? null : Number(form.elements.dim.value);
+    const k = Number(form.elements.k.value);
+    if (m && Number.isSafeInteger(m) && Number.isSafeInteger(k)) ctx.nmoments(m, k);
+    else q('[data-role="hint"]').textContent = '';
+  }
+
+  new ResizeObserver(() => requestAnimationFrame(draw)).observe(canvas);
+
+  function draw() {
+    const dpr = window.devicePixelRatio || 1;
+    const cssW = canvas.clientWidth || 640;
+    const cssH = Math.round(cssW * 0.75);
+    if (canvas.width !== Math.round(cssW * dpr) || canvas.height !== Math.round(cssH * dpr)) {
+      canvas.width = Math.round(cssW * dpr);
+      canvas.height = Math.round(cssH * dpr);
+    }
+    const g = canvas.getContext('2d');
+    g.setTransform(dpr, 0, 0, dpr, 0, 0);
+    g.fillStyle = '#fff';
+    g.fillRect(0, 0, cssW, cssH);
+    if (!plot) return;
+    const { points, dim } = plot;
+    const n = points.length / dim;
+    const X = (i) => points[i * dim];
+    const Y = (i) => (dim > 1 ? points[i * dim + 1] : 0);
+    let [x0, x1, y0, y1] = [Infinity, -Infinity, Infinity, -Infinity];
+    for (let i = 0; i < n; i++) {
+      x0 = Math.min(x0, X(i)); x1 = Math.max(x1, X(i));
+      y0 = Math.min(y0, Y(i)); y1 = Math.max(y1, Y(i));
+    }
+    if (!(x1 > x0)) { x0 -= 1; x1 += 1; }
+    if (!(y1 > y0)) { y0 -= 1; y1 += 1; }
+    const pad = 16;   // same scale on both axes, so the picture is not distorted
+    const s = Math.min((cssW - 2 * pad) / (x1 - x0), (cssH - 2 * pad) / (y1 - y0));
+    const ox = (cssW - s * (x1 - x0)) / 2 - s * x0;
+    const oy = (cssH + s * (y1 - y0)) / 2 + s * y0;
+    const px = (i) => ox + s * X(i);
+    const py = (i) => oy - s * Y(i);
+    if (n <= 20000) {
+      g.fillStyle = 'rgba(110,110,110,0.7)';
+      for (let i = 0; i < n; i++) g.fillRect(px(i) - 1, py(i) - 1, 2, 2);
+    } else {
+      drawDensity(g, n, (i) => px(i) * dpr, (i) => py(i) * dpr);
+    }
+    const { indices, weights } = plot;
+    if (!indices) return;
+    let wmax = 0;
+    for (const w of weights) wmax = Math.max(wmax, w);
+    const rmax = Math.max(6, Math.min(22, cssW / 28));
+    g.fillStyle = 'rgba(0,114,178,0.42)';   // Okabe–Ito blue
+    g.strokeStyle = 'rgba(0,70,120,0.95)';
+    g.lineWidth = 1;
+    for (let j = 0; j < indices.length; j++) {
+      const r = Math.max(1.5, rmax * Math.sqrt(weights[j] / wmax));   // area ∝ weight (a floor keeps tiny ones visible)
+      g.beginPath();
+      g.arc(px(indices[j]), py(indices[j]), r, 0, 2 * Math.PI);
+      g.fill();
+      g.stroke();
+    }
+  }
+
+  return {
+    config(values) {
+      lastConfig = { seed: values.seed, d: values.d, dim: values.dim, k: values.k, target: values.target, strategy: values.strategy };
+      return { kind: 'cloud', config: lastConfig, csv: csvText };
+    },
+    shareable: () => csvText === null,
+    reset() {
+      plot = null;
+      q('[data-role="download"]').hidden = true;
+      delete q('.result').dataset.atoms;
+      draw();
+    },
+    started(info) {
+      plot = { points: info.points, dim: info.dim, indices: null, weights: null };
+      q('[data-role="cap-d"]').textContent = info.d.toLocaleString('en');
+      q('[data-role="cap-proj"]').textContent = info.dim > 2 ? ` (first two of ${info.dim} coordinates)` : '';
+      draw();
+      return `compressing ${info.d.toLocaleString('en')} points…`;
+    },
+    progress() {},
+    done(s, extra, ms) {
+      plot.indices = extra.indices;
+      plot.weights = extra.weights;
+      draw();
+      const set = (role, text) => { q(`[data-role="${role}"]`).textContent = text; };
+      set('atoms', `${s.kept} of ${s.d.toLocaleString('en')}`);
+      set('nmom', `N(${s.dim},${s.k}) = ${s.n_moments}`);
+      set('residual', fmtSci(s.residual));
+      set('rounds', `${s.rounds} · ${s.max_cluster_diameter.toPrecision(3)}`);
+      set('time', fmtMs(ms));
+      const rows = s.moments.map((m) => {
+        const tr = document.createElement('tr');
+        const mono = document.createElement('th');
+        mono.scope = 'row';
+        mono.append(...monomial(m.exponents));
+        tr.append(mono, td(fmtNum(m.original)), td(fmtNum(m.compressed)), td(fmtSci(m.rel_diff)));
+        return tr;
+      });
+      q('[data-role="moments"] tbody').replaceChildren(...rows);
+      if (downloadUrl) URL.revokeObjectURL(downloadUrl);
+      downloadUrl = URL.createObjectURL(new Blob([extra.csv], { type: 'text/csv' }));
+      const a = q('[data-role="download"]');
+      a.href = downloadUrl;
+      a.download = csvFile ? csvFile.replace(/\.[^.]*$/, '') + '-kept.csv' : `cloud-seed${lastConfig.seed}-d${s.d}-k${s.k}-kept.csv`;
+      a.hidden = false;
+      const result = q('.result');
+      result.dataset.atoms = String(extra.indices.length);
+      result.dataset.residual = String(s.residual);
+      canvas.setAttribute('aria-label', `scatter plot: ${s.d} original points in grey, ${s.kept} kept points as discs with area proportional to weight; relative moment residual ${fmtSci(s.residual)}`);
+      return `done: ${s.d.toLocaleString('en')} → ${s.kept} points in ${fmtMs(ms)}`;
+    },
+    hint(msg) {
+      const form_ = form.elements;
+      const hint = q('[data-role="hint"]');
+      if (msg.error || msg.m !== Number(form_.dim.value) || msg.k !== Number(form_.k.value)) {
+        hint.textContent = '';
+        return;
+      }
+      const d = csvText ? 'the number of rows' : `d = ${form_.d.value}`;
+      hint.textContent = `N(${msg.m},${msg.k}) = ${msg.n} moments: the target d′ must be at least ${msg.n} and below ${d}.`;
+    },
+    updateHint,
+  };
+}
+
+function drawDensity(g, n, X, Y) {
+  const { width: w, height: h } = g.canvas;
+  const img = g.getImageData(0, 0, w, h);
+  const count = new Uint16Array(w * h);
+  for (let i = 0; i < n; i++) {
+    const x = X(i) | 0;
+    const y = Y(i) | 0;
+    if (x >= 0 && x < w && y >= 0 && y < h && count[y * w + x] < 65535) count[y * w + x]++;
+  }
+  const a = img.data;
+  for (let p = 0; p < count.length; p++) {
+    if (!count[p]) continue;
+    const shade = Math.max(40, 200 - 30 * count[p]);
+    a[4 * p] = a[4 * p + 1] = a[4 * p + 2] = shade;
+  }
+  g.putImageData(img, 0, 0);
+}
+
+function td(text) {
+  const c = document.createElement('td');
+  c.textContent = text;
+  return c;
+}
+
+// x₁²x₂ as DOM nodes; the constant monomial is the total mass.
+function monomial(exps) {
+  if (exps.every((e) => e === 0)) return [document.createTextNode('1 (mass)')];
+  const out = [];
+  exps.forEach((e, i) => {
+    if (e === 0) return;
+    const v = document.createElement('var');
+    v.textContent = 'x';
+    const sub = document.createElement('sub');
+    sub.textContent = String(i + 1);
+    out.push(v, sub);
+    if (e > 1) {
+      const sup = document.createElement('sup');
+      sup.textContent = String(e);
+      out.push(sup);
+    }
+  });
+  return out;
+}
+
+export const fmtSci = (x) => (x === 0 ? '0' : Number(x).toExponential(1));
+const fmtNum = (x) => (Math.abs(x) >= 1e5 || (x !== 0 && Math.abs(x) < 1e-3) ? x.toExponential(6) : x.toPrecision(9).replace(/\.?0+$/, ''));
+export const fmtMs = (ms) => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`);

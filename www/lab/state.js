@@ -1,0 +1,111 @@
+// The URL hash holds the whole experiment: `#v=1&tab=lth&seed=42&width=2000&…&hide=seed,lr&autorun=1`.
+// Every value is validated against the form's own constraints (type, min, max, the options of a select)
+// before it is set with `.value`; nothing from the hash is ever inserted as HTML. Anything invalid or
+// unknown is dropped and reported, and the control keeps its default.
+
+export const STATE_VERSION = '1';
+export const TABS = ['cloud', 'lth', 'dataset', 'scaling', 'theory'];
+const META = new Set(['v', 'tab', 'hide', 'autorun']);
+
+// The value of a control as a string, or an Error explaining why `raw` is not acceptable.
+export function validateControl(control, raw) {
+  const text = String(raw).trim();
+  if (text.length > 200) return new Error('too long');
+  if (control.tagName === 'SELECT') {
+    return [...control.options].some((o) => o.value === text) ? text : new Error(`not one of the choices`);
+  }
+  if (control.type === 'checkbox') {
+    if (text === '1' || text === 'true') return '1';
+    if (text === '0' || text === 'false' || text === '') return '0';
+    return new Error('must be 0 or 1');
+  }
+  if (control.type === 'number') {
+    if (text === '') return new Error('is empty');
+    const v = Number(text);
+    if (!Number.isFinite(v)) return new Error(`"${text.slice(0, 20)}" is not a number`);
+    const min = control.min === '' ? -Infinity : Number(control.min);
+    const max = control.max === '' ? Infinity : Number(control.max);
+    if (v < min || v > max) return new Error(`${v} is outside [${control.min || '−∞'}, ${control.max || '∞'}]`);
+    if (control.step === '1' && !Number.isSafeInteger(v)) return new Error(`${v} is not a whole number`);
+    return text;
+  }
+  // text inputs: printable characters only
+  return /^[\w.,:+\- ]*$/.test(text) ? text : new Error('contains characters that are not allowed');
+}
+
+export function readHash(hash) {
+  const notices = [];
+  let params;
+  try {
+    params = new URLSearchParams(hash.replace(/^#/, ''));
+  } catch {
+    return { tab: null, values: {}, hide: [], autorun: false, notices: ['the link could not be read'] };
+  }
+  if (![...params.keys()].length) return { tab: null, values: {}, hide: [], autorun: false, notices };
+  const v = params.get('v');
+  if (v !== STATE_VERSION) {
+    notices.push(v === null ? 'the link has no version (v=1); reading it anyway' : `the link is for version ${String(v).slice(0, 8)}; reading what fits`);
+  }
+  let tab = params.get('tab');
+  if (tab !== null && !TABS.includes(tab)) {
+    notices.push('unknown experiment in the link; showing the first one');
+    tab = null;
+  }
+  const values = {};
+  for (const [k, val] of params) if (!META.has(k)) values[k] = val;
+  const hide = (params.get('hide') || '').split(',').map((s) => s.trim()).filter((s) => /^[\w-]{1,40}$/.test(s));
+  return { tab, values, hide, autorun: params.get('autorun') === '1', notices };
+}
+
+// Applies `values` to the named controls of `form`; returns the notices for what was rejected.
+export function applyValues(form, values) {
+  const notices = [];
+  for (const [name, raw] of Object.entries(values)) {
+    const control = form.elements.namedItem(name);
+    if (!control || !control.name) {
+      notices.push(`ignored unknown setting "${name.slice(0, 30)}"`);
+      continue;
+    }
+    const ok = validateControl(control, raw);
+    if (ok instanceof Error) {
+      notices.push(`ignored ${name}: ${ok.message}`);
+      continue;
+    }
+    if (control.type === 'checkbox') control.checked = ok === '1';
+    else control.value = ok;
+  }
+  return notices;
+}
+
+export function formValues(form) {
+  const out = {};
+  for (const c of form.elements) {
+    if (!c.name || c.type === 'file') continue;
+    out[c.name] = c.type === 'checkbox' ? (c.checked ? '1' : '0') : c.value;
+  }
+  return out;
+}
+
+export function makeHash(tab, values, { hide = [], autorun = false } = {}) {
+  const p = new URLSearchParams({ v: STATE_VERSION, tab });
+  for (const [k, v] of Object.entries(values)) p.set(k, v);
+  if (hide.length) p.set('hide', hide.join(','));
+  if (autorun) p.set('autorun', '1');
+  return `#${p}`;
+}
+
+// Reads and validates every control of a form: {name: number | string | boolean}. Throws with a message
+// naming the control when a value is not acceptable.
+export function readForm(form) {
+  const out = {};
+  for (const c of form.elements) {
+    if (!c.name || c.type === 'file') continue;
+    const label = c.closest('label')?.querySelector('span')?.textContent || c.name;
+    const ok = validateControl(c, c.type === 'checkbox' ? (c.checked ? '1' : '0') : c.value);
+    if (ok instanceof Error) throw new Error(`${label}: ${ok.message}`);
+    if (c.type === 'checkbox') out[c.name] = ok === '1';
+    else if (c.type === 'number') out[c.name] = Number(ok);
+    else out[c.name] = ok;
+  }
+  return out;
+}

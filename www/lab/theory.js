@@ -1,0 +1,148 @@
+// Theory: the N(m,k) table and the error bounds of Theorems 4 and 7 as curves that follow the controls
+// (closed-form, drawn on the page), plus a measured Fig. 2 run whose points fill in as the worker finishes
+// trials. Constants of the O(·) bounds are set to 1: the curves show shapes and rates, not values.
+
+import { LinePlot, PALETTE, canvasToPNG, download } from './plot.js';
+
+const KCOLOURS = [PALETTE.blue, PALETTE.vermillion, PALETTE.green, PALETTE.purple, PALETTE.orange, PALETTE.sky];
+
+export function binomial(n, k) {
+  let r = 1;
+  for (let i = 1; i <= k; i++) r = (r * (n - k + i)) / i;
+  return Math.round(r);
+}
+
+const factorial = (m) => (m <= 1 ? 1 : m * factorial(m - 1));
+const logspace = (a, b, n) => Array.from({ length: n }, (_, i) => a * (b / a) ** (i / (n - 1)));
+
+export function createTheory(ctx) {
+  const { q, section } = ctx;
+  const form = section.querySelector('form');
+  const plots = {
+    bound: new LinePlot(q('[data-plot="bound"]'), { xlabel: 'd′', ylabel: 'error bound 𝓔/d', logx: true, logy: true, legend: 'bl' }),
+    rate: new LinePlot(q('[data-plot="rate"]'), { xlabel: 'd', ylabel: 'd′ needed for ε = 1/d', logx: true, logy: true, legend: 'tl' }),
+    fig2: new LinePlot(q('[data-plot="fig2"]'), { xlabel: 'd', ylabel: 'mean relative error', logx: true, logy: true, padx: true, legend: 'bl', empty: 'press Run' }),
+  };
+  for (const b of section.querySelectorAll('[data-csv]')) b.addEventListener('click', () => download(`theory-${b.dataset.csv}.csv`, new Blob([plots[b.dataset.csv].toCSV()], { type: 'text/csv' })));
+  for (const b of section.querySelectorAll('[data-json]')) b.addEventListener('click', () => download(`theory-${b.dataset.json}.json`, new Blob([JSON.stringify({ ...plots[b.dataset.json].toJSON(), trials, summary }, null, 1)], { type: 'application/json' })));
+  for (const b of section.querySelectorAll('[data-png]')) b.addEventListener('click', () => canvasToPNG(plots[b.dataset.png].canvas, `theory-${b.dataset.png}.png`));
+
+  let trials = [];
+  let summary = null;
+
+  function curves() {
+    let m = Number(form.elements.m.value), k = Number(form.elements.k.value);
+    const d = Number(form.elements.d.value), rho = Number(form.elements.rho.value);
+    if (![m, k, d, rho].every(Number.isFinite) || m < 1 || m > 8 || k < 0 || k > 20 || d < 10 || d > 1e12 || !(rho > 0)) return;
+    m = Math.round(m); k = Math.round(k);
+    const n = binomial(m + k, k);
+    const xs = logspace(Math.max(1, n), Math.max(n + 1, d), 120);
+    const fixed = (kk) => xs.map((x) => [x, x ** (1 - (kk + 1) / m)]);
+    // Below 1e-30 the optimal-order curve would only stretch the axis.
+    const optimal = xs.map((x) => [x, x ** (1 - 1 / m) * Math.exp(-((factorial(m) * rho * x) ** (1 / m)) / Math.E)]).filter(([, y]) => y > 1e-30);
+    plots.bound.set([
+      { name: `k=${k}`, label: `fixed k = ${k}`, color: PALETTE.blue, dash: [6, 3], points: fixed(k) },
+      ...(k > 1 ? [{ name: `k=${k - 1}`, label: `fixed k = ${k - 1}`, color: PALETTE.sky, dash: [2, 3], points: fixed(k - 1) }] : []),
+      { name: 'optimal k', label: 'optimal k (Theorem 7)', color: PALETTE.black, points: optimal },
+    ]);
+    const ds = logspace(10, Math.max(100, d), 120);
+    const series = [
+      { name: 'd', label: "no compression (d′ = d)", color: '#999', points: ds.map((x) => [x, x]) },
+      { name: 'polylog', label: 'optimal k: log^m(d/ε)', color: PALETTE.black, points: ds.map((x) => [x, Math.log(x * x) ** m]) },
+    ];
+    if (k > m - 1) series.push({ name: `k=${k}`, label: `fixed k = ${k}: (d/ε)^(m/(k−m+1))`, color: PALETTE.blue, dash: [6, 3], points: ds.map((x) => [x, (x * x) ** (m / (k - m + 1))]) });
+    plots.rate.set(series);
+    const exp = 1 - (k + 1) / m;
+    q('[data-role="alt"]').textContent = `m = ${m}, k = ${k}: N(m,k) = ${n} moments. At fixed order the bound falls like d′^${exp.toFixed(2)}` +
+      `${exp >= 0 ? ' — it does not fall at all: raise k above m − 1' : ''}; with the order chosen optimally it falls like exp(−c d′^(1/${m})), so d′ = O(log^${m} d) suffices.`;
+    table(m, k);
+  }
+
+  function table(m0, k0) {
+    const head = document.createElement('tr');
+    head.append(th('m \\ k', 'col'));
+    for (let k = 0; k <= 10; k++) head.append(th(String(k), 'col', k === k0));
+    q('[data-role="ntable"] thead').replaceChildren(head);
+    const rows = [];
+    for (let m = 1; m <= 8; m++) {
+      const tr = document.createElement('tr');
+      tr.append(th(String(m), 'row', m === m0));
+      for (let k = 0; k <= 10; k++) {
+        const cell = document.createElement('td');
+        cell.textContent = binomial(m + k, k).toLocaleString('en');
+        if (m === m0 || k === k0) cell.className = m === m0 && k === k0 ? 'mark' : 'band';
+        tr.append(cell);
+      }
+      rows.push(tr);
+    }
+    q('[data-role="ntable"] tbody').replaceChildren(...rows);
+  }
+
+  function th(text, scope, mark) {
+    const c = document.createElement('th');
+    c.scope = scope;
+    c.textContent = text;
+    if (mark) c.className = 'mark';
+    return c;
+  }
+
+  function renderFig2() {
+    const byK = new Map();
+    for (const t of trials) {
+      if (!byK.has(t.k)) byK.set(t.k, new Map());
+      const m = byK.get(t.k);
+      if (!m.has(t.d)) m.set(t.d, []);
+      m.get(t.d).push(t.error);
+    }
+    plots.fig2.set([...byK.keys()].sort((a, b) => a - b).map((k, i) => {
+      const slope = summary?.slopes?.find((s) => s.k === k)?.fit;
+      return {
+        name: `k=${k}`, label: `k = ${k}${slope ? `: slope ${(-slope.alpha).toFixed(2)}` : ''}`, color: KCOLOURS[i % KCOLOURS.length],
+        dash: i % 2 ? [6, 3] : [], markers: true,
+        points: [...byK.get(k).entries()].sort((a, b) => a[0] - b[0]).map(([d, es]) => [d, es.reduce((s, e) => s + e, 0) / es.length]),
+      };
+    }));
+  }
+
+  form.addEventListener('input', curves);
+  curves();
+
+  return {
+    config(v) {
+      const m = v.m;
+      const orders = [1, 2, 3, 4].filter((k) => binomial(m + k, k) <= 50);
+      if (!orders.length) throw new Error(`m = ${m} is too large for the in-page error run (N(m,1) = ${m + 1} > 50 points at d = 500); use the CLI: moment-lab fig2`);
+      return { kind: 'fig2', config: { dims: [m], orders, sizes: [500, 1000, 2000, 4000, 8000], trials: v.trials, ratio: 0.1, seed: 0 } };
+    },
+    shareable: () => true,
+    reset() {
+      trials = [];
+      summary = null;
+      renderFig2();
+      q('[data-role="facts"]').replaceChildren();
+    },
+    started(info) {
+      return `compressing ${info.total} clouds…`;
+    },
+    progress(items) {
+      if (!items.length) return;
+      trials = trials.concat(items);
+      renderFig2();
+    },
+    done(s) {
+      summary = s;
+      renderFig2();
+      const dl = q('[data-role="facts"]');
+      dl.replaceChildren(...s.slopes.filter((x) => x.fit).map((x) => {
+        const div = document.createElement('div');
+        const dt = document.createElement('dt');
+        dt.textContent = `m = ${x.m}, k = ${x.k}: error slope`;
+        const dd = document.createElement('dd');
+        dd.textContent = `${(-x.fit.alpha).toFixed(2)} ± ${x.fit.stderr.toFixed(2)} (guide −${x.guide.toFixed(2)}${x.authors != null ? `, authors −${x.authors.toFixed(2)}` : ''})`;
+        div.append(dt, dd);
+        return div;
+      }));
+      return 'done';
+    },
+  };
+}

@@ -1,0 +1,339 @@
+// The two training experiments share one view: train and test curves of every arm, live, a table of the
+// final numbers, and a text alternative that says the same in words.
+//   lth:     wide network vs its moment-matched compression vs same-width random and magnitude sub-networks;
+//            heat maps of each arm's function (Fig. 4).
+//   dataset: full data vs compressed weighted subset vs random subset (vs k-means); loss landscapes (Fig. 3).
+
+import { ARM_STYLE, LinePlot, canvasToPNG, drawHeatmap, download } from './plot.js';
+
+const fmt = (x) => (Number.isFinite(x) ? Number(x).toPrecision(4) : '–');
+const ratio = (x) => (Number.isFinite(x) ? `${Number(x).toFixed(3)}×` : '–');
+
+function curveView(ctx) {
+  const { q } = ctx;
+  const plots = {
+    test: new LinePlot(q('[data-plot="test"]'), { xlabel: 'epoch', ylabel: 'test loss', logy: true }),
+    train: new LinePlot(q('[data-plot="train"]'), { xlabel: 'epoch', ylabel: 'training loss', logy: true }),
+  };
+  let arms = [];
+  let curve = [];
+  const render = () => {
+    for (const which of ['test', 'train']) {
+      plots[which].set(arms.map((a, i) => ({
+        name: a, label: ARM_STYLE[a]?.label || a, color: ARM_STYLE[a]?.color || '#777', dash: ARM_STYLE[a]?.dash,
+        points: curve.map((p) => [p.epoch, p[which][i]]),
+      })));
+    }
+  };
+  return {
+    plots,
+    reset(newArms = []) { arms = newArms; curve = []; render(); },
+    add(points) { curve = curve.concat(points); render(); },
+    get curve() { return curve; },
+    get arms() { return arms; },
+  };
+}
+
+function wireExports(ctx, plots, prefix) {
+  const { section } = ctx;
+  for (const b of section.querySelectorAll('[data-csv]')) {
+    b.addEventListener('click', () => {
+      const p = plots[b.dataset.csv];
+      if (p) download(`${prefix}-${b.dataset.csv}.csv`, new Blob([p.toCSV()], { type: 'text/csv' }));
+    });
+  }
+  for (const b of section.querySelectorAll('[data-json]')) {
+    b.addEventListener('click', () => {
+      const p = plots[b.dataset.json];
+      if (p) download(`${prefix}-${b.dataset.json}.json`, new Blob([JSON.stringify({ ...p.toJSON(), ...(ctx.lastSummary ? { summary: ctx.lastSummary() } : {}) }, null, 1)], { type: 'application/json' }));
+    });
+  }
+  for (const b of section.querySelectorAll('[data-png]')) {
+    b.addEventListener('click', () => {
+      const p = plots[b.dataset.png];
+      if (p) canvasToPNG(p.canvas, `${prefix}-${b.dataset.png}.png`);
+    });
+  }
+}
+
+function factsList(dl, rows) {
+  dl.replaceChildren(...rows.map(([k, v, title]) => {
+    const div = document.createElement('div');
+    const dt = document.createElement('dt');
+    dt.textContent = k;
+    const dd = document.createElement('dd');
+    dd.textContent = v;
+    if (title) dd.title = title;
+    div.append(dt, dd);
+    return div;
+  }));
+}
+
+function finalOf(view, armName, which = 'test') {
+  const i = view.arms.indexOf(armName);
+  const last = view.curve[view.curve.length - 1];
+  return i >= 0 && last ? last[which][i] : NaN;
+}
+
+// Applies a preset's config to the form fields that exist (others keep their values).
+function presetApplier(ctx, presetsOf, map) {
+  const form = ctx.section.querySelector('form');
+  const apply = () => {
+    const name = form.elements.preset.value;
+    const p = presetsOf()?.[name];
+    if (!p) return;
+    for (const [field, get] of Object.entries(map)) {
+      const c = form.elements.namedItem(field);
+      if (!c) continue;
+      const v = get(p);
+      if (c.type === 'checkbox') c.checked = !!v;
+      else c.value = String(v);
+    }
+  };
+  form.elements.preset.addEventListener('change', apply);
+  return apply;
+}
+
+// ------------------------------------------------------------------------------------------------ LTH
+
+export function createLth(ctx) {
+  const { q } = ctx;
+  const view = curveView(ctx);
+  let summary = null;
+  let mapsRes = 0;
+  ctx.lastSummary = () => summary;
+  wireExports(ctx, view.plots, 'lottery-ticket');
+  const applyPreset = presetApplier(ctx, () => ctx.presets?.lth, {
+    seed: (p) => p.seed, width: (p) => p.width, target: (p) => p.target, order: (p) => p.order, epochs: (p) => p.epochs,
+    optimizer: (p) => p.optimizer, lr: (p) => p.lr, batch_size: (p) => p.batch_size, n_train: (p) => p.n_train,
+    activation: (p) => p.activation,
+  });
+
+  function describe(final) {
+    const o = finalOf(view, 'original');
+    const parts = view.arms.map((a) => `${ARM_STYLE[a]?.label || a} ${fmt(finalOf(view, a))}`);
+    const epoch = view.curve.length ? view.curve[view.curve.length - 1].epoch : 0;
+    q('[data-role="alt"]').textContent = !view.curve.length ? 'No run yet.'
+      : `${final ? 'Final' : `Epoch ${epoch}:`} test losses — ${parts.join('; ')}. ` +
+        `The compressed network is at ${ratio(finalOf(view, 'compressed') / o)} the original's loss, the naive sub-network at ${ratio(finalOf(view, 'naive') / o)}.`;
+  }
+
+  return {
+    applyPreset,
+    config(v) {
+      const base = ctx.presets?.lth?.[v.preset] || {};
+      return {
+        kind: 'lth',
+        config: {
+          ...base, seed: v.seed, width: v.width, target: v.target, order: v.order, epochs: v.epochs,
+          optimizer: v.optimizer, lr: v.lr, batch_size: v.batch_size, n_train: v.n_train, n_test: v.n_train,
+          activation: v.activation, eval_every: Math.max(1, Math.round(v.epochs / 60)),
+        },
+      };
+    },
+    shareable: () => true,
+    reset() {
+      summary = null;
+      view.reset([]);
+      q('[data-role="heatmaps"]').hidden = true;
+      factsList(q('[data-role="facts"]'), []);
+      describe(false);
+    },
+    started(info) {
+      view.reset(info.arms);
+      view.add(info.curve);
+      describe(false);
+      return `training ${info.arms.length} networks (width ${info.config.width} and ${info.config.target})…`;
+    },
+    progress(items) {
+      if (items.length) {
+        view.add(items);
+        describe(false);
+      }
+    },
+    done(s, _extra, ms, setupMs) {
+      summary = s;
+      describe(true);
+      const o = s.arms.find((a) => a.arm === 'original');
+      factsList(q('[data-role="facts"]'), [
+        ['initial test loss, compressed / original', s.initial_ratio_compressed != null ? `${((s.initial_ratio_compressed - 1) * 100).toFixed(2)} %` : '–', 'relative difference at epoch 0'],
+        ['final test loss, original', fmt(o?.final_test)],
+        ['compressed / original', ratio(s.final_ratio_compressed)],
+        ['naive / original', ratio(s.final_ratio_naive)],
+        ['magnitude / original', ratio(s.final_ratio_magnitude)],
+        ['neuron moment residual', s.compression_residual.toExponential(1)],
+        ['set-up incl. compression', `${(setupMs / 1000).toFixed(2)} s`],
+        ['training, all arms', `${((ms - setupMs) / 1000).toFixed(1)} s`],
+        ...s.arms.filter((a) => a.diverged).map((a) => [`${a.arm} diverged`, a.diverged]),
+      ]);
+      ctx.query('heatmaps', { res: 64 });
+      return `done: ${s.epochs_done} epochs`;
+    },
+    answer(what, data) {
+      if (what !== 'heatmaps' || !data) return;
+      const res = 64;
+      mapsRes = res;
+      const n = res * res;
+      const names = [...view.arms, 'target'];
+      const maps = names.map((_, i) => data.subarray(i * n, (i + 1) * n));
+      let lo = Infinity, hi = -Infinity;
+      for (const m of maps) for (const v of m) { if (v < lo) lo = v; if (v > hi) hi = v; }
+      const orig = maps[0];
+      const diffs = maps.slice(1, view.arms.length).map((m) => m.map((v, i) => v - orig[i]));
+      let dmax = 0;
+      for (const d of diffs) for (const v of d) dmax = Math.max(dmax, Math.abs(v));
+      const box = q('[data-role="maps"]');
+      const cells = [];
+      names.forEach((name, i) => cells.push(mapCell(`${name === 'target' ? 'target' : ARM_STYLE[name]?.label || name}`, maps[i], res, { min: lo, max: hi })));
+      diffs.forEach((d, i) => {
+        const name = view.arms[i + 1];
+        let rms = 0;
+        for (const v of d) rms += v * v;
+        cells.push(mapCell(`${name} − original (rms ${Math.sqrt(rms / d.length).toPrecision(2)})`, d, res, { min: -dmax, max: dmax, diverging: true }));
+      });
+      box.replaceChildren(...cells);
+      q('[data-role="heatmaps"]').hidden = false;
+      return mapsRes;
+    },
+  };
+}
+
+function mapCell(title, values, res, opts) {
+  const fig = document.createElement('figure');
+  fig.className = 'map';
+  const c = document.createElement('canvas');
+  c.setAttribute('role', 'img');
+  c.setAttribute('aria-label', title);
+  drawHeatmap(c, values, res, opts);
+  const cap = document.createElement('figcaption');
+  cap.textContent = title;
+  fig.append(c, cap);
+  return fig;
+}
+
+// ------------------------------------------------------------------------------------------------ dataset
+
+export function createDataset(ctx) {
+  const { q } = ctx;
+  const view = curveView(ctx);
+  const slice = new LinePlot(q('[data-plot="slice"]'), { xlabel: 'step along direction 1', ylabel: 'training loss', logy: true });
+  const plots = { ...view.plots, slice };
+  let summary = null;
+  ctx.lastSummary = () => summary;
+  wireExports(ctx, plots, 'dataset');
+  const applyPreset = presetApplier(ctx, () => ctx.presets?.dataset, {
+    seed: (p) => p.seed, d: (p) => p.d, target: (p) => p.target, order: (p) => p.order, epochs: (p) => p.epochs,
+    optimizer: (p) => p.optimizer, lr: (p) => p.lr, batch_size: (p) => p.batch_size ?? 0, noise: (p) => p.noise,
+    kmeans: (p) => p.arms.includes('kmeans'),
+  });
+  const lsButton = q('[data-role="ls-run"]');
+  const lsStatus = q('[data-role="ls-status"]');
+  let lsStarted = 0;
+  lsButton.addEventListener('click', () => {
+    const res = Number(q('[data-role="ls-res"]').value);
+    const span = Number(q('[data-role="ls-span"]').value);
+    if (!Number.isInteger(res) || res < 5 || res > 81 || !(span > 0 && span <= 10)) {
+      lsStatus.textContent = 'grid must be a whole number in 5…81 and the half-width in (0, 10]';
+      return;
+    }
+    lsStarted = performance.now();
+    lsStatus.textContent = 'computing…';
+    lsButton.disabled = true;
+    ctx.query('landscape', { res, span, trained: q('[data-role="ls-where"]').value === 'trained' });
+  });
+
+  function describe(final) {
+    const f = finalOf(view, 'full');
+    const epoch = view.curve.length ? view.curve[view.curve.length - 1].epoch : 0;
+    q('[data-role="alt"]').textContent = !view.curve.length ? 'No run yet.'
+      : `${final ? 'Final' : `Epoch ${epoch}:`} test losses — ${view.arms.map((a) => `${ARM_STYLE[a]?.label || a} ${fmt(finalOf(view, a))}`).join('; ')}. ` +
+        `Compressed / full ${ratio(finalOf(view, 'compressed') / f)}, naive / full ${ratio(finalOf(view, 'naive') / f)}.`;
+  }
+
+  return {
+    applyPreset,
+    config(v) {
+      const base = ctx.presets?.dataset?.[v.preset] || {};
+      const arms = ['full', 'compressed', 'naive'];
+      if (v.kmeans) arms.push('kmeans');
+      return {
+        kind: 'dataset',
+        config: {
+          ...base, seed: v.seed, d: v.d, target: v.target, order: v.order, epochs: v.epochs, optimizer: v.optimizer,
+          lr: v.lr, batch_size: v.batch_size > 0 ? v.batch_size : null, samples_per_epoch: v.d, noise: v.noise, arms,
+          eval_every: Math.max(1, Math.round(v.epochs / 80)),
+        },
+      };
+    },
+    shareable: () => true,
+    reset() {
+      summary = null;
+      view.reset([]);
+      slice.set([]);
+      q('[data-role="ls-maps"]').replaceChildren();
+      lsButton.disabled = true;
+      lsStatus.textContent = 'train first';
+      factsList(q('[data-role="facts"]'), []);
+      describe(false);
+    },
+    started(info) {
+      view.reset(info.arms);
+      view.add(info.curve);
+      describe(false);
+      return `training on ${info.arms.length} data sets (d = ${info.config.d}, d′ = ${info.config.target})…`;
+    },
+    progress(items) {
+      if (items.length) {
+        view.add(items);
+        describe(false);
+      }
+    },
+    done(s, _extra, ms, setupMs) {
+      summary = s;
+      describe(true);
+      const full = s.arms.find((a) => a.arm === 'full');
+      factsList(q('[data-role="facts"]'), [
+        ['final test loss, full data', fmt(full?.final_test)],
+        ['compressed / full', ratio(s.final_ratio_compressed)],
+        ['naive / full', ratio(s.final_ratio_naive)],
+        ...(s.final_ratio_kmeans != null ? [['k-means / full', ratio(s.final_ratio_kmeans)]] : []),
+        ['naive: final / its minimum', ratio(s.naive_overfit), 'above 1: the naive subset overfits'],
+        ['data moment residual', s.compression_residual.toExponential(1)],
+        ['set-up incl. compression', `${(setupMs / 1000).toFixed(2)} s`, 'data generation and moment compression, before the first epoch'],
+        ['training, all arms', `${((ms - setupMs) / 1000).toFixed(1)} s`],
+        ...s.arms.filter((a) => a.diverged).map((a) => [`${a.arm} diverged`, a.diverged]),
+      ]);
+      lsButton.disabled = false;
+      lsButton.click();   // the 41×41 landscapes take about a second: show them without asking
+      return `done: ${s.epochs_done} epochs`;
+    },
+    answer(what, data, error) {
+      if (what !== 'landscape') return;
+      lsButton.disabled = false;
+      if (!data) {
+        lsStatus.textContent = `could not compute: ${error || 'unknown error'}`;
+        return;
+      }
+      const ms = performance.now() - lsStarted;
+      const { res, arms, losses, deviation } = data;
+      let lo = Infinity, hi = -Infinity;
+      for (const l of losses) for (const v of l) if (v > 0) { lo = Math.min(lo, Math.log10(v)); hi = Math.max(hi, Math.log10(v)); }
+      const cells = arms.map((a, i) => mapCell(
+        `${ARM_STYLE[a]?.label || a}${i ? ` (deviation ${deviation[i].toExponential(1)})` : ''}`,
+        Float64Array.from(losses[i], (v) => Math.log10(Math.max(v, 1e-300))), res, { min: lo, max: hi }));
+      q('[data-role="ls-maps"]').replaceChildren(...cells);
+      const mid = (res - 1) / 2;
+      const span = data.span;
+      slice.set(arms.map((a, i) => ({
+        name: a, label: ARM_STYLE[a]?.label || a, color: ARM_STYLE[a]?.color, dash: ARM_STYLE[a]?.dash,
+        points: Array.from({ length: res }, (_, c) => [-span + (2 * span * c) / (res - 1), losses[i][mid * res + c]]),
+      })));
+      const ci = arms.indexOf('compressed');
+      const ni = arms.indexOf('naive');
+      const better = ci > 0 && ni > 0 ? ` — the compressed set's is ${(deviation[ni] / deviation[ci]).toFixed(0)}× closer than the naive subset's` : '';
+      lsStatus.textContent = `${res}×${res} grid, ${arms.length} data sets in ${(ms / 1000).toFixed(2)} s; deviation from the full set's landscape: ` +
+        arms.map((a, i) => (i ? `${a} ${deviation[i].toExponential(1)}` : '')).filter(Boolean).join(', ') + better;
+      q('.landscape').dataset.deviation = JSON.stringify(deviation);
+    },
+  };
+}
