@@ -49,7 +49,12 @@ pub fn presets_json() -> String {
     use crate::experiments::scaling::{Axis, ScalingConfig};
     let lth: serde_json::Map<String, serde_json::Value> = ["quick", "demo", "paper"]
         .iter()
-        .filter_map(|n| Some((n.to_string(), serde_json::to_value(LthConfig::preset(n)?).ok()?)))
+        .filter_map(|n| {
+            Some((
+                n.to_string(),
+                serde_json::to_value(LthConfig::preset(n)?).ok()?,
+            ))
+        })
         .collect();
     let dataset: serde_json::Map<String, serde_json::Value> = [
         "quick",
@@ -61,12 +66,19 @@ pub fn presets_json() -> String {
         "paper-adamw-batch",
     ]
     .iter()
-    .filter_map(|n| Some((n.to_string(), serde_json::to_value(DatasetConfig::preset(n)?).ok()?)))
+    .filter_map(|n| {
+        Some((
+            n.to_string(),
+            serde_json::to_value(DatasetConfig::preset(n)?).ok()?,
+        ))
+    })
     .collect();
     let mut scaling = serde_json::Map::new();
     for (axis, a) in [(Axis::Data, "data"), (Axis::Width, "width")] {
         for n in ["quick", "paper"] {
-            if let Some(c) = ScalingConfig::preset(axis, n).and_then(|c| serde_json::to_value(c).ok()) {
+            if let Some(c) =
+                ScalingConfig::preset(axis, n).and_then(|c| serde_json::to_value(c).ok())
+            {
                 scaling.insert(format!("{a}-{n}"), c);
             }
         }
@@ -360,10 +372,13 @@ impl DatasetRun {
     pub fn new(config_json: &str) -> Result<DatasetRun, JsError> {
         use crate::experiments::dataset::{DatasetConfig, DatasetRun as Core};
         let config = match serde_json::from_str::<String>(config_json) {
-            Ok(name) => DatasetConfig::preset(&name).ok_or_else(|| JsError::new(&format!("unknown preset '{name}'")))?,
+            Ok(name) => DatasetConfig::preset(&name)
+                .ok_or_else(|| JsError::new(&format!("unknown preset '{name}'")))?,
             Err(_) => parse_config(config_json)?,
         };
-        Ok(DatasetRun { inner: Core::new(config).map_err(|e| JsError::new(&e))? })
+        Ok(DatasetRun {
+            inner: Core::new(config).map_err(|e| JsError::new(&e))?,
+        })
     }
 
     pub fn arms_json(&self) -> String {
@@ -401,7 +416,12 @@ impl DatasetRun {
         let s = sets.get(arm).ok_or_else(|| JsError::new("no such arm"))?;
         let mut out = Vec::with_capacity(4 * s.y.len());
         for i in 0..s.y.len() {
-            out.extend([s.x[2 * i] as f64, s.x[2 * i + 1] as f64, s.y[i] as f64, s.c[i] as f64]);
+            out.extend([
+                s.x[2 * i] as f64,
+                s.x[2 * i + 1] as f64,
+                s.y[i] as f64,
+                s.c[i] as f64,
+            ]);
         }
         Ok(js_sys::Float64Array::from(&out[..]))
     }
@@ -410,7 +430,8 @@ impl DatasetRun {
     /// or the trained full-data parameters): `{res, span, around_trained, arms, losses, deviation}`.
     pub fn landscape_json(&self, res: usize, span: f64, around_trained: bool) -> String {
         let seed = self.inner.config().seed;
-        serde_json::to_string(&self.inner.landscape(res, span, around_trained, seed)).unwrap_or_default()
+        serde_json::to_string(&self.inner.landscape(res, span, around_trained, seed))
+            .unwrap_or_default()
     }
 }
 
@@ -437,7 +458,9 @@ impl ScalingRun {
                 .ok_or_else(|| JsError::new(&format!("unknown preset '{}'", p.preset)))?,
             Err(_) => parse_config(config_json)?,
         };
-        Ok(ScalingRun { inner: Core::new(config).map_err(|e| JsError::new(&e))? })
+        Ok(ScalingRun {
+            inner: Core::new(config).map_err(|e| JsError::new(&e))?,
+        })
     }
 
     pub fn total(&self) -> usize {
@@ -454,7 +477,10 @@ impl ScalingRun {
 
     /// Up to `budget` units of work; returns the rows (size × seed) finished by this call.
     pub fn step(&mut self, budget: u32) -> Result<String, JsError> {
-        let rows = self.inner.step(budget as usize).map_err(|e| JsError::new(&e))?;
+        let rows = self
+            .inner
+            .step(budget as usize)
+            .map_err(|e| JsError::new(&e))?;
         serde_json::to_string(rows).map_err(js_err)
     }
 

@@ -236,7 +236,7 @@ fn same_input_same_output() {
 fn bad_input_is_a_typed_error() {
     let ok = random_cloud(1, 2, 100, false);
     let p = CompressParams::new(2, 10);
-    let err = |c: Cloud, p: &CompressParams| compress(&c, p).err().expect("must be an error");
+    let err = |c: Cloud, p: &CompressParams| compress(&c, p).expect_err("must be an error");
     let mut nan = ok.clone();
     nan.points[7] = f64::NAN;
     assert_eq!(err(nan, &p), CompressError::NonFinite { row: 3, col: 1 });

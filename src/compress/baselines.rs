@@ -62,8 +62,8 @@ pub fn kmeans_centroids(
     centres.extend_from_slice(cloud.point(first));
     while centres.len() < target * dim {
         let c = &centres[centres.len() - dim..];
-        for i in 0..d {
-            nearest[i] = nearest[i].min(dist2(cloud.point(i), c));
+        for (i, n) in nearest.iter_mut().enumerate() {
+            *n = n.min(dist2(cloud.point(i), c));
         }
         let scores: Vec<f64> = (0..d).map(|i| nearest[i] * cloud.weights[i]).collect();
         let next = if scores.iter().sum::<f64>() > 0.0 {
@@ -76,7 +76,7 @@ pub fn kmeans_centroids(
     let mut assign = vec![0usize; d];
     let mut mass = vec![0.0; target];
     for _ in 0..iterations.max(1) {
-        for i in 0..d {
+        for (i, slot) in assign.iter_mut().enumerate() {
             let p = cloud.point(i);
             let (mut best, mut bd) = (0, f64::INFINITY);
             for c in 0..target {
@@ -86,7 +86,7 @@ pub fn kmeans_centroids(
                     best = c;
                 }
             }
-            assign[i] = best;
+            *slot = best;
         }
         let mut sums = vec![0.0; target * dim];
         mass.iter_mut().for_each(|m| *m = 0.0);

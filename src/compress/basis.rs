@@ -125,8 +125,8 @@ impl Features {
     /// Writes the features of point `x` (length m) in `frame` into `out` (length N).
     pub fn eval(&mut self, x: &[f64], frame: &Frame, out: &mut [f64]) {
         let k1 = self.order + 1;
-        for a in 0..self.dim {
-            let u = (x[a] - frame.centre[a]) / frame.scale;
+        for (a, (&xa, &ca)) in x.iter().zip(&frame.centre).enumerate().take(self.dim) {
+            let u = (xa - ca) / frame.scale;
             let t = &mut self.cheb[a * k1..(a + 1) * k1];
             t[0] = 1.0;
             if k1 > 1 {

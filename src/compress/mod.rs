@@ -238,7 +238,7 @@ pub struct Cloud {
 impl Cloud {
     /// Unit weights.
     pub fn new(dim: usize, points: Vec<f64>) -> Cloud {
-        let d = if dim == 0 { 0 } else { points.len() / dim };
+        let d = points.len().checked_div(dim).unwrap_or(0);
         Cloud {
             dim,
             points,
@@ -247,11 +247,7 @@ impl Cloud {
     }
 
     pub fn len(&self) -> usize {
-        if self.dim == 0 {
-            0
-        } else {
-            self.points.len() / self.dim
-        }
+        self.points.len().checked_div(self.dim).unwrap_or(0)
     }
 
     pub fn is_empty(&self) -> bool {

@@ -7,6 +7,7 @@
 //! - full batch: one step per epoch on the weighted MSE `Σ c_j e_j² / Σ c_j`;
 //! - mini-batch: `samples_per_epoch` draws with replacement per epoch, probability `∝ c_j` for weighted
 //!   sets (plain MSE on the batch) — equal compute for every arm.
+//!
 //! Test loss on noiseless teacher outputs.
 //!
 //! **Loss landscape** (beyond the paper): each data set's training loss on a plane

@@ -207,6 +207,54 @@ impl ScalingRun {
         &self.rows
     }
 
+    /// Runs task `index` (one size × seed, in [`Self::total`] order) to completion, independently of the
+    /// stepping state: the same row as [`Self::step`] produces for it. Lets a native driver run tasks on
+    /// several threads; `&self` only, so tasks can share the run.
+    pub fn run_task(&self, index: usize) -> Result<ScalingRow, String> {
+        let &(d, s) = self
+            .tasks
+            .get(index)
+            .ok_or_else(|| format!("no task {index}"))?;
+        let (original, compressed) = match self.config.axis {
+            Axis::Data => {
+                let mut r = DatasetRun::new(self.data_config(d, s))?;
+                while !r.is_done() {
+                    r.step(64);
+                }
+                let s = r.summary();
+                (s.arms[0].final_test, s.arms[1].final_test)
+            }
+            Axis::Width => {
+                let mut r = LthRun::new(self.width_config(d, s))?;
+                while !r.is_done() {
+                    r.step(4096);
+                }
+                let s = r.summary();
+                (s.arms[0].final_test, s.arms[1].final_test)
+            }
+        };
+        Ok(ScalingRow {
+            d,
+            d_prime: sqrt_target(d),
+            seed: s,
+            original,
+            compressed,
+        })
+    }
+
+    /// Records rows computed by [`Self::run_task`] (in any order) as finished; the run is then done.
+    pub fn finish_with(&mut self, mut rows: Vec<ScalingRow>) {
+        rows.sort_by_key(|r| {
+            self.tasks
+                .iter()
+                .position(|&(d, s)| d == r.d && s == r.seed)
+                .unwrap_or(usize::MAX)
+        });
+        self.rows = rows;
+        self.next = self.tasks.len();
+        self.current = None;
+    }
+
     /// Does up to `budget` units (epochs on the data axis, mini-batches on the width axis) of the current
     /// inner run, starting the next one when needed. Returns the rows finished by this call.
     pub fn step(&mut self, budget: usize) -> Result<&[ScalingRow], String> {
@@ -325,5 +373,43 @@ mod tests {
         }
         assert_eq!(run.rows().len(), 2);
         assert!(run.summary().alpha_original.is_some());
+    }
+
+    /// The task-at-a-time path (used by the CLI's threads) gives bit-for-bit the rows of the stepped path
+    /// (used by the page), on both axes.
+    #[test]
+    fn run_task_matches_stepping() {
+        for axis in [Axis::Data, Axis::Width] {
+            let cfg = ScalingConfig {
+                axis,
+                sizes: vec![256, 512],
+                seeds: 2,
+                order: 3,
+                epochs: 3,
+                n_samples: 300,
+                lr: 1e-3,
+            };
+            let mut stepped = ScalingRun::new(cfg.clone()).unwrap();
+            while !stepped.is_done() {
+                stepped.step(7).unwrap();
+            }
+            let mut tasks = ScalingRun::new(cfg).unwrap();
+            let mut rows: Vec<ScalingRow> = (0..tasks.total())
+                .rev()
+                .map(|i| tasks.run_task(i).unwrap())
+                .collect();
+            rows.rotate_left(1);
+            tasks.finish_with(rows);
+            assert!(tasks.is_done());
+            let a = serde_json::to_string(stepped.rows()).unwrap();
+            let b = serde_json::to_string(tasks.rows()).unwrap();
+            assert_eq!(a, b, "{axis:?}");
+            assert_eq!(
+                serde_json::to_string(&stepped.summary()).unwrap(),
+                serde_json::to_string(&tasks.summary()).unwrap()
+            );
+        }
+        let run = ScalingRun::new(ScalingConfig::preset(Axis::Data, "quick").unwrap()).unwrap();
+        assert!(run.run_task(run.total()).is_err());
     }
 }

@@ -320,7 +320,11 @@ impl<T: Real> Optimizer<T> {
                     }
                     if momentum != 0.0 {
                         let buf = &mut self.s1[i];
-                        *buf = if first { d } else { (mu * *buf + damp * d).flush_subnormal() };
+                        *buf = if first {
+                            d
+                        } else {
+                            (mu * *buf + damp * d).flush_subnormal()
+                        };
                         d = if nesterov { d + mu * *buf } else { *buf };
                     }
                     params[i] -= lr_t * d;

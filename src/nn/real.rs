@@ -58,7 +58,11 @@ pub trait Real:
     /// (`cargo run --release --example adam_subnormal`).
     #[inline(always)]
     fn flush_subnormal(self) -> Self {
-        if self.abs() < Self::MIN_POSITIVE { Self::ZERO } else { self }
+        if self.abs() < Self::MIN_POSITIVE {
+            Self::ZERO
+        } else {
+            self
+        }
     }
 }
 

@@ -19,6 +19,7 @@ export const ARM_STYLE = {
 };
 
 const FONT = '12px system-ui, sans-serif';
+const REDUCED_MOTION = window.matchMedia('(prefers-reduced-motion: reduce)');
 
 function niceLinearTicks(lo, hi, n = 5) {
   const span = hi - lo || 1;
@@ -75,12 +76,16 @@ export class LinePlot {
     this.schedule();
   }
 
+  // One redraw per animation frame at most; with prefers-reduced-motion, at most two per second (the curves
+  // still grow, without the flicker of a 60 Hz update).
   schedule() {
     if (this.frame) return;
-    this.frame = requestAnimationFrame(() => {
+    const wait = REDUCED_MOTION.matches ? Math.max(0, 500 - (performance.now() - (this.lastDraw || 0))) : 0;
+    this.frame = setTimeout(() => requestAnimationFrame(() => {
       this.frame = 0;
+      this.lastDraw = performance.now();
       this.draw();
-    });
+    }), wait);
   }
 
   bounds() {
@@ -159,7 +164,7 @@ export class LinePlot {
     g.rect(L, T, pw, ph);
     g.clip();
     for (const s of this.series) {
-      const pts = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y) && (!logx || x > 0) && (!logy || y > 0));
+      const pts = decimate(s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y) && (!logx || x > 0) && (!logy || y > 0)), X);
       g.strokeStyle = s.color;
       g.fillStyle = s.color;
       g.lineWidth = s.width || 2;
@@ -220,6 +225,33 @@ export class LinePlot {
   toJSON() {
     return { xlabel: this.opts.xlabel, ylabel: this.opts.ylabel, series: this.series.map((s) => ({ name: s.name || s.label, points: s.points })) };
   }
+}
+
+// At most two points (the lowest and the highest) per pixel column, in x order: a 10^4-point curve costs no
+// more to stroke than the plot is wide, and looks the same. Points must be sorted by x (curves are).
+function decimate(pts, X) {
+  if (pts.length < 600) return pts;
+  const out = [];
+  let col = NaN, lo = null, hi = null;
+  const flush = () => {
+    if (!lo) return;
+    if (lo === hi) out.push(lo);
+    else if (lo[0] <= hi[0]) out.push(lo, hi);
+    else out.push(hi, lo);
+  };
+  for (const p of pts) {
+    const c = Math.round(X(p[0]));
+    if (c !== col) {
+      flush();
+      col = c;
+      lo = hi = p;
+    } else {
+      if (p[1] < lo[1]) lo = p;
+      if (p[1] > hi[1]) hi = p;
+    }
+  }
+  flush();
+  return out;
 }
 
 // A res × res map of `values` (row-major, y from top = +1 to bottom = -1) on a canvas, with a colour scale.

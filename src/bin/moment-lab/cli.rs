@@ -41,10 +41,11 @@ USAGE:
       a random subset of the same size (optionally k-means centroids); curves, a summary with final losses,
       compression time next to training time, and (with --landscape) loss landscapes around init and end.
   moment-lab scaling --axis data|width [--preset quick|paper] [--seeds N] [--sizes a,b,..] [--epochs E]
-                     [--lr LR] [--samples N]
+                     [--lr LR] [--samples N] [--threads T]
                      [--out results.json]
       Fig. 5: final test loss vs d for the original and vs d' = [16 sqrt d] for the compressed arm (k = 6);
-      fitted exponents alpha with standard errors and their ratio.
+      fitted exponents alpha with standard errors and their ratio. Size x seed runs go to T threads
+      (default: every core); the numbers do not depend on T.
   moment-lab bench
       Benchmark server for bench/run.mjs: reads one JSON request per stdin line, answers one JSON line each:
       {\"op\":\"compress\",\"case\":{dim,order,d,target,strategy,seed},\"reps\":N} -> {seconds:[..],kept,residual,..};
@@ -110,6 +111,9 @@ fn dispatch(args: Vec<OsString>) -> Result<(), Failure> {
         other => Err(Failure::Usage(format!("unknown command '{other}'"))),
     }
 }
+
+/// A command-line option applied on top of a preset.
+type Override<C> = Box<dyn Fn(&mut C)>;
 
 fn parse_num<T: std::str::FromStr>(parser: &mut lexopt::Parser, name: &str) -> Result<T, Failure> {
     let v = parser.value()?.string()?;
@@ -438,7 +442,7 @@ fn lth_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
     use moment_lab::experiments::lth::{LthConfig, LthRun};
     let mut config = LthConfig::quick();
     let mut out = None;
-    let mut overrides: Vec<Box<dyn Fn(&mut LthConfig)>> = Vec::new();
+    let mut overrides: Vec<Override<LthConfig>> = Vec::new();
     while let Some(arg) = parser.next()? {
         match arg {
             Long("preset") => {
@@ -531,7 +535,7 @@ fn dataset_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
     let mut config = DatasetConfig::quick();
     let mut out = None;
     let mut landscape_res = 0usize;
-    let mut overrides: Vec<Box<dyn Fn(&mut DatasetConfig)>> = Vec::new();
+    let mut overrides: Vec<Override<DatasetConfig>> = Vec::new();
     while let Some(arg) = parser.next()? {
         match arg {
             Long("preset") => {
@@ -630,9 +634,11 @@ fn scaling_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
     let mut epochs = None;
     let mut lr = None;
     let mut samples = None;
+    let mut threads = None;
     let mut out = None;
     while let Some(arg) = parser.next()? {
         match arg {
+            Long("threads") => threads = Some(parse_num(&mut parser, "threads")?),
             Long("axis") => {
                 axis = Some(match parser.value()?.string()?.as_str() {
                     "data" => Axis::Data,
@@ -650,10 +656,10 @@ fn scaling_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
             Long("epochs") => epochs = Some(parse_num(&mut parser, "epochs")?),
             Long("lr") => {
                 let v = parser.value()?.string()?;
-                lr = Some(
-                    v.parse::<f64>()
-                        .map_err(|_| Failure::Usage(format!("--lr expects a number, got '{v}'")))?,
-                );
+                lr =
+                    Some(v.parse::<f64>().map_err(|_| {
+                        Failure::Usage(format!("--lr expects a number, got '{v}'"))
+                    })?);
             }
             Long("samples") => samples = Some(parse_num(&mut parser, "samples")?),
             Long("out") | Long("output") => out = Some(parser.value()?.string()?),
@@ -680,22 +686,55 @@ fn scaling_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
     }
     let started = Instant::now();
     let mut run = ScalingRun::new(config.clone()).map_err(Failure::Run)?;
-    while !run.is_done() {
-        let new_rows = run.step(256).map_err(Failure::Run)?.to_vec();
-        for r in new_rows {
-            eprintln!(
-                "scaling: d={} d'={} seed {}: original {:.5} compressed {:.5} ({}/{} runs, {:.0} s)",
-                r.d,
-                r.d_prime,
-                r.seed,
-                r.original,
-                r.compressed,
-                run.finished(),
-                run.total(),
-                started.elapsed().as_secs_f64()
-            );
-        }
+    // Size × seed tasks are independent and deterministic: run them on every core, largest first (so the
+    // long ones do not end up last on one thread); the rows and the fit do not depend on the thread count.
+    let threads = threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .clamp(1, run.total());
+    let mut order: Vec<usize> = (0..run.total()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(config.sizes[i / config.seeds]));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let finished = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<Result<Vec<_>, String>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut rows = Vec::new();
+                    loop {
+                        let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(&i) = order.get(k) else { break };
+                        let r = run.run_task(i)?;
+                        let n = finished.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                        eprintln!(
+                            "scaling: d={} d'={} seed {}: original {:.5} compressed {:.5} ({}/{} runs, {:.0} s)",
+                            r.d,
+                            r.d_prime,
+                            r.seed,
+                            r.original,
+                            r.compressed,
+                            n,
+                            run.total(),
+                            started.elapsed().as_secs_f64()
+                        );
+                        rows.push(r);
+                    }
+                    Ok(rows)
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| {
+                w.join()
+                    .unwrap_or_else(|_| Err("a worker thread panicked".into()))
+            })
+            .collect()
+    });
+    let mut rows = Vec::new();
+    for r in results {
+        rows.extend(r.map_err(Failure::Run)?);
     }
+    run.finish_with(rows);
     let summary = run.summary();
     eprintln!(
         "scaling: alpha original {:?}, compressed {:?}, ratio {:?}",
@@ -707,6 +746,7 @@ fn scaling_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
         "experiment": "scaling",
         "config": config,
         "seconds": started.elapsed().as_secs_f64(),
+        "threads": threads,
         "summary": summary,
         "rows": run.rows(),
     });
