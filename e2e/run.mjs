@@ -329,6 +329,46 @@ const cases = {
     noProblems(problems, 'dataset');
   },
 
+  // Bring your own data: a CSV with three inputs and y trains in the dataset tab; bad files are refused with
+  // a message and the tab keeps working.
+  async dataset_own_csv({ context, base }) {
+    const { page, problems } = await openPage(context, `${base}/#v=1&tab=dataset&epochs=30&target=150&order=3`);
+    const upload = async (name, text) => {
+      await page.evaluate((sel) => {
+        document.querySelector(sel).hidden = true;
+        delete document.body.dataset.done;
+      }, errorSel('dataset'));
+      await page.setInputFiles('#tab-dataset [data-role="csv"]', { name, mimeType: 'text/csv', buffer: Buffer.from(text) });
+    };
+    await upload('only-y.csv', 'y\n1\n2\n3\n');
+    await expectError(page, 'one column', /at least two columns/, 'dataset');
+    await upload('weighted.csv', 'x,y,weight\n1,2,1\n3,4,1\n');
+    await expectError(page, 'weight column', /weight column/, 'dataset');
+    await upload('nan.csv', 'a,b,y\n1,2,3\n1,NaN,3\n');
+    await expectError(page, 'NaN', /NaN or infinite/, 'dataset');
+    await upload('tiny.csv', 'a,y\n1,2\n3,4\n');
+    await expectError(page, 'too few rows', /at least 10/, 'dataset');
+    const rows = ['a,b,c,y'];
+    let s = 11;
+    const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
+    for (let i = 0; i < 2000; i++) {
+      const [a, b, c] = [rnd(), rnd(), rnd()];
+      rows.push(`${a},${b},${c},${Math.sin(3 * a) + b * c + 0.3 * rnd()}`);
+    }
+    await upload('mine.csv', rows.join('\n') + '\n');
+    const r = await waitDone(page, 'dataset');
+    assert(r.done && r.error === null, `own CSV: ${r.error}`);
+    assert(r.last.arms[0].size === 1600 && r.last.arms[1].size <= 150, `own CSV: sizes ${r.last.arms.map((a) => a.size)}`);
+    assert(r.last.compression_residual < 1e-9 && r.last.arms.every((a) => finite(a.final_test)), `own CSV: ${JSON.stringify(r.last)}`);
+    assert(await page.inputValue('#tab-dataset [name="d"]') === '1600', 'own CSV: d not shown as the training size');
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#tab-dataset [data-role="set-csv"]')]);
+    const csv = readFileSync(await dl.path(), 'utf8').trim().split('\n');
+    assert(csv[0] === 'weight,x1,x2,x3,y' && csv.length - 1 === r.last.arms[1].size, `compressed CSV: ${csv[0]}, ${csv.length - 1} rows`);
+    const mass = csv.slice(1).reduce((t, l) => t + Number(l.split(',')[0]), 0);
+    assert(Math.abs(mass - 1600) < 0.5, `compressed CSV: total weight ${mass}, want 1600`);
+    noProblems(problems, 'own CSV');
+  },
+
   async scaling_and_theory({ context, base }) {
     const { page, problems } = await openPage(context, `${base}/#v=1&tab=scaling&axis=data&sizes=256,512,1024&seeds=2&epochs=400`, { viewport: { width: 1200, height: 900 } });
     await page.click('#tab-scaling [data-action="run"]');

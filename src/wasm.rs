@@ -381,6 +381,24 @@ impl DatasetRun {
         })
     }
 
+    /// The user's own data set: a CSV with a header row, numeric columns, the output in the column named
+    /// `y` (or the last); at most 10^6 rows. A fifth of the rows is held out as the test set. `config_json`
+    /// as for the constructor (its `d`, `n_test`, `noise` are replaced by the data's).
+    pub fn from_csv(csv_text: &str, config_json: &str) -> Result<DatasetRun, JsError> {
+        use crate::experiments::dataset::{DatasetConfig, DatasetRun as Core};
+        let config = match serde_json::from_str::<String>(config_json) {
+            Ok(name) => DatasetConfig::preset(&name)
+                .ok_or_else(|| JsError::new(&format!("unknown preset '{name}'")))?,
+            Err(_) => parse_config(config_json)?,
+        };
+        let data =
+            crate::data::csv::parse_regression(csv_text, crate::experiments::cloud::MAX_POINTS)
+                .map_err(js_err)?;
+        Ok(DatasetRun {
+            inner: Core::from_data(config, data).map_err(|e| JsError::new(&e))?,
+        })
+    }
+
     pub fn arms_json(&self) -> String {
         serde_json::to_string(&self.inner.arms()).unwrap_or_default()
     }
@@ -391,6 +409,10 @@ impl DatasetRun {
 
     pub fn curve_json(&self) -> String {
         serde_json::to_string(self.inner.curve()).unwrap_or_default()
+    }
+
+    pub fn in_dim(&self) -> usize {
+        self.inner.in_dim()
     }
 
     /// Trains up to `epochs` epochs; returns the curve points finished by this call.
@@ -410,20 +432,38 @@ impl DatasetRun {
         serde_json::to_string(&self.inner.summary()).unwrap_or_default()
     }
 
-    /// Training set of arm `arm` as rows `(x1, x2, y, weight)`.
+    /// Training set of arm `arm` as rows `(x_1..x_in, y, weight)`.
     pub fn set_points(&self, arm: usize) -> Result<js_sys::Float64Array, JsError> {
         let sets = self.inner.sets();
         let s = sets.get(arm).ok_or_else(|| JsError::new("no such arm"))?;
-        let mut out = Vec::with_capacity(4 * s.y.len());
+        let n = s.in_dim;
+        let mut out = Vec::with_capacity((n + 2) * s.y.len());
         for i in 0..s.y.len() {
-            out.extend([
-                s.x[2 * i] as f64,
-                s.x[2 * i + 1] as f64,
-                s.y[i] as f64,
-                s.c[i] as f64,
-            ]);
+            out.extend(s.x[n * i..n * (i + 1)].iter().map(|&v| v as f64));
+            out.extend([s.y[i] as f64, s.c[i] as f64]);
         }
         Ok(js_sys::Float64Array::from(&out[..]))
+    }
+
+    /// An arm's (weighted) training set as CSV `weight,x1..,y`, one row per point, for download.
+    pub fn set_csv(&self, arm: usize) -> Result<String, JsError> {
+        use std::fmt::Write;
+        let sets = self.inner.sets();
+        let s = sets.get(arm).ok_or_else(|| JsError::new("no such arm"))?;
+        let n = s.in_dim;
+        let mut out = String::from("weight");
+        for j in 1..=n {
+            let _ = write!(out, ",x{j}");
+        }
+        out.push_str(",y\n");
+        for i in 0..s.y.len() {
+            let _ = write!(out, "{}", s.c[i]);
+            for v in &s.x[n * i..n * (i + 1)] {
+                let _ = write!(out, ",{v}");
+            }
+            let _ = writeln!(out, ",{}", s.y[i]);
+        }
+        Ok(out)
     }
 
     /// Loss landscapes of every arm's set on a `res × res` plane (`span` half-width, around the initial

@@ -163,3 +163,52 @@ fn cloud_demo_matches_fixture() {
     assert_eq!(now["kept_weights"], fixture["kept_weights"]);
     assert_eq!(fixture["kept_indices"].as_array().unwrap().len(), 40);
 }
+
+/// `dataset --data own.csv`: trains on the user's rows (a fifth held out), the same numbers twice, and a
+/// clear error with exit code 1 for a bad file.
+#[test]
+fn dataset_trains_on_own_csv() {
+    let mut rng = seeded(3);
+    let mut text = String::from("u,v,y\n");
+    for _ in 0..1000 {
+        let (u, v) = (standard_normal(&mut rng), standard_normal(&mut rng));
+        text.push_str(&format!(
+            "{u},{v},{}\n",
+            u * v + 0.1 * standard_normal(&mut rng)
+        ));
+    }
+    let input = tmp("own.csv", &text);
+    let run = |out: &str| {
+        let out_path =
+            std::env::temp_dir().join(format!("moment-lab-own-{}-{out}", std::process::id()));
+        let o = bin()
+            .args([
+                "dataset",
+                "--data",
+                input.to_str().unwrap(),
+                "--target",
+                "100",
+                "--order",
+                "3",
+            ])
+            .args(["--epochs", "5", "--out", out_path.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out_path).unwrap()).unwrap();
+        v["summary"].clone()
+    };
+    let a = run("a.json");
+    assert_eq!(a["arms"][0]["size"], 800);
+    assert_eq!(a["arms"][1]["size"].as_u64().map(|s| s <= 100), Some(true));
+    assert!(a["compression_residual"].as_f64().unwrap() < 1e-9);
+    assert_eq!(a, run("b.json"));
+    let bad = tmp("bad-own.csv", "y\n1\n2\n");
+    let o = bin()
+        .args(["dataset", "--data", bad.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("at least two columns"));
+}

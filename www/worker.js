@@ -12,7 +12,8 @@ import init, * as wasm from './pkg/moment_lab.js';
 //     {type:'stop', runId}       pause: the run is kept and can be resumed
 //     {type:'resume', runId}     continue a stopped run where it paused
 //     {type:'query', runId, what, args}           on the current (or last) run:
-//          what = 'heatmaps' (lth; args {res}) | 'landscape' (dataset; args {res, span, trained}) | 'sets' (dataset)
+//          what = 'heatmaps' (lth; args {res}) | 'landscape' (dataset; args {res, span, trained})
+//                 | 'sets' (dataset) | 'setcsv' (dataset; args {arm}: that arm's weighted set as CSV text)
 //     {type:'nmoments', m, k}
 //   worker -> page
 //     {type:'ready', version, simd, presets}      presets: every experiment's preset configs (from Rust)
@@ -69,7 +70,7 @@ const adapters = {
     },
   },
   lth: trainingAdapter((c) => new wasm.LthRun(c)),
-  dataset: trainingAdapter((c) => new wasm.DatasetRun(c)),
+  dataset: trainingAdapter((c, csv) => (csv == null ? new wasm.DatasetRun(c) : wasm.DatasetRun.from_csv(csv, c))),
   scaling: {
     create: (config) => new wasm.ScalingRun(JSON.stringify(config)),
     info: (run) => ({ data: { total: run.total() } }),
@@ -96,7 +97,7 @@ const adapters = {
 // LTH and dataset runs share a shape: arms, config, step(epochs) -> new curve points, progress, summary.
 function trainingAdapter(make) {
   return {
-    create: (config) => make(JSON.stringify(config)),   // a preset name or a config object
+    create: (config, csv) => make(JSON.stringify(config), csv),   // a preset name or a config object
     info: (run) => ({
       data: {
         arms: JSON.parse(run.arms_json()),
@@ -209,6 +210,7 @@ function answer({ runId, what, args }) {
     }
     if (what === 'landscape') data = JSON.parse(job.run.landscape_json(args.res, args.span, !!args.trained));
     else if (what === 'sets') data = [0, 1, 2, 3].slice(0, JSON.parse(job.run.arms_json()).length).map((a) => job.run.set_points(a));
+    else if (what === 'setcsv') data = job.run.set_csv(args.arm);
     else throw new Error(`unknown query '${what}'`);
     self.postMessage({ type: 'answer', runId, what, data });
   } catch (e) {

@@ -33,6 +33,10 @@ pub enum CsvError {
         limit: usize,
     },
     Parse(String),
+    /// A regression data set needs inputs and an output.
+    NoInputs,
+    /// Regression data are unweighted.
+    Weighted,
 }
 
 impl fmt::Display for CsvError {
@@ -75,6 +79,14 @@ impl fmt::Display for CsvError {
                 "the CSV has more than {limit} rows ({rows}+); the limit is {limit}"
             ),
             CsvError::Parse(m) => write!(f, "CSV syntax error: {m}"),
+            CsvError::NoInputs => write!(
+                f,
+                "a data set needs at least two columns: inputs x and an output y (named 'y', or the last column)"
+            ),
+            CsvError::Weighted => write!(
+                f,
+                "a data set to train on cannot have a weight column (compress it in the cloud tab instead)"
+            ),
         }
     }
 }
@@ -160,6 +172,51 @@ pub fn parse_cloud(text: &str, max_rows: usize) -> Result<Cloud, CsvError> {
     })
 }
 
+/// Parses a regression data set: numeric columns, the output is the column named `y` (any case) or else
+/// the last one; every other column is an input. Same checks and messages as [`parse_cloud`].
+pub fn parse_regression(
+    text: &str,
+    max_rows: usize,
+) -> Result<crate::data::tasks::Dataset, CsvError> {
+    let cloud = parse_cloud(text, max_rows)?;
+    let headers: Vec<String> = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes())
+        .headers()
+        .map_err(|e| CsvError::Parse(e.to_string()))?
+        .iter()
+        .map(|h| h.to_string())
+        .collect();
+    if headers.iter().any(|h| h.eq_ignore_ascii_case("weight")) {
+        return Err(CsvError::Weighted);
+    }
+    let m = cloud.dim;
+    if m < 2 {
+        return Err(CsvError::NoInputs);
+    }
+    let out = headers
+        .iter()
+        .position(|h| h.eq_ignore_ascii_case("y"))
+        .unwrap_or(m - 1);
+    let n = cloud.points.len() / m;
+    let mut x = Vec::with_capacity(n * (m - 1));
+    let mut y = Vec::with_capacity(n);
+    for row in cloud.points.chunks_exact(m) {
+        for (c, &v) in row.iter().enumerate() {
+            if c == out {
+                y.push(v);
+            } else {
+                x.push(v);
+            }
+        }
+    }
+    Ok(crate::data::tasks::Dataset {
+        in_dim: m - 1,
+        x,
+        y,
+    })
+}
+
 /// `index,weight,x1,...,xm` for the kept points of `cloud`.
 pub fn write_kept(cloud: &Cloud, indices: &[usize], weights: &[f64]) -> String {
     let mut out = String::from("index,weight");
@@ -180,6 +237,31 @@ pub fn write_kept(cloud: &Cloud, indices: &[usize], weights: &[f64]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn regression_output_is_y_or_last() {
+        let d = parse_regression("a,y,b\n1,2,3\n4,5,6\n", 10).unwrap();
+        assert_eq!(
+            (d.in_dim, d.x, d.y),
+            (2, vec![1.0, 3.0, 4.0, 6.0], vec![2.0, 5.0])
+        );
+        let d = parse_regression("a,b\n1,2\n4,5\n", 10).unwrap();
+        assert_eq!((d.in_dim, d.x, d.y), (1, vec![1.0, 4.0], vec![2.0, 5.0]));
+        assert_eq!(parse_regression("y\n1\n2\n", 10), Err(CsvError::NoInputs));
+        assert_eq!(
+            parse_regression("x,y,weight\n1,2,1\n", 10),
+            Err(CsvError::Weighted)
+        );
+        assert!(matches!(
+            parse_regression("x,y\n1,NaN\n", 10),
+            Err(CsvError::NotFinite { .. })
+        ));
+        assert!(matches!(
+            parse_regression("x,y\n1,2\n3\n", 10),
+            Err(CsvError::Ragged { .. })
+        ));
+        assert_eq!(parse_regression("", 10), Err(CsvError::Empty));
+    }
 
     #[test]
     fn parses_with_weights() {

@@ -23,12 +23,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::compress::baselines::kmeans_centroids;
 use crate::compress::{Cloud, CompressParams, compress, n_moments};
-use crate::data::tasks::Teacher;
+use crate::data::tasks::{Dataset as DataSet, Teacher};
 use crate::nn::{
     Activation, BatchStream, Dataset, GradMode, NnError, OptimizerKind, TrainConfig, Trainer,
     TwoLayerNet, Workspace,
 };
-use crate::rng::{seeded, standard_normal, sub_seed};
+use crate::rng::{seeded, standard_normal, sub_seed, uniform};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -149,16 +149,22 @@ impl DatasetConfig {
     }
 
     pub fn validate(&self) -> Result<OptimizerKind, String> {
+        self.validate_for(2)
+    }
+
+    /// As [`Self::validate`] for inputs of dimension `in_dim` (objects `(x, y)` in R^(in_dim + 1)).
+    pub fn validate_for(&self, in_dim: usize) -> Result<OptimizerKind, String> {
         if self.d < 2 || self.target == 0 || self.target > self.d {
             return Err(format!(
                 "need 0 < d' ≤ d (got d = {}, d' = {})",
                 self.d, self.target
             ));
         }
-        let n = n_moments(3, self.order).unwrap_or(usize::MAX);
+        let m = in_dim + 1;
+        let n = n_moments(m, self.order).unwrap_or(usize::MAX);
         if n > self.target {
             return Err(format!(
-                "order k = {} needs N(3, k) = {n} points, more than d' = {}",
+                "order k = {} needs N({m}, k) = {n} points, more than d' = {}; lower k or raise d'",
                 self.order, self.target
             ));
         }
@@ -190,9 +196,11 @@ impl DatasetConfig {
 /// A weighted training set in f32 for the trainer.
 #[derive(Clone, Debug)]
 pub struct WeightedSet {
+    /// Row-major `n × in_dim`.
     pub x: Vec<f32>,
     pub y: Vec<f32>,
     pub c: Vec<f32>,
+    pub in_dim: usize,
 }
 
 impl WeightedSet {
@@ -200,10 +208,10 @@ impl WeightedSet {
         self.y.len()
     }
     fn weighted(&self) -> Dataset<'_, f32> {
-        Dataset::with_weights(&self.x, &self.y, 2, &self.c).expect("validated set")
+        Dataset::with_weights(&self.x, &self.y, self.in_dim, &self.c).expect("validated set")
     }
     fn plain(&self) -> Dataset<'_, f32> {
-        Dataset::new(&self.x, &self.y, 2).expect("validated set")
+        Dataset::new(&self.x, &self.y, self.in_dim).expect("validated set")
     }
 }
 
@@ -249,6 +257,7 @@ struct ArmRun {
 
 pub struct DatasetRun {
     config: DatasetConfig,
+    in_dim: usize,
     arms: Vec<ArmRun>,
     x_test: Vec<f32>,
     y_test: Vec<f32>,
@@ -268,8 +277,9 @@ fn nn_err(e: NnError) -> String {
 }
 
 impl DatasetRun {
+    /// The teacher–student task of Fig. 3.
     pub fn new(config: DatasetConfig) -> Result<DatasetRun, String> {
-        let kind = config.validate()?;
+        config.validate()?;
         let teacher = Teacher::random(config.teacher_seed, 2, 50);
         let train = teacher.sample(
             &mut seeded(sub_seed(config.seed, 11)),
@@ -277,25 +287,80 @@ impl DatasetRun {
             config.noise,
         );
         let test = teacher.sample(&mut seeded(sub_seed(config.seed, 12)), config.n_test, 0.0);
-        let init = TwoLayerNet::<f32>::init(2, config.hidden, Activation::Relu, config.seed)
+        Self::build(config, train, test)
+    }
+
+    /// The user's own data: rows `(x_1..x_in, y)`. A seeded shuffle holds out `max(1, n/5)` rows as the
+    /// test set (its loss is the test loss); the rest is the training set, so `d` and `samples_per_epoch`
+    /// become the training size and `n_test` the held-out size (the config's values of these, `noise` and
+    /// `teacher_seed` are ignored).
+    /// The naive arm takes the first d' training rows of the shuffled order, a uniform random subset.
+    pub fn from_data(mut config: DatasetConfig, data: DataSet) -> Result<DatasetRun, String> {
+        let n = data.len();
+        if data.in_dim == 0 {
+            return Err("the data need at least one input column besides y".into());
+        }
+        if n < 10 {
+            return Err(format!(
+                "the data have {n} rows; at least 10 are needed (a fifth is held out for testing)"
+            ));
+        }
+        if data.x.len() != n * data.in_dim || data.x.iter().chain(&data.y).any(|v| !v.is_finite()) {
+            return Err("the data must be finite numbers, one row of inputs per output".into());
+        }
+        let mut order: Vec<usize> = (0..n).collect();
+        let mut rng = seeded(sub_seed(config.seed, 13));
+        for i in (1..n).rev() {
+            let j = (uniform(&mut rng, 0.0, 1.0) * (i + 1) as f64) as usize;
+            order.swap(i, j.min(i));
+        }
+        let n_test = (n / 5).max(1);
+        let pick = |rows: &[usize]| DataSet {
+            in_dim: data.in_dim,
+            x: rows
+                .iter()
+                .flat_map(|&r| data.input(r).iter().copied())
+                .collect(),
+            y: rows.iter().map(|&r| data.y[r]).collect(),
+        };
+        let test = pick(&order[..n_test]);
+        let train = pick(&order[n_test..]);
+        config.d = train.len();
+        config.samples_per_epoch = train.len();
+        config.n_test = test.len();
+        if config.target >= config.d {
+            return Err(format!(
+                "the compressed size d' = {} must be smaller than the {} training rows (a fifth of the {n} rows is held out)",
+                config.target, config.d
+            ));
+        }
+        Self::build(config, train, test)
+    }
+
+    fn build(config: DatasetConfig, train: DataSet, test: DataSet) -> Result<DatasetRun, String> {
+        let in_dim = train.in_dim;
+        let kind = config.validate_for(in_dim)?;
+        let init = TwoLayerNet::<f32>::init(in_dim, config.hidden, Activation::Relu, config.seed)
             .map_err(nn_err)?;
         let train_cfg = TrainConfig::new(kind, config.lr)
             .with_cosine(config.epochs as u64)
             .with_grad_mode(GradMode::Autograd);
         let mut arms = Vec::new();
         let mut compression_residual = 0.0;
-        let objects = Cloud::new(3, train.objects());
+        let objects = Cloud::new(in_dim + 1, train.objects());
         for (i, &arm) in config.arms.iter().enumerate() {
             let set = match arm {
                 DataArm::Full => WeightedSet {
                     x: to_f32(&train.x),
                     y: to_f32(&train.y),
                     c: vec![1.0; config.d],
+                    in_dim,
                 },
                 DataArm::Naive => WeightedSet {
-                    x: to_f32(&train.x[..2 * config.target]),
+                    x: to_f32(&train.x[..in_dim * config.target]),
                     y: to_f32(&train.y[..config.target]),
                     c: vec![1.0; config.target],
+                    in_dim,
                 },
                 DataArm::Compressed => {
                     let params = CompressParams {
@@ -304,30 +369,33 @@ impl DatasetRun {
                     };
                     let r = compress(&objects, &params).map_err(|e| e.to_string())?;
                     compression_residual = r.diagnostics.residual;
-                    let mut x = Vec::with_capacity(2 * r.indices.len());
+                    let mut x = Vec::with_capacity(in_dim * r.indices.len());
                     for &j in &r.indices {
-                        x.extend_from_slice(&train.x[2 * j..2 * j + 2]);
+                        x.extend_from_slice(train.input(j));
                     }
                     let y = r.indices.iter().map(|&j| train.y[j]).collect::<Vec<_>>();
                     WeightedSet {
                         x: to_f32(&x),
                         y: to_f32(&y),
                         c: to_f32(&r.weights),
+                        in_dim,
                     }
                 }
                 DataArm::Kmeans => {
                     let km = kmeans_centroids(&objects, config.target, config.seed, 20)
                         .map_err(|e| e.to_string())?;
-                    let mut x = Vec::with_capacity(2 * config.target);
+                    let m = in_dim + 1;
+                    let mut x = Vec::with_capacity(in_dim * config.target);
                     let mut y = Vec::with_capacity(config.target);
                     for j in 0..km.weights.len() {
-                        x.extend_from_slice(&km.points[3 * j..3 * j + 2]);
-                        y.push(km.points[3 * j + 2]);
+                        x.extend_from_slice(&km.points[m * j..m * j + in_dim]);
+                        y.push(km.points[m * j + in_dim]);
                     }
                     WeightedSet {
                         x: to_f32(&x),
                         y: to_f32(&y),
                         c: to_f32(&km.weights),
+                        in_dim,
                     }
                 }
             };
@@ -357,6 +425,7 @@ impl DatasetRun {
         }
         let mut run = DatasetRun {
             config,
+            in_dim,
             arms,
             x_test: to_f32(&test.x),
             y_test: to_f32(&test.y),
@@ -379,6 +448,10 @@ impl DatasetRun {
     pub fn config(&self) -> &DatasetConfig {
         &self.config
     }
+    /// Input dimension of the student (2 for the teacher task).
+    pub fn in_dim(&self) -> usize {
+        self.in_dim
+    }
     pub fn arms(&self) -> Vec<DataArm> {
         self.arms.iter().map(|a| a.arm).collect()
     }
@@ -400,7 +473,7 @@ impl DatasetRun {
     }
 
     fn test_losses(&mut self) -> Vec<f64> {
-        let data = Dataset::new(&self.x_test, &self.y_test, 2).expect("validated");
+        let data = Dataset::new(&self.x_test, &self.y_test, self.in_dim).expect("validated");
         self.arms
             .iter_mut()
             .map(|a| {
@@ -646,6 +719,74 @@ pub fn filter_normalised_direction(net: &TwoLayerNet<f32>, seed: u64) -> Vec<f64
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A user's data set of any input dimension: held-out split, compression in R^(in+1), training, and
+    /// the same numbers from the same seed.
+    #[test]
+    fn trains_on_user_data_of_any_dimension() {
+        for in_dim in [1usize, 3] {
+            let mut rng = seeded(5);
+            let n = 1500;
+            let x: Vec<f64> = (0..n * in_dim)
+                .map(|_| uniform(&mut rng, -1.0, 1.0))
+                .collect();
+            let y: Vec<f64> = x
+                .chunks(in_dim)
+                .map(|r| r.iter().map(|v| v.sin()).sum::<f64>() + 0.1 * standard_normal(&mut rng))
+                .collect();
+            let data = DataSet { in_dim, x, y };
+            let cfg = DatasetConfig {
+                target: 200,
+                order: 3,
+                epochs: 5,
+                ..DatasetConfig::quick()
+            };
+            let run = |cfg: DatasetConfig| {
+                let mut r = DatasetRun::from_data(cfg, data.clone()).unwrap();
+                while !r.is_done() {
+                    r.step(2);
+                }
+                r
+            };
+            let r = run(cfg.clone());
+            assert_eq!(r.in_dim(), in_dim);
+            assert_eq!((r.config().d, r.config().n_test), (n - n / 5, n / 5));
+            let sets = r.sets();
+            let mass: f64 = sets[1].c.iter().map(|&c| c as f64).sum();
+            assert!(
+                (mass - (n - n / 5) as f64).abs() < 1e-2 * mass,
+                "total weight {mass}"
+            );
+            assert_eq!(sets[1].x.len(), in_dim * sets[1].y.len());
+            assert!(r.summary().compression_residual < 1e-9);
+            assert!(r.summary().arms.iter().all(|a| a.final_test.is_finite()));
+            let again = run(cfg);
+            assert_eq!(
+                serde_json::to_string(&r.summary()).unwrap(),
+                serde_json::to_string(&again.summary()).unwrap()
+            );
+        }
+        let small = DataSet {
+            in_dim: 1,
+            x: vec![0.0; 5],
+            y: vec![0.0; 5],
+        };
+        assert!(
+            DatasetRun::from_data(DatasetConfig::quick(), small)
+                .err()
+                .unwrap()
+                .contains("at least 10")
+        );
+        let ok = DataSet {
+            in_dim: 1,
+            x: (0..100).map(f64::from).collect(),
+            y: vec![1.0; 100],
+        };
+        let err = DatasetRun::from_data(DatasetConfig::quick(), ok)
+            .err()
+            .unwrap();
+        assert!(err.contains("smaller than the 80 training rows"), "{err}");
+    }
 
     #[test]
     fn compressed_set_keeps_the_loss_of_quadratic_functions() {

@@ -6,6 +6,7 @@
 
 import { ARM_STYLE, LinePlot, canvasToPNG, drawHeatmap, download } from './plot.js';
 
+const MAX_DATA_BYTES = 64 * 1024 * 1024;
 const fmt = (x) => (Number.isFinite(x) ? Number(x).toPrecision(4) : '–');
 const ratio = (x) => (Number.isFinite(x) ? `${Number(x).toFixed(3)}×` : '–');
 
@@ -226,6 +227,47 @@ export function createDataset(ctx) {
     optimizer: (p) => p.optimizer, lr: (p) => p.lr, batch_size: (p) => p.batch_size ?? 0, noise: (p) => p.noise,
     kmeans: (p) => p.arms.includes('kmeans'),
   });
+  // The user's own data (a CSV), or null for the teacher–student task.
+  const form = ctx.section.querySelector('form');
+  let csvText = null;
+  let csvFile = '';
+  let arms = [];
+  const csvInput = q('[data-role="csv"]');
+  const setCsvButton = q('[data-role="set-csv"]');
+  csvInput.addEventListener('change', async () => {
+    const file = csvInput.files[0];
+    if (!file) return;
+    ctx.clearError();
+    if (file.size > MAX_DATA_BYTES) {
+      ctx.showError(`${file.name} is ${(file.size / 2 ** 20).toFixed(0)} MB; the page accepts data sets up to 64 MB (10^6 rows). Use the CLI for larger ones.`);
+      csvInput.value = '';
+      return;
+    }
+    try {
+      csvText = await file.text();
+    } catch (e) {
+      ctx.showError(`could not read ${file.name}: ${e.message}`);
+      return;
+    }
+    csvFile = file.name;
+    q('[data-role="csv-name"]').textContent = `using ${file.name}`;
+    q('[data-role="csv-name"]').hidden = false;
+    q('[data-role="csv-clear"]').hidden = false;
+    form.elements.d.disabled = true;
+    form.elements.noise.disabled = true;
+    ctx.run();
+  });
+  q('[data-role="csv-clear"]').addEventListener('click', () => {
+    csvText = null;
+    csvFile = '';
+    csvInput.value = '';
+    q('[data-role="csv-name"]').hidden = true;
+    q('[data-role="csv-clear"]').hidden = true;
+    form.elements.d.disabled = false;
+    form.elements.noise.disabled = false;
+  });
+  setCsvButton.addEventListener('click', () => ctx.query('setcsv', { arm: arms.indexOf('compressed') }));
+
   const lsButton = q('[data-role="ls-run"]');
   const lsStatus = q('[data-role="ls-status"]');
   let lsStarted = 0;
@@ -263,13 +305,15 @@ export function createDataset(ctx) {
           lr: v.lr, batch_size: v.batch_size > 0 ? v.batch_size : null, samples_per_epoch: v.d, noise: v.noise, arms,
           eval_every: Math.max(1, Math.round(v.epochs / 80)),
         },
+        csv: csvText,
       };
     },
-    shareable: () => true,
+    shareable: () => csvText === null,
     reset() {
       summary = null;
       view.reset([]);
       slice.set([]);
+      setCsvButton.hidden = true;
       q('[data-role="ls-maps"]').replaceChildren();
       lsButton.disabled = true;
       lsStatus.textContent = 'train first';
@@ -277,10 +321,12 @@ export function createDataset(ctx) {
       describe(false);
     },
     started(info) {
+      arms = info.arms;
       view.reset(info.arms);
       view.add(info.curve);
       describe(false);
-      return `training on ${info.arms.length} data sets (d = ${info.config.d}, d′ = ${info.config.target})…`;
+      if (csvText !== null) form.elements.d.value = String(info.config.d);
+      return `training on ${info.arms.length} data sets (d = ${info.config.d}${csvText !== null ? ` rows of ${csvFile}, ${info.config.n_test} held out` : ''}, d′ = ${info.config.target})…`;
     },
     progress(items) {
       if (items.length) {
@@ -303,11 +349,17 @@ export function createDataset(ctx) {
         ['training, all arms', `${((ms - setupMs) / 1000).toFixed(1)} s`],
         ...s.arms.filter((a) => a.diverged).map((a) => [`${a.arm} diverged`, a.diverged]),
       ]);
+      setCsvButton.hidden = !arms.includes('compressed');
       lsButton.disabled = false;
       lsButton.click();   // the 41×41 landscapes take about a second: show them without asking
       return `done: ${s.epochs_done} epochs`;
     },
     answer(what, data, error) {
+      if (what === 'setcsv') {
+        if (data) download(`${csvFile ? csvFile.replace(/\.[^.]*$/, '') : 'teacher'}-compressed-weighted.csv`, new Blob([data], { type: 'text/csv' }));
+        else ctx.showError(`could not export the set: ${error}`);
+        return;
+      }
       if (what !== 'landscape') return;
       lsButton.disabled = false;
       if (!data) {

@@ -35,11 +35,13 @@ USAGE:
       gradients x 1/c_j), naive (first d' neurons) and magnitude-pruned nets on identical batches. Writes
       every curve and a `summary` with initial/final train/test loss per arm.
   moment-lab dataset [--preset quick|demo|paper|paper-sgd-full|paper-adamw-full|paper-sgd-batch|paper-adamw-batch]
-                     [--optimizer O] [--lr LR] [--seed S] [--epochs E] [--kmeans] [--landscape RES]
-                     [--out results.json]
+                     [--optimizer O] [--lr LR] [--seed S] [--epochs E] [--target D'] [--order K]
+                     [--kmeans] [--landscape RES] [--data own.csv] [--out results.json]
       Fig. 3, dataset compression: a student trained on the full set, the moment-matched weighted subset and
       a random subset of the same size (optionally k-means centroids); curves, a summary with final losses,
       compression time next to training time, and (with --landscape) loss landscapes around init and end.
+      --data trains on your own CSV instead of the teacher task: numeric columns with a header, the output
+      in the column named y (or the last), the others inputs; a seeded fifth is held out as the test set.
   moment-lab scaling --axis data|width [--preset quick|paper] [--seeds N] [--sizes a,b,..] [--epochs E]
                      [--lr LR] [--samples N] [--threads T]
                      [--out results.json]
@@ -535,6 +537,7 @@ fn dataset_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
     let mut config = DatasetConfig::quick();
     let mut out = None;
     let mut landscape_res = 0usize;
+    let mut data: Option<String> = None;
     let mut overrides: Vec<Override<DatasetConfig>> = Vec::new();
     while let Some(arg) = parser.next()? {
         match arg {
@@ -568,6 +571,15 @@ fn dataset_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
                 }
             })),
             Long("landscape") => landscape_res = parse_num(&mut parser, "landscape")?,
+            Long("target") => {
+                let t: usize = parse_num(&mut parser, "target")?;
+                overrides.push(Box::new(move |c| c.target = t));
+            }
+            Long("order") => {
+                let k: usize = parse_num(&mut parser, "order")?;
+                overrides.push(Box::new(move |c| c.order = k));
+            }
+            Long("data") => data = Some(parser.value()?.string()?),
             Long("out") | Long("output") => out = Some(parser.value()?.string()?),
             other => return Err(other.unexpected().into()),
         }
@@ -576,7 +588,17 @@ fn dataset_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
         o(&mut config);
     }
     let started = Instant::now();
-    let mut run = DatasetRun::new(config.clone()).map_err(Failure::Run)?;
+    let mut run = match &data {
+        None => DatasetRun::new(config.clone()).map_err(Failure::Run)?,
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| Failure::Run(format!("cannot read {path}: {e}")))?;
+            let set = moment_lab::data::csv::parse_regression(&text, 10_000_000)
+                .map_err(|e| Failure::Run(format!("{path}: {e}")))?;
+            DatasetRun::from_data(config.clone(), set).map_err(Failure::Run)?
+        }
+    };
+    let config = run.config().clone();
     let setup = started.elapsed().as_secs_f64();
     let names: Vec<&str> = run.arms().iter().map(|a| a.name()).collect();
     eprintln!("dataset: set-up (data, compression, k-means) {setup:.2} s; arms {names:?}");
