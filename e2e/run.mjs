@@ -261,6 +261,22 @@ const cases = {
     noProblems(problems, 'bad input');
   },
 
+  // Slow motion shows the clusters being reduced, frame by frame, and ends with the very same result.
+  async slow_motion({ context, base }) {
+    const { page, problems } = await openPage(context, `${base}/`, { viewport: { width: 1000, height: 900 } });
+    const plain = await expectDefaultDemo(page, 'before slow motion');
+    await page.check('#tab-cloud [name="animate"]');
+    await page.click('#tab-cloud [data-action="run"]');
+    await page.waitForFunction(() => Number(document.querySelector('#tab-cloud .result').dataset.clustersShown) > 20, null, { timeout: TIMEOUT });
+    await page.screenshot({ path: join(SHOTS, 'cloud-slow-motion.png') });
+    const r = await waitDone(page, 'cloud');
+    assert(r.done && r.error === null, `slow motion: ${r.error}`);
+    assert(JSON.stringify(r.last) === JSON.stringify(plain.last), 'slow motion changed the result');
+    const shown = Number(await page.getAttribute('#tab-cloud .result', 'data-clusters-shown'));
+    assert(shown > 20, `slow motion: only ${shown} clusters drawn`);
+    noProblems(problems, 'slow motion');
+  },
+
   async stop({ context, base }) {
     const { page, problems } = await openPage(context, `${base}/`);
     await setControls(page, { d: 1000000, k: 3, target: 200 });   // seconds of compressing on 2 cores

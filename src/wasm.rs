@@ -128,6 +128,26 @@ impl CloudRun {
         self.inner.is_done()
     }
 
+    /// Remember the clusters each `step` reduces (for the animated view).
+    pub fn record_clusters(&mut self) {
+        self.inner.record_clusters();
+    }
+
+    /// The clusters the last `step` reduced, flattened as `[n, id_1..id_n, n, …]`.
+    pub fn recent_clusters(&self) -> Uint32Array {
+        let mut flat = Vec::new();
+        for c in self.inner.compressor().recent_clusters() {
+            flat.push(c.len() as u32);
+            flat.extend(c.iter().map(|&i| i as u32));
+        }
+        Uint32Array::from(&flat[..])
+    }
+
+    /// Every input point's current weight (0 once eliminated).
+    pub fn current_weights(&self) -> Float64Array {
+        Float64Array::from(self.inner.compressor().weights())
+    }
+
     pub fn dim(&self) -> usize {
         self.inner.cloud().dim
     }

@@ -279,3 +279,46 @@ fn bad_input_is_a_typed_error() {
     assert!(matches!(e, CompressError::TooLarge { .. }));
     assert!(e.to_string().contains("lower k"), "{e}");
 }
+
+/// Recording the reduced clusters (for the page's animation) is observation only: the same kept points
+/// and weights to the bit, and every recorded cluster is a set of valid, distinct ids, at most
+/// RECORDED_CLUSTERS per step.
+#[test]
+fn recording_clusters_changes_nothing() {
+    use moment_lab::compress::{Compressor, RECORDED_CLUSTERS};
+    for strategy in [Strategy::Auto, Strategy::Greedy, Strategy::Bulk] {
+        let cloud = random_cloud(9, 2, 3000, false);
+        let params = CompressParams::new(3, 200).with_strategy(strategy);
+        let plain = compress(&cloud, &params).unwrap();
+        let mut c = Compressor::new(cloud.clone(), params).unwrap();
+        c.record_clusters();
+        let mut seen = 0;
+        while !c.is_done() {
+            c.step(50);
+            assert!(c.recent_clusters().len() <= RECORDED_CLUSTERS);
+            for members in c.recent_clusters() {
+                let mut m = members.clone();
+                m.sort_unstable();
+                m.dedup();
+                assert_eq!(m.len(), members.len(), "{strategy:?}: repeated ids");
+                assert!(m.iter().all(|&i| i < cloud.len()));
+                seen += 1;
+            }
+        }
+        assert!(seen > 0, "{strategy:?}: nothing recorded");
+        let r = c.result();
+        assert_eq!(r.indices, plain.indices, "{strategy:?}");
+        assert_eq!(
+            r.weights.iter().map(|w| w.to_bits()).collect::<Vec<_>>(),
+            plain
+                .weights
+                .iter()
+                .map(|w| w.to_bits())
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(
+            c.weights().iter().filter(|&&w| w > 0.0).count(),
+            r.indices.len()
+        );
+    }
+}

@@ -48,16 +48,27 @@ const isFatal = (e) => e instanceof WebAssembly.RuntimeError;
 const adapters = {
   cloud: {
     create: (config, csv) => {
-      const cfg = JSON.stringify(config);
-      return csv == null ? new wasm.CloudRun(cfg) : wasm.CloudRun.from_csv(csv, cfg);
+      const { animate, ...rest } = config;
+      const cfg = JSON.stringify(rest);
+      const run = csv == null ? new wasm.CloudRun(cfg) : wasm.CloudRun.from_csv(csv, cfg);
+      if (animate) run.record_clusters();
+      return run;
     },
+    // Slow motion: about 120 frames whatever d is, each showing the clusters just reduced.
+    pace: (run, config, info) => (config.animate ? { budget: Math.max(1, Math.ceil((info.d - config.target) / 120)), delayMs: 50 } : null),
     info(run) {
       const points = run.points();
       const weights = run.input_weights();
       const dim = run.dim();
       return { data: { d: points.length / dim, dim, points, weights }, transfer: [points.buffer, weights.buffer] };
     },
-    step: (run, budget) => ({ fraction: run.step(budget), items: [] }),
+    step: (run, budget, paced) => {
+      const fraction = run.step(budget);
+      if (!paced) return { fraction, items: [] };
+      const weights = run.current_weights();
+      const clusters = run.recent_clusters();
+      return { fraction, items: [{ weights, clusters }], transfer: [weights.buffer, clusters.buffer] };
+    },
     done: (run) => run.done(),
     finish(run) {
       const indices = run.kept_indices();
@@ -111,9 +122,12 @@ function trainingAdapter(make) {
   };
 }
 
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
 async function loop(job) {
   const { adapter } = job;
   job.running = true;
+  const pace = adapter.pace ? adapter.pace(job.run, job.config, job.info) : null;
   let budget = 1;
   let lastPost = 0;
   let pending = [];
@@ -129,6 +143,13 @@ async function loop(job) {
         return;
       }
       const t = performance.now();
+      if (pace) {
+        // Animated: a fixed amount of work per frame, every frame posted, a pause between frames.
+        const r = adapter.step(job.run, pace.budget, true);
+        self.postMessage({ type: 'progress', runId: job.runId, fraction: r.fraction, items: r.items }, r.transfer || []);
+        await sleep(pace.delayMs);
+        continue;
+      }
       const r = adapter.step(job.run, budget);
       const took = performance.now() - t;
       if (r.total) {
@@ -176,7 +197,7 @@ function drop() {
 
 function start({ runId, kind, config, csv }) {
   const adapter = adapters[kind];
-  const job = { runId, kind, adapter, run: null, stopped: false, running: false };
+  const job = { runId, kind, config, adapter, run: null, info: null, stopped: false, running: false };
   if (current) current.stopped = true;
   drop();
   current = job;
@@ -187,6 +208,7 @@ function start({ runId, kind, config, csv }) {
   try {
     job.run = adapter.create(config, csv);
     const { data, transfer } = adapter.info(job.run);
+    job.info = { ...data };
     self.postMessage({ type: 'started', runId, kind, info: data }, transfer || []);
   } catch (e) {
     fail(job, e);

@@ -410,7 +410,13 @@ pub struct Compressor {
     diag: Diagnostics,
     round_max_diam: f64,
     ws: recombine::Workspace,
+    /// With [`Compressor::record_clusters`]: the clusters reduced by the last `step` call (at most
+    /// [`RECORDED_CLUSTERS`]), for drawing.
+    recent: Option<Vec<Vec<usize>>>,
 }
+
+/// How many clusters one `step` call records for display.
+pub const RECORDED_CLUSTERS: usize = 256;
 
 /// Approximate working memory (bytes) for order k in m dimensions: cluster matrices, copies and the
 /// null-space basis of a `2N`-point cluster.
@@ -456,6 +462,7 @@ impl Compressor {
             diag: Diagnostics::default(),
             round_max_diam: 0.0,
             ws: recombine::Workspace::default(),
+            recent: None,
             cloud,
             params,
         };
@@ -683,6 +690,11 @@ impl Compressor {
             cap,
         );
         self.diag.factorisations += 1;
+        if let Some(rec) = self.recent.as_mut()
+            && rec.len() < RECORDED_CLUSTERS
+        {
+            rec.push(members.to_vec());
+        }
         if removed == 0 {
             return Vec::new();
         }
@@ -698,6 +710,9 @@ impl Compressor {
 
     /// Does about `budget` eliminations (at least one cluster) and reports progress.
     pub fn step(&mut self, budget: usize) -> Progress {
+        if let Some(rec) = self.recent.as_mut() {
+            rec.clear();
+        }
         let mut spent = 0usize;
         let budget = budget.max(1);
         let mut phase = std::mem::replace(&mut self.phase, Phase::Done);
@@ -843,6 +858,22 @@ impl Compressor {
 
     pub fn cloud(&self) -> &Cloud {
         &self.cloud
+    }
+
+    /// From now on, remember the clusters each `step` reduces (see [`Self::recent_clusters`]). Off by
+    /// default: it costs one small allocation per cluster.
+    pub fn record_clusters(&mut self) {
+        self.recent.get_or_insert_with(Vec::new);
+    }
+
+    /// The member ids of the clusters reduced by the last `step` call (recording on), in order.
+    pub fn recent_clusters(&self) -> &[Vec<usize>] {
+        self.recent.as_deref().unwrap_or(&[])
+    }
+
+    /// The current weight of every input point (0 once eliminated).
+    pub fn weights(&self) -> &[f64] {
+        &self.weights
     }
 
     /// The current support and weights, with the moment residual against the input.

@@ -163,6 +163,15 @@ impl CloudRun {
         self.compressor.is_done()
     }
 
+    /// The compressor, e.g. to record and read the clusters it reduces while stepping.
+    pub fn compressor(&self) -> &Compressor {
+        &self.compressor
+    }
+
+    pub fn record_clusters(&mut self) {
+        self.compressor.record_clusters();
+    }
+
     pub fn cloud(&self) -> &Cloud {
         self.compressor.cloud()
     }

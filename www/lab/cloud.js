@@ -4,6 +4,7 @@
 import { canvasToPNG } from './plot.js';
 
 const MAX_CSV_BYTES = 64 * 1024 * 1024;
+const MAX_ANIMATED = 50000;
 
 export function createCloud(ctx) {
   const { section, q } = ctx;
@@ -98,7 +99,22 @@ export function createCloud(ctx) {
     } else {
       drawDensity(g, n, (i) => px(i) * dpr, (i) => py(i) * dpr);
     }
-    const { indices, weights } = plot;
+    const { indices, weights, clusters } = plot;
+    if (clusters) {
+      // each cluster as a circle around its members (centre: their mean, radius: the farthest)
+      g.strokeStyle = 'rgba(213,94,0,0.9)';   // Okabe–Ito vermillion
+      g.lineWidth = 1.5;
+      for (const c of clusters) {
+        let cx = 0, cy = 0;
+        for (const i of c) { cx += px(i); cy += py(i); }
+        cx /= c.length; cy /= c.length;
+        let r = 0;
+        for (const i of c) r = Math.max(r, Math.hypot(px(i) - cx, py(i) - cy));
+        g.beginPath();
+        g.arc(cx, cy, r + 3, 0, 2 * Math.PI);
+        g.stroke();
+      }
+    }
     if (!indices) return;
     let wmax = 0;
     for (const w of weights) wmax = Math.max(wmax, w);
@@ -106,8 +122,13 @@ export function createCloud(ctx) {
     g.fillStyle = 'rgba(0,114,178,0.42)';   // Okabe–Ito blue
     g.strokeStyle = 'rgba(0,70,120,0.95)';
     g.lineWidth = 1;
+    // While animating, a weight of 1 (an untouched input point) is a 2-px disc and the area grows with the
+    // weight from there; the final picture scales the heaviest point to the largest disc.
+    const radius = clusters
+      ? (w) => Math.min(rmax, 2 * Math.sqrt(w))
+      : (w) => Math.max(1.5, rmax * Math.sqrt(w / wmax));   // area ∝ weight (a floor keeps tiny ones visible)
     for (let j = 0; j < indices.length; j++) {
-      const r = Math.max(1.5, rmax * Math.sqrt(weights[j] / wmax));   // area ∝ weight (a floor keeps tiny ones visible)
+      const r = radius(weights[j]);
       g.beginPath();
       g.arc(px(indices[j]), py(indices[j]), r, 0, 2 * Math.PI);
       g.fill();
@@ -118,13 +139,17 @@ export function createCloud(ctx) {
   return {
     config(values) {
       lastConfig = { seed: values.seed, d: values.d, dim: values.dim, k: values.k, target: values.target, strategy: values.strategy };
-      return { kind: 'cloud', config: lastConfig, csv: csvText };
+      if (values.animate && !csvText && values.d > MAX_ANIMATED) throw new Error(`slow motion draws every point: at most ${MAX_ANIMATED.toLocaleString('en')} points`);
+      return { kind: 'cloud', config: { ...lastConfig, animate: values.animate }, csv: csvText };
     },
     shareable: () => csvText === null,
     reset() {
       plot = null;
       q('[data-role="download"]').hidden = true;
       delete q('.result').dataset.atoms;
+      delete q('.result').dataset.clustersShown;
+      for (const role of ['atoms', 'nmom', 'residual', 'rounds', 'time']) q(`[data-role="${role}"]`).textContent = '–';
+      q('[data-role="moments"] tbody').replaceChildren();
       draw();
     },
     started(info) {
@@ -134,10 +159,30 @@ export function createCloud(ctx) {
       draw();
       return `compressing ${info.d.toLocaleString('en')} points…`;
     },
-    progress() {},
+    // Slow motion: the surviving points with their current weights, and the clusters just reduced.
+    progress(items) {
+      const last = items[items.length - 1];
+      if (!last || !plot) return;
+      const ids = [];
+      const ws = [];
+      last.weights.forEach((w, i) => { if (w > 0) { ids.push(i); ws.push(w); } });
+      plot.indices = ids;
+      plot.weights = ws;
+      const clusters = [];
+      for (let p = 0; p < last.clusters.length;) {
+        const n = last.clusters[p];
+        clusters.push(last.clusters.subarray(p + 1, p + 1 + n));
+        p += n + 1;
+      }
+      plot.clusters = clusters;
+      const result = q('.result');
+      result.dataset.clustersShown = String(Number(result.dataset.clustersShown || 0) + clusters.length);
+      requestAnimationFrame(draw);
+    },
     done(s, extra, ms) {
       plot.indices = extra.indices;
       plot.weights = extra.weights;
+      plot.clusters = null;
       draw();
       const set = (role, text) => { q(`[data-role="${role}"]`).textContent = text; };
       set('atoms', `${s.kept} of ${s.d.toLocaleString('en')}`);
