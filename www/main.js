@@ -363,7 +363,9 @@ window.addEventListener('hashchange', () => {
 if (FRAMED) {
   let lastHeight = 0;
   new ResizeObserver(() => {
-    const h = Math.ceil(document.documentElement.scrollHeight);
+    // The content's own height (documentElement.scrollHeight never drops below the frame's height, so a
+    // frame could grow but never shrink).
+    const h = Math.ceil(document.body.getBoundingClientRect().height);
     if (h !== lastHeight) {
       lastHeight = h;
       post('height', { height: h });
