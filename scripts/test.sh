@@ -5,8 +5,9 @@
 #   2. the web build (scripts/build-web.sh)
 #   3. `cargo test --target wasm32-unknown-unknown --test web` in headless Chromium (wasm-bindgen-test)
 #   4. the Playwright e2e suite (e2e/run.mjs) against the page served on 127.0.0.1
+#   5. the Playwright embedding suite (e2e/embed.mjs: <moment-lab>, the blog example, postMessage protocol)
 # Every stage runs even if an earlier test stage failed (a failed build skips what needs it). The last line
-# is "N passed, M failed" for the e2e suite; the exit code is non-zero on any failure anywhere.
+# is "N passed, M failed" for both e2e suites together; the exit code is non-zero on any failure anywhere.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -54,4 +55,17 @@ line="$(grep -E '^e2e: [0-9]+ passed, [0-9]+ failed$' "$e2e_log" | tail -n 1)"
 rm -f "$e2e_log"
 [ -n "$line" ] || line="e2e: 0 passed, 1 failed"
 [ "$e2e_rc" = 0 ] || fail_stage e2e
-summary "${line#e2e: }"
+
+step "e2e-embed: <moment-lab>, the blog example and the postMessage protocol"
+embed_log="$(mktemp)"
+node e2e/embed.mjs 2>&1 | tee "$embed_log"
+embed_rc=${PIPESTATUS[0]}
+embed_line="$(grep -E '^e2e-embed: [0-9]+ passed, [0-9]+ failed$' "$embed_log" | tail -n 1)"
+rm -f "$embed_log"
+[ -n "$embed_line" ] || embed_line="e2e-embed: 0 passed, 1 failed"
+[ "$embed_rc" = 0 ] || fail_stage e2e-embed
+
+# One line for both suites: the sums of their counts.
+read -r p1 f1 <<<"$(echo "$line" | sed -E 's/^e2e: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/')"
+read -r p2 f2 <<<"$(echo "$embed_line" | sed -E 's/^e2e-embed: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/')"
+summary "$((p1 + p2)) passed, $((f1 + f2)) failed"

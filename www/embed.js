@@ -1,0 +1,203 @@
+// <moment-lab> — embed one Moment Lab experiment in any web page.
+//
+//   <script type="module" src="PATH/TO/www/embed.js"></script>
+//   <moment-lab experiment="lth" preset="quick" seed="3" autorun hide="all"></moment-lab>
+//
+// The element creates an <iframe> showing the lab page (index.html next to this script's folder, found
+// relative to this module's own URL, so the lab works under any sub-path) in embed mode:
+//
+//   index.html?embed=1#v=1&tab=<experiment>&<attribute>=<value>...&autorun=1
+//
+// Attributes
+//   experiment   which experiment: cloud (default) | lth | dataset | scaling | theory   (`tab` is an alias)
+//   autorun      boolean: run as soon as the lab is ready ("false" or "0" also mean off)
+//   hide         comma-separated parameter names whose controls are hidden, or "all" (classroom use)
+//   src          optional URL of another copy of the lab page (resolved against the document), e.g.
+//                "https://example.org/moment-lab/index.html"; the query and hash are replaced
+//   title        the iframe's accessible title (default "Moment Lab: <experiment> experiment")
+//   loading      the iframe's loading mode: lazy (default) | eager
+//   any other    becomes a hash parameter, e.g. seed="3" -> seed=3 (values encoded with URLSearchParams).
+//                cloud: seed d dim k target strategy; lth: preset seed width target order epochs optimizer
+//                lr; dataset: preset seed d target order epochs optimizer lr.
+//   Not forwarded: class, style, id, src, title, loading, slot, hidden, lang, dir, tabindex, part, is,
+//   aria-*, data-*, on*.
+// Changing any attribute rebuilds the iframe (a fresh page load of the lab).
+//
+// Events (bubbling and composed; event.detail is the lab's message object)
+//   moment-lab-ready    detail {source:'moment-lab', type:'ready', tab}
+//   moment-lab-height   detail {source:'moment-lab', type:'height', height}   (the iframe is resized first)
+//   moment-lab-done     detail {source:'moment-lab', type:'done', tab, summary}
+//   moment-lab-error    detail {source:'moment-lab', type:'error', tab, message}
+// Only messages whose event.source is this element's own iframe and whose data.source is 'moment-lab'
+// are accepted; everything else is ignored.
+//
+// Properties (read-only)
+//   el.iframe        the current <iframe> (null before the element is connected)
+//   el.frameSrc      the URL the iframe loads
+//   el.ready         true after the lab reported 'ready'
+//   el.lastMessage   the last 'done' or 'error' message, or null
+//
+// Styling: the element is a block; the iframe is 100% wide, borderless, and starts MIN_HEIGHT px high
+// until the lab reports its height. Everything is set through the CSSOM, so a page whose
+// Content-Security-Policy forbids inline styles (style-src 'self') works. The page's policy must allow
+// the lab in frames (frame-src 'self', or the lab's origin when `src` points elsewhere).
+// Protocol and copy-paste snippets: docs/EMBED.md.
+
+const LAB_PAGE = new URL('../index.html', import.meta.url);
+const EXPERIMENTS = ['cloud', 'lth', 'dataset', 'scaling', 'theory'];
+const MIN_HEIGHT = 360;
+const MAX_HEIGHT = 20000;
+const FORWARDED_TYPES = ['ready', 'height', 'done', 'error'];
+const NOT_FORWARDED = new Set(['class', 'style', 'id', 'src', 'title', 'loading', 'slot', 'hidden', 'lang',
+  'dir', 'tabindex', 'part', 'is', 'experiment', 'tab', 'autorun', 'v', 'embed']);
+const notForwarded = (name) => NOT_FORWARDED.has(name) || name.startsWith('aria-') || name.startsWith('data-')
+  || (name.startsWith('on') && name in HTMLElement.prototype);   // event handlers (onclick, …), not e.g. "onset"
+
+// The URL of the lab page for an element's attributes (exported for tests and for hand-built iframes).
+export function labUrl(attrs, base = LAB_PAGE) {
+  const get = (n) => (attrs.get ? attrs.get(n) : attrs[n]);
+  const url = new URL(get('src') || base, get('src') ? document.baseURI : undefined);
+  const tab = String(get('experiment') || get('tab') || 'cloud').trim().toLowerCase();
+  const p = new URLSearchParams();
+  p.set('v', '1');
+  p.set('tab', tab);
+  const names = attrs.keys ? [...attrs.keys()] : Object.keys(attrs);
+  for (const name of names) {
+    if (!notForwarded(name)) p.set(name, String(get(name)));
+  }
+  const autorun = get('autorun');
+  if (autorun != null && autorun !== false && !/^(false|0|no|off)$/i.test(String(autorun))) p.set('autorun', '1');
+  url.search = '?embed=1';
+  url.hash = p.toString();
+  return url.href;
+}
+
+function attributeMap(el) {
+  const m = new Map();
+  for (const a of el.attributes) m.set(a.name.toLowerCase(), a.value);
+  return m;
+}
+
+let sheet = null;
+function hostSheet() {
+  // A constructed stylesheet is CSSOM, not an inline <style>, so a strict style-src allows it.
+  if (sheet === null) {
+    try {
+      sheet = new CSSStyleSheet();
+      sheet.replaceSync(':host{display:block}:host([hidden]){display:none}');
+    } catch {
+      sheet = false;
+    }
+  }
+  return sheet || null;
+}
+
+export class MomentLabElement extends HTMLElement {
+  // The attributes the page knows about; any other attribute is caught by the MutationObserver below.
+  static get observedAttributes() {
+    return ['experiment', 'tab', 'autorun', 'hide', 'src', 'title', 'loading', 'seed', 'd', 'dim', 'k', 'target',
+      'strategy', 'preset', 'width', 'order', 'epochs', 'optimizer', 'lr'];
+  }
+
+  #root;
+  #frame = null;
+  #src = '';
+  #scheduled = false;
+  #observer;
+  #ready = false;
+  #last = null;
+  #onMessage = (event) => this.#receive(event);
+
+  constructor() {
+    super();
+    // Shadow DOM: the host page's CSS does not reach the iframe, and fallback content written inside the
+    // element (e.g. a link to the lab for readers without JavaScript) is not shown once it upgrades.
+    this.#root = this.attachShadow({ mode: 'open' });
+    const s = hostSheet();
+    if (s) this.#root.adoptedStyleSheets = [s];
+    this.#observer = new MutationObserver(() => this.#schedule());
+  }
+
+  get iframe() { return this.#frame; }
+  get frameSrc() { return this.#src || labUrl(attributeMap(this)); }
+  get ready() { return this.#ready; }
+  get lastMessage() { return this.#last; }
+
+  connectedCallback() {
+    // (Re-)inserting an iframe reloads it: the lab will report 'ready' again.
+    this.#ready = false;
+    window.addEventListener('message', this.#onMessage);
+    this.#observer.observe(this, { attributes: true });
+    this.#rebuild();
+  }
+
+  disconnectedCallback() {
+    window.removeEventListener('message', this.#onMessage);
+    this.#observer.disconnect();
+  }
+
+  attributeChangedCallback() {
+    this.#schedule();
+  }
+
+  // Several attribute changes in one task rebuild the iframe once.
+  #schedule() {
+    if (this.#scheduled || !this.isConnected) return;
+    this.#scheduled = true;
+    queueMicrotask(() => {
+      this.#scheduled = false;
+      if (this.isConnected) this.#rebuild();
+    });
+  }
+
+  #rebuild() {
+    const attrs = attributeMap(this);
+    const src = labUrl(attrs);
+    const old = this.#frame;
+    const title = attrs.get('title') || `Moment Lab: ${attrs.get('experiment') || attrs.get('tab') || 'cloud'} experiment`;
+    const loading = attrs.get('loading') === 'eager' ? 'eager' : 'lazy';
+    if (old && src === this.#src) {
+      old.title = title;
+      return;
+    }
+    // A new iframe rather than a new src: a change of the hash alone would not reload the page.
+    const frame = document.createElement('iframe');
+    frame.title = title;
+    frame.loading = loading;
+    frame.setAttribute('loading', loading);
+    frame.style.display = 'block';
+    frame.style.width = '100%';
+    frame.style.border = '0';
+    // Start low even when replacing a taller frame: a page that measures its height as the document's
+    // scrollHeight (never less than its viewport) could otherwise only ever report a larger height.
+    frame.style.height = `${MIN_HEIGHT}px`;
+    frame.src = src;
+    this.#src = src;
+    this.#ready = false;
+    this.#frame = frame;
+    if (old) old.replaceWith(frame);
+    else this.#root.append(frame);
+    if (!EXPERIMENTS.includes(String(attrs.get('experiment') || attrs.get('tab') || 'cloud').toLowerCase())) {
+      console.warn(`<moment-lab>: unknown experiment ${JSON.stringify(attrs.get('experiment'))}; `
+        + `expected one of ${EXPERIMENTS.join(', ')}`);
+    }
+  }
+
+  #receive(event) {
+    if (!this.#frame || event.source !== this.#frame.contentWindow || event.source == null) return;
+    const msg = event.data;
+    if (!msg || typeof msg !== 'object' || msg.source !== 'moment-lab' || !FORWARDED_TYPES.includes(msg.type)) return;
+    if (msg.type === 'height') {
+      const h = Number(msg.height);
+      if (!Number.isFinite(h) || h <= 0) return;
+      this.#frame.style.height = `${Math.min(MAX_HEIGHT, Math.ceil(h))}px`;
+    } else if (msg.type === 'ready') {
+      this.#ready = true;
+    } else {
+      this.#last = msg;
+    }
+    this.dispatchEvent(new CustomEvent(`moment-lab-${msg.type}`, { detail: msg, bubbles: true, composed: true }));
+  }
+}
+
+if (!customElements.get('moment-lab')) customElements.define('moment-lab', MomentLabElement);
