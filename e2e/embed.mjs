@@ -10,76 +10,28 @@
 // Expects a built page (scripts/build-web.sh). Writes e2e/shots/blog.png and docs/screenshot-blog.png.
 // The last line printed is "e2e-embed: N passed, M failed"; the exit code is non-zero on any failure.
 
-import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
+import { ROOT, arg, assert, isLocal, serveDirectory } from './lib.mjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SHOTS = join(ROOT, 'e2e', 'shots');
 const READY_TIMEOUT = 60_000;
 const DONE_TIMEOUT = 120_000;
-
-const argv = process.argv.slice(2);
-const arg = (name) => {
-  const i = argv.indexOf(name);
-  return i >= 0 ? argv[i + 1] : undefined;
-};
 const only = arg('--only')?.split(',');
 
-// ------------------------------------------------------------------ server (as in e2e/run.mjs)
-
-function freePort() {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-  });
-}
-
 // Serves a temporary directory holding a link blog/lab -> the repository: the lab lives under a sub-path.
-async function startServer() {
+function startServer() {
   const dir = mkdtempSync(join(tmpdir(), 'moment-lab-embed-'));
   mkdirSync(join(dir, 'blog'));
   symlinkSync(ROOT, join(dir, 'blog', 'lab'), 'dir');
-  const port = await freePort();
-  const proc = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', dir],
-    { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  proc.stderr.on('data', (b) => { log += b; });
-  const base = `http://127.0.0.1:${port}/blog/lab`;
-  const stop = () => {
-    proc.kill();
-    rmSync(dir, { recursive: true, force: true });
-  };
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`${base}/index.html`)).ok) return { base, stop, log: () => log };
-    } catch { /* not up yet */ }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  stop();
-  throw new Error(`http.server did not start: ${log}`);
+  return serveDirectory(dir, '/blog/lab', { onStop: () => rmSync(dir, { recursive: true, force: true }) });
 }
 
-// ------------------------------------------------------------------ helpers
-
-function assert(cond, message) {
-  if (!cond) throw new Error(`assertion failed: ${message}`);
-}
-
-// Every request that is not to 127.0.0.1 (or a local file:, data:, blob:, about: URL) is aborted and recorded.
+// Every request that is not local (lib.mjs) is aborted and recorded.
 const offsite = [];
-const isLocal = (url) => {
-  const u = new URL(url);
-  return ['file:', 'data:', 'blob:', 'about:'].includes(u.protocol) || u.hostname === '127.0.0.1';
-};
 
 // Installed in every page before its scripts run: the top window records every moment-lab message (with the
 // id of the frame it came from) and every moment-lab-* event in window.__labLog.

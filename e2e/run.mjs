@@ -7,67 +7,21 @@
 // Writes screenshots to e2e/shots/ and copies one per experiment to docs/screenshot-<experiment>.png.
 // The last line printed is "e2e: N passed, M failed"; the exit code is non-zero on any failure.
 
-import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
+import { ROOT, arg, assert, isLocal, serveDirectory } from './lib.mjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SHOTS = join(ROOT, 'e2e', 'shots');
 const TIMEOUT = 90_000;
-
-const argv = process.argv.slice(2);
-const arg = (name) => {
-  const i = argv.indexOf(name);
-  return i >= 0 ? argv[i + 1] : undefined;
-};
 const only = arg('--only')?.split(',');
 
-// ------------------------------------------------------------------ server
+const startServer = () => serveDirectory(ROOT);
 
-function freePort() {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-  });
-}
-
-async function startServer() {
-  const port = await freePort();
-  const proc = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', ROOT],
-    { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  proc.stderr.on('data', (b) => { log += b; });
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`${base}/index.html`)).ok) return { base, stop: () => proc.kill(), log: () => log };
-    } catch { /* not up yet */ }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  proc.kill();
-  throw new Error(`http.server did not start: ${log}`);
-}
-
-// ------------------------------------------------------------------ helpers
-
-function assert(cond, message) {
-  if (!cond) throw new Error(`assertion failed: ${message}`);
-}
-
-// Every request that is not to 127.0.0.1 (or a local file:, data:, blob: URL) is aborted and recorded.
+// Every request that is not local (lib.mjs) is aborted and recorded.
 const offsite = [];
-const isLocal = (url) => {
-  const u = new URL(url);
-  return ['file:', 'data:', 'blob:'].includes(u.protocol) || u.hostname === '127.0.0.1';
-};
 
 async function openPage(context, url, { viewport } = {}) {
   const page = await context.newPage();

@@ -2,8 +2,8 @@
 // moment up to order k. Draws the cloud with the kept points as discs of area ∝ weight, and the moment table.
 
 import { canvasToPNG } from './plot.js';
+import { csvUpload } from './upload.js';
 
-const MAX_CSV_BYTES = 64 * 1024 * 1024;
 const MAX_ANIMATED = 50000;
 
 export function createCloud(ctx) {
@@ -11,51 +11,15 @@ export function createCloud(ctx) {
   const form = section.querySelector('form');
   const canvas = q('[data-plot="scatter"]');
   let plot = null;        // {points, dim, indices, weights}
-  let csvText = null;
-  let csvFile = '';
   let downloadUrl = null;
   let lastConfig = null;
 
-  const csvInput = q('[data-role="csv"]');
-  csvInput.addEventListener('change', async () => {
-    const file = csvInput.files[0];
-    if (!file) return;
-    ctx.clearError();
-    if (file.size > MAX_CSV_BYTES) {
-      ctx.showError(`${file.name} is ${(file.size / 2 ** 20).toFixed(0)} MB; the page accepts CSV files up to 64 MB (10^6 rows). Use the CLI for larger ones.`);
-      csvInput.value = '';
-      return;
-    }
-    try {
-      csvText = await file.text();
-    } catch (e) {
-      ctx.showError(`could not read ${file.name}: ${e.message}`);
-      return;
-    }
-    csvFile = file.name;
-    q('[data-role="csv-name"]').textContent = `using ${file.name}`;
-    q('[data-role="csv-name"]').hidden = false;
-    q('[data-role="csv-clear"]').hidden = false;
-    form.elements.d.disabled = true;
-    form.elements.dim.disabled = true;
-    updateHint();
-    ctx.run();
-  });
-  q('[data-role="csv-clear"]').addEventListener('click', () => {
-    csvText = null;
-    csvFile = '';
-    csvInput.value = '';
-    q('[data-role="csv-name"]').hidden = true;
-    q('[data-role="csv-clear"]').hidden = true;
-    form.elements.d.disabled = false;
-    form.elements.dim.disabled = false;
-    updateHint();
-  });
+  const upload = csvUpload(ctx, { disables: ['d', 'dim'], onLoad: updateHint, onClear: updateHint });
   for (const n of ['dim', 'k', 'd']) form.elements[n].addEventListener('input', updateHint);
   q('[data-png="scatter"]').addEventListener('click', () => canvasToPNG(canvas, 'cloud.png'));
 
   function updateHint() {
-    const m = csvText ? null : Number(form.elements.dim.value);
+    const m = upload.text() ? null : Number(form.elements.dim.value);
     const k = Number(form.elements.k.value);
     if (m && Number.isSafeInteger(m) && Number.isSafeInteger(k)) ctx.nmoments(m, k);
     else q('[data-role="hint"]').textContent = '';
@@ -139,10 +103,10 @@ export function createCloud(ctx) {
   return {
     config(values) {
       lastConfig = { seed: values.seed, d: values.d, dim: values.dim, k: values.k, target: values.target, strategy: values.strategy };
-      if (values.animate && !csvText && values.d > MAX_ANIMATED) throw new Error(`slow motion draws every point: at most ${MAX_ANIMATED.toLocaleString('en')} points`);
-      return { kind: 'cloud', config: { ...lastConfig, animate: values.animate }, csv: csvText };
+      if (values.animate && !upload.text() && values.d > MAX_ANIMATED) throw new Error(`slow motion draws every point: at most ${MAX_ANIMATED.toLocaleString('en')} points`);
+      return { kind: 'cloud', config: { ...lastConfig, animate: values.animate }, csv: upload.text() };
     },
-    shareable: () => csvText === null,
+    shareable: () => upload.text() === null,
     reset() {
       plot = null;
       q('[data-role="download"]').hidden = true;
@@ -203,7 +167,7 @@ export function createCloud(ctx) {
       downloadUrl = URL.createObjectURL(new Blob([extra.csv], { type: 'text/csv' }));
       const a = q('[data-role="download"]');
       a.href = downloadUrl;
-      a.download = csvFile ? csvFile.replace(/\.[^.]*$/, '') + '-kept.csv' : `cloud-seed${lastConfig.seed}-d${s.d}-k${s.k}-kept.csv`;
+      a.download = upload.name() ? upload.name().replace(/\.[^.]*$/, '') + '-kept.csv' : `cloud-seed${lastConfig.seed}-d${s.d}-k${s.k}-kept.csv`;
       a.hidden = false;
       const result = q('.result');
       result.dataset.atoms = String(extra.indices.length);
@@ -218,7 +182,7 @@ export function createCloud(ctx) {
         hint.textContent = '';
         return;
       }
-      const d = csvText ? 'the number of rows' : `d = ${form_.d.value}`;
+      const d = upload.text() ? 'the number of rows' : `d = ${form_.d.value}`;
       hint.textContent = `N(${msg.m},${msg.k}) = ${msg.n} moments: the target d′ must be at least ${msg.n} and below ${d}.`;
     },
     updateHint,

@@ -5,8 +5,8 @@
 //   dataset: full data vs compressed weighted subset vs random subset (vs k-means); loss landscapes (Fig. 3).
 
 import { ARM_STYLE, LinePlot, canvasToPNG, drawHeatmap, download } from './plot.js';
+import { csvUpload } from './upload.js';
 
-const MAX_DATA_BYTES = 64 * 1024 * 1024;
 const fmt = (x) => (Number.isFinite(x) ? Number(x).toPrecision(4) : '–');
 const ratio = (x) => (Number.isFinite(x) ? `${Number(x).toFixed(3)}×` : '–');
 
@@ -229,43 +229,9 @@ export function createDataset(ctx) {
   });
   // The user's own data (a CSV), or null for the teacher–student task.
   const form = ctx.section.querySelector('form');
-  let csvText = null;
-  let csvFile = '';
   let arms = [];
-  const csvInput = q('[data-role="csv"]');
   const setCsvButton = q('[data-role="set-csv"]');
-  csvInput.addEventListener('change', async () => {
-    const file = csvInput.files[0];
-    if (!file) return;
-    ctx.clearError();
-    if (file.size > MAX_DATA_BYTES) {
-      ctx.showError(`${file.name} is ${(file.size / 2 ** 20).toFixed(0)} MB; the page accepts data sets up to 64 MB (10^6 rows). Use the CLI for larger ones.`);
-      csvInput.value = '';
-      return;
-    }
-    try {
-      csvText = await file.text();
-    } catch (e) {
-      ctx.showError(`could not read ${file.name}: ${e.message}`);
-      return;
-    }
-    csvFile = file.name;
-    q('[data-role="csv-name"]').textContent = `using ${file.name}`;
-    q('[data-role="csv-name"]').hidden = false;
-    q('[data-role="csv-clear"]').hidden = false;
-    form.elements.d.disabled = true;
-    form.elements.noise.disabled = true;
-    ctx.run();
-  });
-  q('[data-role="csv-clear"]').addEventListener('click', () => {
-    csvText = null;
-    csvFile = '';
-    csvInput.value = '';
-    q('[data-role="csv-name"]').hidden = true;
-    q('[data-role="csv-clear"]').hidden = true;
-    form.elements.d.disabled = false;
-    form.elements.noise.disabled = false;
-  });
+  const upload = csvUpload(ctx, { disables: ['d', 'noise'] });
   setCsvButton.addEventListener('click', () => ctx.query('setcsv', { arm: arms.indexOf('compressed') }));
 
   const lsButton = q('[data-role="ls-run"]');
@@ -305,10 +271,10 @@ export function createDataset(ctx) {
           lr: v.lr, batch_size: v.batch_size > 0 ? v.batch_size : null, samples_per_epoch: v.d, noise: v.noise, arms,
           eval_every: Math.max(1, Math.round(v.epochs / 80)),
         },
-        csv: csvText,
+        csv: upload.text(),
       };
     },
-    shareable: () => csvText === null,
+    shareable: () => upload.text() === null,
     reset() {
       summary = null;
       view.reset([]);
@@ -325,8 +291,8 @@ export function createDataset(ctx) {
       view.reset(info.arms);
       view.add(info.curve);
       describe(false);
-      if (csvText !== null) form.elements.d.value = String(info.config.d);
-      return `training on ${info.arms.length} data sets (d = ${info.config.d}${csvText !== null ? ` rows of ${csvFile}, ${info.config.n_test} held out` : ''}, d′ = ${info.config.target})…`;
+      if (upload.text() !== null) form.elements.d.value = String(info.config.d);
+      return `training on ${info.arms.length} data sets (d = ${info.config.d}${upload.text() !== null ? ` rows of ${upload.name()}, ${info.config.n_test} held out` : ''}, d′ = ${info.config.target})…`;
     },
     progress(items) {
       if (items.length) {
@@ -356,7 +322,7 @@ export function createDataset(ctx) {
     },
     answer(what, data, error) {
       if (what === 'setcsv') {
-        if (data) download(`${csvFile ? csvFile.replace(/\.[^.]*$/, '') : 'teacher'}-compressed-weighted.csv`, new Blob([data], { type: 'text/csv' }));
+        if (data) download(`${upload.name() ? upload.name().replace(/\.[^.]*$/, '') : 'teacher'}-compressed-weighted.csv`, new Blob([data], { type: 'text/csv' }));
         else ctx.showError(`could not export the set: ${error}`);
         return;
       }

@@ -1,0 +1,60 @@
+// Shared by the e2e suites (run.mjs, embed.mjs): the repository root, command-line options, a local static
+// server, assertions, and the rule for which requests count as local.
+
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+const argv = process.argv.slice(2);
+// The value after `--name` on the command line, or undefined.
+export const arg = (name) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+
+export function freePort() {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+  });
+}
+
+// `python3 -m http.server` for `dir` on a free 127.0.0.1 port; resolves once `${base}/index.html` answers,
+// where base = the server's URL + `path` (a sub-path such as '/blog/lab', or '').
+export async function serveDirectory(dir, path = '', { onStop = () => {} } = {}) {
+  const port = await freePort();
+  const proc = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', dir],
+    { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  proc.stderr.on('data', (b) => { log += b; });
+  const base = `http://127.0.0.1:${port}${path}`;
+  const stop = () => {
+    proc.kill();
+    onStop();
+  };
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(`${base}/index.html`)).ok) return { base, stop, log: () => log };
+    } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  stop();
+  throw new Error(`http.server did not start: ${log}`);
+}
+
+export function assert(cond, message) {
+  if (!cond) throw new Error(`assertion failed: ${message}`);
+}
+
+// file:, data:, blob:, about: URLs and 127.0.0.1 are local; every other request is a third-party request.
+export const isLocal = (url) => {
+  const u = new URL(url);
+  return ['file:', 'data:', 'blob:', 'about:'].includes(u.protocol) || u.hostname === '127.0.0.1';
+};
