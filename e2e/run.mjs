@@ -275,6 +275,9 @@ const cases = {
     const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#tab-lth [data-csv="test"]')]);
     const text = readFileSync(await csv.path(), 'utf8');
     assert(/^series,x,y\n"original",0,/.test(text), `lth CSV export starts ${JSON.stringify(text.slice(0, 40))}`);
+    const [mj] = await Promise.all([page.waitForEvent('download'), page.click('#tab-lth [data-role="maps-json"]')]);
+    const maps = JSON.parse(readFileSync(await mj.path(), 'utf8')).maps;
+    assert(maps.original.length === 64 * 64 && maps.target.length === 64 * 64 && maps.original.every(finite), 'lth maps JSON export');
     await shot(page, 'lth');
     noProblems(problems, 'lth');
   },
@@ -295,6 +298,9 @@ const cases = {
     const secs = Number(/in ([\d.]+) s/.exec(ls)?.[1]);
     console.log(`     dataset quick: compressed ${s.final_ratio_compressed.toFixed(3)}×, naive ${s.final_ratio_naive.toFixed(3)}×; landscape 41×41 × 3 sets in ${secs} s; deviations ${dev.map((x) => x.toExponential(1)).join(', ')}`);
     assert(secs <= 5, `dataset: 41×41 landscapes took ${secs} s (budget 5 s)`);
+    const [lc] = await Promise.all([page.waitForEvent('download'), page.click('#tab-dataset [data-role="ls-csv"]')]);
+    const lines = readFileSync(await lc.path(), 'utf8').trim().split('\n');
+    assert(lines[0] === 'map,row,col,x,y,value' && lines.length === 1 + 3 * 41 * 41, `landscape CSV: ${lines[0]}, ${lines.length} lines`);
     await shot(page, 'dataset');
     noProblems(problems, 'dataset');
   },

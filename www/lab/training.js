@@ -102,8 +102,12 @@ export function createLth(ctx) {
   const view = curveView(ctx);
   let summary = null;
   let mapsRes = 0;
+  let grids = null;
   ctx.lastSummary = () => summary;
   wireExports(ctx, view.plots, 'lottery-ticket');
+  for (const asCsv of [false, true]) {
+    q(`[data-role="maps-${asCsv ? 'csv' : 'json'}"]`).addEventListener('click', () => grids && exportGrids('lottery-ticket-functions', grids, mapsRes, 1, { summary }, asCsv));
+  }
   const applyPreset = presetApplier(ctx, () => ctx.presets?.lth, {
     seed: (p) => p.seed, width: (p) => p.width, target: (p) => p.target, order: (p) => p.order, epochs: (p) => p.epochs,
     optimizer: (p) => p.optimizer, lr: (p) => p.lr, batch_size: (p) => p.batch_size, n_train: (p) => p.n_train,
@@ -193,10 +197,27 @@ export function createLth(ctx) {
         cells.push(mapCell(`${name} − original (rms ${Math.sqrt(rms / d.length).toPrecision(2)})`, d, res, { min: -dmax, max: dmax, diverging: true }));
       });
       box.replaceChildren(...cells);
+      grids = Object.fromEntries(names.map((nm, i) => [nm, maps[i]]));
       q('[data-role="heatmaps"]').hidden = false;
       return mapsRes;
     },
   };
+}
+
+// Grids (name -> res×res values, row-major, first row = top) as JSON or as long CSV `map,row,col,x,y,value`
+// on [-span, span]² (x to the right, y up).
+function exportGrids(name, grids, res, span, extra, asCsv) {
+  if (asCsv) {
+    const rows = ['map,row,col,x,y,value'];
+    const at = (i) => -span + (2 * span * i) / (res - 1);
+    for (const [g, values] of Object.entries(grids)) {
+      for (let r = 0; r < res; r++) for (let c = 0; c < res; c++) rows.push(`${JSON.stringify(g)},${r},${c},${at(c)},${at(res - 1 - r)},${values[r * res + c]}`);
+    }
+    download(`${name}.csv`, new Blob([rows.join('\n') + '\n'], { type: 'text/csv' }));
+  } else {
+    const out = { res, span, rows: 'row-major, first row at y = +span', ...extra, maps: Object.fromEntries(Object.entries(grids).map(([k, v]) => [k, Array.from(v)])) };
+    download(`${name}.json`, new Blob([JSON.stringify(out)], { type: 'application/json' }));
+  }
 }
 
 function mapCell(title, values, res, opts) {
@@ -237,6 +258,13 @@ export function createDataset(ctx) {
   const lsButton = q('[data-role="ls-run"]');
   const lsStatus = q('[data-role="ls-status"]');
   let lsStarted = 0;
+  let landscape = null;
+  for (const asCsv of [false, true]) {
+    q(`[data-role="ls-${asCsv ? 'csv' : 'json'}"]`).addEventListener('click', () => landscape && exportGrids(
+      `loss-landscapes-${landscape.around_trained ? 'trained' : 'init'}`,
+      Object.fromEntries(landscape.arms.map((a, i) => [a, landscape.losses[i]])), landscape.res, landscape.span,
+      { around: landscape.around_trained ? 'trained full-data parameters' : 'initial parameters', deviation: landscape.deviation }, asCsv));
+  }
   lsButton.addEventListener('click', () => {
     const res = Number(q('[data-role="ls-res"]').value);
     const span = Number(q('[data-role="ls-span"]').value);
@@ -334,6 +362,9 @@ export function createDataset(ctx) {
       }
       const ms = performance.now() - lsStarted;
       const { res, arms, losses, deviation } = data;
+      landscape = data;
+      q('[data-role="ls-json"]').hidden = false;
+      q('[data-role="ls-csv"]').hidden = false;
       let lo = Infinity, hi = -Infinity;
       for (const l of losses) for (const v of l) if (v > 0) { lo = Math.min(lo, Math.log10(v)); hi = Math.max(hi, Math.log10(v)); }
       const cells = arms.map((a, i) => mapCell(
