@@ -224,6 +224,12 @@ def main():
         md += ["### (a) data axis, paper preset", "",
                "d = 2^8 … 2^19, 10 seeds, 2048 epochs (the authors' setting); the size × seed runs go to every core.", ""]
         md += scaling_section(*run("scaling-data-paper", ["scaling", "--axis", "data", "--preset", "paper"], f), "data", (0.683, 1.271))
+    if paper and (OUT / "scaling-width-paper.json").exists():
+        md += ["### (b) width axis, paper preset", "",
+               "widths 2^8 … 2^14, 10 seeds, 2000 epochs of 20 000 samples, AdamW 1e-3 (the authors' setting); about "
+               "an hour on 2 cores, so it is reported when `results/scaling-width-paper.json` exists "
+               "(`moment-lab scaling --axis width --preset paper --out results/scaling-width-paper.json`).", ""]
+        md += scaling_section(*run("scaling-width-paper", ["scaling", "--axis", "width", "--preset", "paper"], f), "width", (0.308, 0.607))
     md += ["### (b) width axis, quick preset", "",
            "The quick preset trains each net for seconds, far from the paper's 2000 full epochs: the nets are "
            "under-trained, so the exponents are far below the authors'; the ratio is what it shows.", ""]
