@@ -424,6 +424,35 @@ const cases = {
     noProblems([...a.problems, ...b.problems], 'round trip');
   },
 
+  // One worker runs one thing at a time: starting a run in another tab ends the first tab's run visibly
+  // (no frozen 'running' state); a two-size scaling fit (no standard error) finishes; the skip link's
+  // #panels is not read as settings.
+  async cross_tab_and_edges({ context, base }) {
+    const { page, problems } = await openPage(context, `${base}/#v=1&tab=lth&epochs=400`);
+    await page.click('#tab-lth [data-action="run"]');
+    await page.waitForFunction(() => document.querySelector('#tab-lth progress').value > 0.02, null, { timeout: TIMEOUT });
+    await page.click('#tabbtn-cloud');
+    await run(page, 'cloud');
+    const lth = await page.evaluate(() => ({
+      status: document.querySelector('#tab-lth [data-role="status"]').textContent,
+      stop: document.querySelector('#tab-lth [data-action="stop"]').disabled,
+      resume: document.querySelector('#tab-lth [data-action="resume"]').disabled,
+      running: document.body.dataset.running,
+    }));
+    assert(/interrupted by a run in the Compress a cloud tab/.test(lth.status) && lth.stop && lth.resume && lth.running === undefined,
+      `cross-tab: LTH tab after a cloud run: ${JSON.stringify(lth)}`);
+    await page.click('#tabbtn-scaling');
+    await setControls(page, { sizes: '256,512', seeds: 1, epochs: 30 }, 'scaling');
+    const r = await run(page, 'scaling').then(() => waitDone(page, 'scaling'));
+    assert(r.done && r.error === null && finite(r.last.alpha_original.alpha), `two-size scaling fit: ${r.error}`);
+    await page.focus('.skip');
+    await page.keyboard.press('Enter');
+    await page.waitForTimeout(200);
+    const after = await page.evaluate(() => ({ tab: window.momentLab.tab, notice: document.getElementById('notice').hidden }));
+    assert(after.tab === 'scaling' && after.notice, `skip link changed the state: ${JSON.stringify(after)}`);
+    noProblems(problems, 'cross tab');
+  },
+
   async hostile_hash({ context, base }) {
     const evil = encodeURIComponent('<img src=x onerror=window.__pwned=1>');
     const { page, problems } = await openPage(context, `${base}/#v=9&tab=lth&seed=${evil}&width=-5&lr=NaN&bogus=1&optimizer=${evil}`);

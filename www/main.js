@@ -23,6 +23,7 @@ const factories = { cloud: createCloud, lth: createLth, dataset: createDataset, 
 let worker = null;
 let workerReady = false;
 let presets = null;
+let everReady = false;   // the first 'ready' fills the forms from the presets; a restarted worker leaves them
 let nextRunId = 1;
 let activeTab = 'cloud';
 let hideFlags = [];
@@ -54,8 +55,15 @@ function startWorker() {
 }
 
 function onWorkerCrash(message) {
-  for (const c of Object.values(controllers)) c.fail(`the compute worker stopped: ${message}. It was restarted; press Run to try again.`);
   byRunId.clear();
+  if (!workerReady) {
+    // It never came up (not built, blocked, …): restarting would fail the same way, forever.
+    worker.terminate();
+    controllers[activeTab].fail(`could not start the compute worker: ${message}`);
+    for (const c of Object.values(controllers)) c.setIdle();
+    return;
+  }
+  for (const c of Object.values(controllers)) c.fail(`the compute worker stopped: ${message}. It was restarted; press Run to try again.`);
   restartWorker();
 }
 
@@ -72,7 +80,8 @@ function onWorkerMessage(msg) {
     workerReady = true;
     presets = msg.presets;
     document.getElementById('about').textContent = `Moment Lab ${msg.version} (wasm${msg.simd ? ' + SIMD' : ''})`;
-    for (const c of Object.values(controllers)) c.onReady();
+    for (const c of Object.values(controllers)) c.onReady(!everReady);
+    everReady = true;
     document.body.dataset.ready = '1';
     post('ready');
     return;
@@ -110,7 +119,7 @@ function createController(tab) {
   const progress = document.createElement('progress');
   progress.max = 1;
   progress.value = 0;
-  progress.setAttribute('aria-label', 'progress');
+  progress.setAttribute('aria-label', `${document.getElementById(`tabbtn-${tab}`).textContent}: progress`);
   const status = document.createElement('span');
   status.className = 'status';
   status.dataset.role = 'status';
@@ -125,6 +134,7 @@ function createController(tab) {
   let lastConfig = null;
   let t0 = 0, tStarted = 0, activeMs = 0, resumedAt = 0;
   let lastFraction = 0;
+  let lastStatusAt = 0;
 
   const ctx = {
     section, q,
@@ -159,7 +169,7 @@ function createController(tab) {
     let job = config;
     if (!job) {
       try {
-        job = view.config(readForm(form));
+        job = { ...view.config(readForm(form)), values: formValues(form) };
       } catch (e) {
         showError(e.message);
         status.textContent = 'not started';
@@ -168,6 +178,8 @@ function createController(tab) {
     }
     if (runId) worker.postMessage({ type: 'stop', runId });
     byRunId.delete(runId);
+    // One worker computes one run at a time: a run in another tab ends there.
+    for (const c of Object.values(controllers)) if (c !== controller) c.interrupt(tab);
     runId = nextRunId++;
     byRunId.set(runId, controller);
     lastConfig = job;
@@ -182,7 +194,7 @@ function createController(tab) {
     resumedAt = t0;
     status.textContent = 'starting…';
     setButtons();
-    if (view.shareable()) saveHash();
+    if (view.shareable()) saveHash(job.values);
     worker.postMessage({ type: 'start', runId, kind: job.kind, config: job.config, csv: job.csv ?? null });
   }
 
@@ -192,6 +204,15 @@ function createController(tab) {
 
   function onMessage(msg) {
     if (msg.runId !== runId) return;
+    try {
+      handle(msg);
+    } catch (e) {
+      // A drawing bug must not leave the tab looking busy forever.
+      fail(`could not show the result: ${e.message}`);
+    }
+  }
+
+  function handle(msg) {
     switch (msg.type) {
       case 'started':
         tStarted = performance.now();
@@ -202,7 +223,9 @@ function createController(tab) {
         progress.value = msg.fraction;
         lastFraction = msg.fraction;
         const ms = elapsed();
-        if (ms > 1000 && msg.fraction > 0.02 && msg.fraction < 1) {
+        // The status is an aria-live region: rewrite it every 2 s at most, not at every batch.
+        if (ms > 1000 && msg.fraction > 0.02 && msg.fraction < 1 && performance.now() - lastStatusAt > 2000) {
+          lastStatusAt = performance.now();
           const eta = (ms * (1 - msg.fraction)) / msg.fraction;
           status.textContent = `${Math.round(msg.fraction * 100)} % · ${fmtMs(ms)} elapsed · about ${eta < 60000 ? `${Math.ceil(eta / 1000)} s` : `${Math.ceil(eta / 60000)} min`} left`;
         }
@@ -220,10 +243,12 @@ function createController(tab) {
         break;
       }
       case 'stopped':
+        if (state !== 'running') break;   // a stop that crossed the run's 'done'
         activeMs = elapsed();
         state = 'paused';
         status.textContent = `stopped at ${Math.round(lastFraction * 100)} % — Resume continues, Run starts again`;
         setButtons();
+        if (document.activeElement === stopBtn || document.activeElement === document.body) resumeBtn.focus();
         break;
       case 'answer':
         view.answer?.(msg.what, msg.data, msg.error);
@@ -245,8 +270,9 @@ function createController(tab) {
     post('error', { message });
   }
 
-  function saveHash() {
-    const hash = makeHash(tab, formValues(form), { hide: hideFlags });
+  // The link of the run on screen (`values`: the form as it was when the run started), else of the form.
+  function saveHash(values = lastConfig?.values || formValues(form)) {
+    const hash = makeHash(tab, values, { hide: hideFlags });
     try {
       history.replaceState(null, '', hash + '');
     } catch { /* file:// in some browsers refuses replaceState; the hash is a convenience */ }
@@ -267,7 +293,9 @@ function createController(tab) {
     resumedAt = performance.now();
     delete document.body.dataset.done;
     status.textContent = 'running…';
+    const hadFocus = document.activeElement === resumeBtn;
     setButtons();
+    if (hadFocus) stopBtn.focus();
     worker.postMessage({ type: 'resume', runId });
   });
   resetBtn.addEventListener('click', () => lastConfig && start(lastConfig));
@@ -276,17 +304,29 @@ function createController(tab) {
     tab, view, form,
     get state() { return state; },
     onMessage, fail,
-    onReady() {
-      // The preset's values first (from Rust), then whatever the link set on top.
-      if (view.applyPreset) view.applyPreset();
-      applyValues(form, controller.linkValues);
+    onReady(first) {
+      // The preset's values first (from Rust), then whatever the link set on top; only once, so a
+      // restarted worker does not undo the user's edits.
+      if (first) {
+        if (view.applyPreset) view.applyPreset();
+        applyValues(form, controller.linkValues);
+      }
       setButtons();
       if (state === 'idle' || state === 'done') status.textContent = 'ready';
       view.updateHint?.();
     },
     setIdle() {
       state = 'idle';
+      byRunId.delete(runId);
       runId = 0;
+      setButtons();
+    },
+    interrupt(by) {
+      if (state !== 'running' && state !== 'paused') return;
+      byRunId.delete(runId);
+      runId = 0;
+      state = 'idle';
+      status.textContent = `interrupted by a run in the ${document.getElementById(`tabbtn-${by}`).textContent} tab`;
       setButtons();
     },
     start, saveHash,
@@ -343,7 +383,7 @@ function loadState() {
   for (const label of c.form.querySelectorAll('[data-field]')) {
     label.hidden = hideFlags.includes('all') || hideFlags.includes(label.dataset.field);
   }
-  if (hideFlags.length) c.form.querySelector('.params').classList.toggle('locked', hideFlags.includes('all'));
+  c.form.querySelector('.params').classList.toggle('locked', hideFlags.includes('all'));
   showNotice(notices.slice(0, 6));
   selectTab(tab, { save: false });
   return st;
@@ -353,7 +393,9 @@ for (const t of TABS) controllers[t] = createController(t);
 if (EMBED) document.body.dataset.embed = '1';
 const initial = loadState();
 window.addEventListener('hashchange', () => {
-  // A pasted link: apply it (the page's own replaceState does not fire hashchange).
+  // A pasted link: apply it (the page's own replaceState does not fire hashchange). A fragment without
+  // settings (the skip link's #panels) is navigation, not state.
+  if (!location.hash.includes('=')) return;
   const st = loadState();
   if (workerReady) controllers[activeTab].view.applyPreset?.();
   applyValues(controllers[activeTab].form, st.values);

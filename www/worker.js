@@ -55,7 +55,9 @@ const adapters = {
       return run;
     },
     // Slow motion: about 120 frames whatever d is, each showing the clusters just reduced.
-    pace: (run, config, info) => (config.animate ? { budget: Math.max(1, Math.ceil((info.d - config.target) / 120)), delayMs: 50 } : null),
+    // (Above 50 000 points, e.g. from a CSV, it runs at full speed: every frame copies all the weights.)
+    pace: (run, config, info) => (config.animate && info.d <= 50000
+      ? { budget: Math.max(1, Math.ceil((info.d - config.target) / 120)), delayMs: 50 } : null),
     info(run) {
       const points = run.points();
       const weights = run.input_weights();
@@ -148,6 +150,7 @@ async function loop(job) {
         const r = adapter.step(job.run, pace.budget, true);
         self.postMessage({ type: 'progress', runId: job.runId, fraction: r.fraction, items: r.items }, r.transfer || []);
         await sleep(pace.delayMs);
+        if (current !== job) return;   // a newer run replaced (and freed) this one meanwhile
         continue;
       }
       const r = adapter.step(job.run, budget);
@@ -259,13 +262,19 @@ self.onmessage = async ({ data }) => {
       start(data);
       break;
     case 'stop':
-      if (current && current.runId === data.runId && current.running) current.stopped = true;
-      else self.postMessage({ type: 'stopped', runId: data.runId });
+      if (current && current.runId === data.runId) {
+        if (current.running) current.stopped = true;
+        // a finished run has already said 'done': nothing to stop
+      } else {
+        self.postMessage({ type: 'stopped', runId: data.runId });
+      }
       break;
     case 'resume':
       if (current && current.runId === data.runId && !current.running && !current.finished && current.run) {
         current.stopped = false;
         loop(current);
+      } else if (!current || current.runId !== data.runId) {
+        self.postMessage({ type: 'error', runId: data.runId, message: 'that run is gone (another run replaced it); press Run to start again' });
       }
       break;
     case 'query':

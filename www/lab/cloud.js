@@ -113,6 +113,7 @@ export function createCloud(ctx) {
       delete q('.result').dataset.atoms;
       delete q('.result').dataset.clustersShown;
       for (const role of ['atoms', 'nmom', 'residual', 'rounds', 'time']) q(`[data-role="${role}"]`).textContent = '–';
+      canvas.setAttribute('aria-label', 'scatter plot of the original and the kept points');
       q('[data-role="moments"] tbody').replaceChildren();
       draw();
     },

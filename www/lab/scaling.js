@@ -3,6 +3,9 @@
 
 import { ARM_STYLE, LinePlot, canvasToPNG, download } from './plot.js';
 
+// "± se", or nothing when the fit has too few points for a standard error (serialised as null).
+const pm = (se) => (Number.isFinite(se) ? ` ± ${se.toFixed(3)}` : '');
+
 export function createScaling(ctx) {
   const { q, section } = ctx;
   const form = section.querySelector('form');
@@ -31,7 +34,7 @@ export function createScaling(ctx) {
         if (!fit) continue;
         const x0 = Math.min(...xs), x1 = Math.max(...xs);
         const y = (x) => Math.exp(fit.intercept) * x ** -fit.alpha;
-        series.push({ name: `${name} fit`, label: `fit ${name}: α = ${fit.alpha.toFixed(3)} ± ${fit.stderr.toFixed(3)}`, color: ARM_STYLE[name].color, dash: ARM_STYLE[name === 'original' ? 'naive' : 'compressed'].dash, width: 1.5, points: [[x0, y(x0)], [x1, y(x1)]] });
+        series.push({ name: `${name} fit`, label: `fit ${name}: α = ${fit.alpha.toFixed(3)}${pm(fit.stderr)}`, color: ARM_STYLE[name].color, dash: ARM_STYLE[name === 'original' ? 'naive' : 'compressed'].dash, width: 1.5, points: [[x0, y(x0)], [x1, y(x1)]] });
       }
     }
     law.set(series);
@@ -85,7 +88,7 @@ export function createScaling(ctx) {
         div.append(dt, dd);
         return div;
       };
-      const a = (f) => (f ? `${f.alpha.toFixed(3)} ± ${f.stderr.toFixed(3)}` : '–');
+      const a = (f) => (f ? `${f.alpha.toFixed(3)}${pm(f.stderr)}` : '–');
       dl.replaceChildren(item('α original', a(s.alpha_original)), item('α compressed', a(s.alpha_compressed)),
         item('ratio', s.ratio != null ? s.ratio.toFixed(2) : '–'), item('runs', String(rows.length)));
       return 'done';

@@ -41,7 +41,8 @@ export function readHash(hash) {
   } catch {
     return { tab: null, values: {}, hide: [], autorun: false, notices: ['the link could not be read'] };
   }
-  if (![...params.keys()].length) return { tab: null, values: {}, hide: [], autorun: false, notices };
+  // No settings at all (an empty hash, or an in-page anchor such as the skip link's #panels): the defaults.
+  if (!hash.includes('=') || ![...params.keys()].length) return { tab: null, values: {}, hide: [], autorun: false, notices };
   const v = params.get('v');
   if (v !== STATE_VERSION) {
     notices.push(v === null ? 'the link has no version (v=1); reading it anyway' : `the link is for version ${String(v).slice(0, 8)}; reading what fits`);

@@ -57,6 +57,19 @@ function wireExports(ctx, plots, prefix) {
   }
 }
 
+// `fn` at most once per `ms` (the text alternatives are aria-live: a screen reader should not hear every
+// batch of a run).
+function throttled(fn, ms) {
+  let last = -Infinity;
+  return () => {
+    const now = performance.now();
+    if (now - last >= ms) {
+      last = now;
+      fn();
+    }
+  };
+}
+
 function factsList(dl, rows) {
   dl.replaceChildren(...rows.map(([k, v, title]) => {
     const div = document.createElement('div');
@@ -114,6 +127,7 @@ export function createLth(ctx) {
     activation: (p) => p.activation,
   });
 
+  const describeLive = throttled(() => describe(false), 2000);
   function describe(final) {
     const o = finalOf(view, 'original');
     const parts = view.arms.map((a) => `${ARM_STYLE[a]?.label || a} ${fmt(finalOf(view, a))}`);
@@ -153,7 +167,7 @@ export function createLth(ctx) {
     progress(items) {
       if (items.length) {
         view.add(items);
-        describe(false);
+        describeLive();
       }
     },
     done(s, _extra, ms, setupMs) {
@@ -252,7 +266,13 @@ export function createDataset(ctx) {
   const form = ctx.section.querySelector('form');
   let arms = [];
   const setCsvButton = q('[data-role="set-csv"]');
-  const upload = csvUpload(ctx, { disables: ['d', 'noise'] });
+  // The training size of a CSV replaces d in the form while the file is in use; the teacher's d comes back.
+  let teacherD = null;
+  const upload = csvUpload(ctx, {
+    disables: ['d', 'noise'],
+    onLoad: () => { if (teacherD === null) teacherD = form.elements.d.value; },
+    onClear: () => { if (teacherD !== null) form.elements.d.value = teacherD; teacherD = null; },
+  });
   setCsvButton.addEventListener('click', () => ctx.query('setcsv', { arm: arms.indexOf('compressed') }));
 
   const lsButton = q('[data-role="ls-run"]');
@@ -268,8 +288,8 @@ export function createDataset(ctx) {
   lsButton.addEventListener('click', () => {
     const res = Number(q('[data-role="ls-res"]').value);
     const span = Number(q('[data-role="ls-span"]').value);
-    if (!Number.isInteger(res) || res < 5 || res > 81 || !(span > 0 && span <= 10)) {
-      lsStatus.textContent = 'grid must be a whole number in 5…81 and the half-width in (0, 10]';
+    if (!Number.isInteger(res) || res < 5 || res > 81 || res % 2 === 0 || !(span > 0 && span <= 10)) {
+      lsStatus.textContent = 'the grid must be an odd whole number in 5…81 (the slice is its middle row) and the half-width in (0, 10]';
       return;
     }
     lsStarted = performance.now();
@@ -278,6 +298,7 @@ export function createDataset(ctx) {
     ctx.query('landscape', { res, span, trained: q('[data-role="ls-where"]').value === 'trained' });
   });
 
+  const describeLive = throttled(() => describe(false), 2000);
   function describe(final) {
     const f = finalOf(view, 'full');
     const epoch = view.curve.length ? view.curve[view.curve.length - 1].epoch : 0;
@@ -308,6 +329,9 @@ export function createDataset(ctx) {
       view.reset([]);
       slice.set([]);
       setCsvButton.hidden = true;
+      landscape = null;
+      q('[data-role="ls-json"]').hidden = true;
+      q('[data-role="ls-csv"]').hidden = true;
       q('[data-role="ls-maps"]').replaceChildren();
       lsButton.disabled = true;
       lsStatus.textContent = 'train first';
@@ -325,7 +349,7 @@ export function createDataset(ctx) {
     progress(items) {
       if (items.length) {
         view.add(items);
-        describe(false);
+        describeLive();
       }
     },
     done(s, _extra, ms, setupMs) {

@@ -717,15 +717,22 @@ fn scaling_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
     order.sort_by_key(|&i| std::cmp::Reverse(config.sizes[i / config.seeds]));
     let next = std::sync::atomic::AtomicUsize::new(0);
     let finished = std::sync::atomic::AtomicUsize::new(0);
+    let failed = std::sync::atomic::AtomicBool::new(false);
     let results: Vec<Result<Vec<_>, String>> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 scope.spawn(|| {
                     let mut rows = Vec::new();
                     loop {
+                        // One failed run fails the command: the other threads stop taking work.
+                        if failed.load(std::sync::atomic::Ordering::Relaxed) {
+                            break;
+                        }
                         let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         let Some(&i) = order.get(k) else { break };
-                        let r = run.run_task(i)?;
+                        let r = run.run_task(i).inspect_err(|_| {
+                            failed.store(true, std::sync::atomic::Ordering::Relaxed)
+                        })?;
                         let n = finished.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                         eprintln!(
                             "scaling: d={} d'={} seed {}: original {:.5} compressed {:.5} ({}/{} runs, {:.0} s)",
