@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
-import { ROOT, arg, assert, isLocal, serveDirectory } from './lib.mjs';
+import { ROOT, arg, assert, isLocal, runCases, serveDirectory } from './lib.mjs';
 
 const SHOTS = join(ROOT, 'e2e', 'shots');
 const READY_TIMEOUT = 60_000;
@@ -474,22 +474,10 @@ async function main() {
   });
   await serveFixtures(context, base);   // registered last: matched first
 
-  let passed = 0;
-  let failed = 0;
-  for (const [name, fn] of Object.entries(cases)) {
-    if (only && !only.includes(name)) continue;
-    const t = Date.now();
-    try {
-      await fn({ context, base, requests });
-      passed++;
-      console.log(`ok   ${name} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
-    } catch (e) {
-      failed++;
-      console.log(`FAIL ${name} (${((Date.now() - t) / 1000).toFixed(1)} s): ${e.message.split('\n')[0]}`);
-      if (process.env.E2E_VERBOSE) console.log(e.stack);
-    }
-    for (const p of context.pages()) await p.close();
-  }
+  const { passed, failed } = await runCases(cases, { context, base, requests }, {
+    only,
+    after: async () => { for (const p of context.pages()) await p.close(); },
+  });
   await browser.close();
   server?.stop();
   console.log(`e2e-embed: ${passed} passed, ${failed} failed`);

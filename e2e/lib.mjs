@@ -58,3 +58,25 @@ export const isLocal = (url) => {
   const u = new URL(url);
   return ['file:', 'data:', 'blob:', 'about:'].includes(u.protocol) || u.hostname === '127.0.0.1';
 };
+
+// Runs every case (or those named in `only`) in order, each with `args`; prints "ok"/"FAIL" lines and returns
+// {passed, failed}. `after` runs after each case (e.g. to close its pages).
+export async function runCases(cases, args, { only, after = async () => {} } = {}) {
+  let passed = 0;
+  let failed = 0;
+  for (const [name, fn] of Object.entries(cases)) {
+    if (only && !only.includes(name)) continue;
+    const t = Date.now();
+    try {
+      await fn(args);
+      passed++;
+      console.log(`ok   ${name} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+    } catch (e) {
+      failed++;
+      console.log(`FAIL ${name} (${((Date.now() - t) / 1000).toFixed(1)} s): ${e.message.split('\n')[0]}`);
+      if (process.env.E2E_VERBOSE) console.log(e.stack);
+    }
+    await after();
+  }
+  return { passed, failed };
+}

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
-import { ROOT, arg, assert, isLocal, serveDirectory } from './lib.mjs';
+import { ROOT, arg, assert, isLocal, runCases, serveDirectory } from './lib.mjs';
 
 const SHOTS = join(ROOT, 'e2e', 'shots');
 const TIMEOUT = 90_000;
@@ -570,21 +570,7 @@ async function main() {
     return route.abort('addressunreachable');
   });
 
-  let passed = 0;
-  let failed = 0;
-  for (const [name, fn] of Object.entries(cases)) {
-    if (only && !only.includes(name)) continue;
-    const t = Date.now();
-    try {
-      await fn({ context, base, requests });
-      passed++;
-      console.log(`ok   ${name} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
-    } catch (e) {
-      failed++;
-      console.log(`FAIL ${name} (${((Date.now() - t) / 1000).toFixed(1)} s): ${e.message.split('\n')[0]}`);
-      if (process.env.E2E_VERBOSE) console.log(e.stack);
-    }
-  }
+  const { passed, failed } = await runCases(cases, { context, base, requests }, { only });
   await browser.close();
   server?.stop();
   console.log(`e2e: ${passed} passed, ${failed} failed`);

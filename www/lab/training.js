@@ -30,6 +30,9 @@ function curveView(ctx) {
     plots,
     reset(newArms = []) { arms = newArms; curve = []; render(); },
     add(points) { curve = curve.concat(points); render(); },
+    // The worker's 'started' (arms and the epoch-0 point) and 'progress' (new points) for either experiment.
+    started(info, describe) { this.reset(info.arms); this.add(info.curve); describe(false); },
+    progress(items, describeLive) { if (items.length) { this.add(items); describeLive(); } },
     get curve() { return curve; },
     get arms() { return arms; },
   };
@@ -159,16 +162,11 @@ export function createLth(ctx) {
       describe(false);
     },
     started(info) {
-      view.reset(info.arms);
-      view.add(info.curve);
-      describe(false);
+      view.started(info, describe);
       return `training ${info.arms.length} networks (width ${info.config.width} and ${info.config.target})…`;
     },
     progress(items) {
-      if (items.length) {
-        view.add(items);
-        describeLive();
-      }
+      view.progress(items, describeLive);
     },
     done(s, _extra, ms, setupMs) {
       summary = s;
@@ -340,17 +338,12 @@ export function createDataset(ctx) {
     },
     started(info) {
       arms = info.arms;
-      view.reset(info.arms);
-      view.add(info.curve);
-      describe(false);
+      view.started(info, describe);
       if (upload.text() !== null) form.elements.d.value = String(info.config.d);
       return `training on ${info.arms.length} data sets (d = ${info.config.d}${upload.text() !== null ? ` rows of ${upload.name()}, ${info.config.n_test} held out` : ''}, d′ = ${info.config.target})…`;
     },
     progress(items) {
-      if (items.length) {
-        view.add(items);
-        describeLive();
-      }
+      view.progress(items, describeLive);
     },
     done(s, _extra, ms, setupMs) {
       summary = s;
