@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
-import { ROOT, arg, assert, isLocal, runCases, serveDirectory } from './lib.mjs';
+import { ROOT, arg, assert, isLocal, openOfflineContext, runCases, serveDirectory } from './lib.mjs';
 
 const SHOTS = join(ROOT, 'e2e', 'shots');
 const READY_TIMEOUT = 60_000;
@@ -456,22 +456,9 @@ async function main() {
   mkdirSync(SHOTS, { recursive: true });
   const server = arg('--base') ? null : await startServer();
   const base = (arg('--base') || server.base).replace(/\/+$/, '');
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
-  const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
-  await context.addInitScript(recorder);
   const requests = [];
-  context.on('request', (r) => requests.push(r.url()));
-  await context.route('**/*', (route) => {
-    const url = route.request().url();
-    if (isLocal(url)) return route.fallback();
-    offsite.push(url);
-    return route.abort('addressunreachable');
-  });
+  const { browser, context } = await openOfflineContext(chromium, { requests, offsite });
+  await context.addInitScript(recorder);
   await serveFixtures(context, base);   // registered last: matched first
 
   const { passed, failed } = await runCases(cases, { context, base, requests }, {

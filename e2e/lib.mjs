@@ -80,3 +80,23 @@ export async function runCases(cases, args, { only, after = async () => {} } = {
   }
   return { passed, failed };
 }
+
+// Debian's headless Chromium (CHROMIUM overrides the path) and a context in which every request is recorded
+// in `requests` and every non-local one is aborted and recorded in `offsite` (the "no third-party request"
+// budget). Other route handlers registered later are matched first and may fall back to this one.
+export async function openOfflineContext(chromium, { requests, offsite, ...contextOptions }) {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+  const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, ...contextOptions });
+  context.on('request', (r) => requests.push(r.url()));
+  await context.route('**/*', (route) => {
+    const url = route.request().url();
+    if (isLocal(url)) return route.fallback();
+    offsite.push(url);
+    return route.abort('addressunreachable');
+  });
+  return { browser, context };
+}

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
-import { ROOT, arg, assert, isLocal, runCases, serveDirectory } from './lib.mjs';
+import { ROOT, arg, assert, isLocal, openOfflineContext, runCases, serveDirectory } from './lib.mjs';
 
 const SHOTS = join(ROOT, 'e2e', 'shots');
 const TIMEOUT = 90_000;
@@ -555,20 +555,8 @@ async function main() {
   mkdirSync(SHOTS, { recursive: true });
   const server = arg('--base') ? null : await startServer();
   const base = arg('--base') || server.base;
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
-  const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, acceptDownloads: true });
   const requests = [];
-  context.on('request', (r) => requests.push(r.url()));
-  await context.route('**/*', (route) => {
-    const url = route.request().url();
-    if (isLocal(url)) return route.continue();
-    offsite.push(url);
-    return route.abort('addressunreachable');
-  });
+  const { browser, context } = await openOfflineContext(chromium, { requests, offsite, acceptDownloads: true });
 
   const { passed, failed } = await runCases(cases, { context, base, requests }, { only });
   await browser.close();

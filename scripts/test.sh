@@ -47,25 +47,29 @@ fi
 step "browser: cargo test --target $TARGET --test web (headless Chromium)"
 cargo test --target "$TARGET" --test web || fail_stage wasm-browser-tests
 
+# Runs one e2e suite (node SCRIPT), whose last line is "NAME: P passed, F failed"; adds P and F to the totals
+# (a suite that dies without that line counts as one failure) and marks the stage failed on a non-zero exit.
+passed_total=0
+failed_total=0
+run_suite() {
+  local name="$1" script="$2" log counts rc
+  log="$(mktemp)"
+  node "$script" 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+  counts="$(grep -E "^$name: [0-9]+ passed, [0-9]+ failed$" "$log" | tail -n 1 | sed -E 's/^[^:]+: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/')"
+  rm -f "$log"
+  [ -n "$counts" ] || counts="0 1"
+  read -r p f <<<"$counts"
+  passed_total=$((passed_total + p))
+  failed_total=$((failed_total + f))
+  [ "$rc" = 0 ] || fail_stage "$name"
+}
+
 step "e2e: playwright-core + Debian chromium"
-e2e_log="$(mktemp)"
-node e2e/run.mjs 2>&1 | tee "$e2e_log"
-e2e_rc=${PIPESTATUS[0]}
-line="$(grep -E '^e2e: [0-9]+ passed, [0-9]+ failed$' "$e2e_log" | tail -n 1)"
-rm -f "$e2e_log"
-[ -n "$line" ] || line="e2e: 0 passed, 1 failed"
-[ "$e2e_rc" = 0 ] || fail_stage e2e
+run_suite e2e e2e/run.mjs
 
 step "e2e-embed: <moment-lab>, the blog example and the postMessage protocol"
-embed_log="$(mktemp)"
-node e2e/embed.mjs 2>&1 | tee "$embed_log"
-embed_rc=${PIPESTATUS[0]}
-embed_line="$(grep -E '^e2e-embed: [0-9]+ passed, [0-9]+ failed$' "$embed_log" | tail -n 1)"
-rm -f "$embed_log"
-[ -n "$embed_line" ] || embed_line="e2e-embed: 0 passed, 1 failed"
-[ "$embed_rc" = 0 ] || fail_stage e2e-embed
+run_suite e2e-embed e2e/embed.mjs
 
 # One line for both suites: the sums of their counts.
-read -r p1 f1 <<<"$(echo "$line" | sed -E 's/^e2e: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/')"
-read -r p2 f2 <<<"$(echo "$embed_line" | sed -E 's/^e2e-embed: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/')"
-summary "$((p1 + p2)) passed, $((f1 + f2)) failed"
+summary "$passed_total passed, $failed_total failed"

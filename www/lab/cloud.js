@@ -1,7 +1,7 @@
 // "Compress a cloud": d points (random normal, or the user's CSV), compressed to d′ points that keep every
 // moment up to order k. Draws the cloud with the kept points as discs of area ∝ weight, and the moment table.
 
-import { canvasToPNG } from './plot.js';
+import { canvasToPNG, prepareCanvas } from './plot.js';
 import { csvUpload } from './upload.js';
 
 const MAX_ANIMATED = 50000;
@@ -28,17 +28,7 @@ export function createCloud(ctx) {
   new ResizeObserver(() => requestAnimationFrame(draw)).observe(canvas);
 
   function draw() {
-    const dpr = window.devicePixelRatio || 1;
-    const cssW = canvas.clientWidth || 640;
-    const cssH = Math.round(cssW * 0.75);
-    if (canvas.width !== Math.round(cssW * dpr) || canvas.height !== Math.round(cssH * dpr)) {
-      canvas.width = Math.round(cssW * dpr);
-      canvas.height = Math.round(cssH * dpr);
-    }
-    const g = canvas.getContext('2d');
-    g.setTransform(dpr, 0, 0, dpr, 0, 0);
-    g.fillStyle = '#fff';
-    g.fillRect(0, 0, cssW, cssH);
+    const { g, w: cssW, h: cssH, dpr } = prepareCanvas(canvas, (w) => Math.round(w * 0.75));
     if (!plot) return;
     const { points, dim } = plot;
     const n = points.length / dim;

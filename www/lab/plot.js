@@ -105,18 +105,7 @@ export class LinePlot {
   }
 
   draw() {
-    const c = this.canvas;
-    const dpr = window.devicePixelRatio || 1;
-    const w = c.clientWidth || 480;
-    const h = c.clientHeight || Math.round(w * 0.62);
-    if (c.width !== Math.round(w * dpr) || c.height !== Math.round(h * dpr)) {
-      c.width = Math.round(w * dpr);
-      c.height = Math.round(h * dpr);
-    }
-    const g = c.getContext('2d');
-    g.setTransform(dpr, 0, 0, dpr, 0, 0);
-    g.fillStyle = '#fff';
-    g.fillRect(0, 0, w, h);
+    const { g, w, h } = prepareCanvas(this.canvas, (w) => this.canvas.clientHeight || Math.round(w * 0.62));
     g.font = FONT;
     const b = this.bounds();
     const L = 58, R = 10, T = 10, B = 38;
@@ -225,6 +214,23 @@ export class LinePlot {
   toJSON() {
     return { xlabel: this.opts.xlabel, ylabel: this.opts.ylabel, series: this.series.map((s) => ({ name: s.name || s.label, points: s.points })) };
   }
+}
+
+// Sizes `canvas`'s backing store to its CSS size × devicePixelRatio (height from `heightOf(cssWidth)`), clears
+// it to white and returns the context scaled to CSS pixels, with the CSS width and height.
+export function prepareCanvas(canvas, heightOf) {
+  const dpr = window.devicePixelRatio || 1;
+  const w = canvas.clientWidth || 480;
+  const h = heightOf(w);
+  if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
+    canvas.width = Math.round(w * dpr);
+    canvas.height = Math.round(h * dpr);
+  }
+  const g = canvas.getContext('2d');
+  g.setTransform(dpr, 0, 0, dpr, 0, 0);
+  g.fillStyle = '#fff';
+  g.fillRect(0, 0, w, h);
+  return { g, w, h, dpr };
 }
 
 // At most two points (the lowest and the highest) per pixel column, in x order: a 10^4-point curve costs no

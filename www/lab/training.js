@@ -211,7 +211,6 @@ export function createLth(ctx) {
       box.replaceChildren(...cells);
       grids = Object.fromEntries(names.map((nm, i) => [nm, maps[i]]));
       q('[data-role="heatmaps"]').hidden = false;
-      return mapsRes;
     },
   };
 }
