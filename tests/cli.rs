@@ -212,3 +212,40 @@ fn dataset_trains_on_own_csv() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("at least two columns"));
 }
+
+/// `fig2` and `scaling` spread their tasks over threads; what they write must not depend on how many.
+#[test]
+fn parallel_runs_do_not_depend_on_thread_count() {
+    let run = |args: &[&str], threads: &str, name: &str| {
+        let out = tmp(name, "");
+        let status = bin()
+            .args(args)
+            .args(["--threads", threads, "--out", out.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(
+            status.status.success(),
+            "{}",
+            String::from_utf8_lossy(&status.stderr)
+        );
+        let mut v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+        assert_eq!(v["threads"].as_u64().unwrap().to_string(), threads);
+        let obj = v.as_object_mut().unwrap();
+        obj.remove("seconds");
+        obj.remove("threads");
+        v
+    };
+    let fig2 = ["fig2", "--preset", "quick", "--sizes", "500,1000,2000"];
+    let one = run(&fig2, "1", "fig2-1.json");
+    assert_eq!(one, run(&fig2, "3", "fig2-3.json"));
+    assert_eq!(one["trials"].as_array().unwrap().len(), 3 * 3 * 4);
+    let scaling = [
+        "scaling", "--axis", "data", "--preset", "quick", "--sizes", "256,512", "--seeds", "2",
+        "--epochs", "20",
+    ];
+    assert_eq!(
+        run(&scaling, "1", "scaling-1.json"),
+        run(&scaling, "2", "scaling-2.json")
+    );
+}

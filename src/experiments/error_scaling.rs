@@ -213,6 +213,24 @@ impl Fig2Run {
         &self.trials
     }
 
+    /// `(m, k, d, trial)` of task `index` (tasks run small d first, as [`Fig2Run::step`] does).
+    pub fn task(&self, index: usize) -> Option<(usize, usize, usize, usize)> {
+        self.tasks.get(index).copied()
+    }
+
+    /// Runs task `index` alone, without touching the run: tasks are independent, so a caller may run
+    /// them on several threads and hand the trials back with [`Fig2Run::finish_with`].
+    pub fn run_task(&self, index: usize) -> Result<Fig2Trial, String> {
+        let (m, k, d, t) = self.task(index).ok_or_else(|| format!("no task {index}"))?;
+        run_fig2_trial(&self.config, m, k, d, t).map_err(|e| e.to_string())
+    }
+
+    /// Installs the trials of every task, in task order (as [`Fig2Run::step`] would have left them).
+    pub fn finish_with(&mut self, trials: Vec<Fig2Trial>) {
+        self.trials = trials;
+        self.next = self.tasks.len();
+    }
+
     pub fn points(&self) -> Vec<Fig2Point> {
         let mut out = Vec::new();
         for &m in &self.config.dims {
@@ -422,6 +440,34 @@ pub fn run_fig8_trial(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn run_task_matches_stepping() {
+        let cfg = Fig2Config {
+            dims: vec![1, 2],
+            orders: vec![1, 2],
+            sizes: vec![300, 600],
+            trials: 2,
+            ..Fig2Config::paper()
+        };
+        let mut stepped = Fig2Run::new(cfg.clone()).unwrap();
+        while !stepped.is_done() {
+            stepped.step(3).unwrap();
+        }
+        let mut direct = Fig2Run::new(cfg).unwrap();
+        let trials: Vec<Fig2Trial> = (0..direct.total())
+            .rev()
+            .map(|i| (i, direct.run_task(i).unwrap()))
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .map(|(_, t)| t)
+            .collect();
+        direct.finish_with(trials);
+        assert!(direct.is_done());
+        let key = |r: &Fig2Run| serde_json::to_string(&(r.trials(), r.slopes())).unwrap();
+        assert_eq!(key(&stepped), key(&direct));
+    }
+
     use super::*;
 
     #[test]

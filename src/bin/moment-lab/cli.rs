@@ -2,7 +2,7 @@ use std::ffi::OsString;
 use std::time::Instant;
 
 use lexopt::prelude::*;
-use moment_lab::compress::{CompressParams, Compressor, Strategy};
+use moment_lab::compress::{CompressParams, Compressor, Strategy, n_moments};
 use moment_lab::data::csv::{parse_cloud, write_kept};
 use moment_lab::experiments::cloud::{CloudConfig, CloudRun};
 use moment_lab::experiments::error_scaling::{Fig2Config, Fig2Run, Fig8Config, run_fig8_trial};
@@ -21,9 +21,10 @@ USAGE:
   moment-lab cloud [--seed S] [--d N] [--dim M] [--order K] [--target D] [--strategy ...] [--output out.json]
       The page's \"compress a cloud\" demo (standard-normal cloud from the seed); writes its full result as
       JSON: config, kept indices and weights, summary.
-  moment-lab fig2 [--preset quick|demo|paper] [--strategy S] [--seed S] [--out fig2.json]
+  moment-lab fig2 [--preset quick|demo|paper] [--strategy S] [--seed S] [--threads T] [--out fig2.json]
       Fig. 2: error of the symmetric sigmoid function vs d per (m, k), d -> max(0.1 d, N), with fitted
-      slopes alpha (and standard errors) next to the authors' values.
+      slopes alpha (and standard errors) next to the authors' values. Trials go to T threads (default:
+      every core); the output does not depend on T.
   moment-lab fig8 [--preset quick|paper] [--seed S] [--out fig8.json]
       Fig. 8: polylog compression d -> 120 ln d (m=1) and 20 ln^2 d (m=2) with the best k per d.
   moment-lab runtime [--dims 1,2,3] [--sizes 1000,2000,...] [--order 5] [--trials 3] [--strategy S]
@@ -260,6 +261,7 @@ fn write_json(path: Option<&str>, value: &serde_json::Value) -> Result<(), Failu
 fn fig2_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
     let mut config = Fig2Config::quick();
     let mut out = None;
+    let mut threads = None;
     while let Some(arg) = parser.next()? {
         match arg {
             Long("preset") => {
@@ -279,6 +281,7 @@ fn fig2_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
             Long("orders") => config.orders = parse_list(&mut parser, "orders")?,
             Long("sizes") => config.sizes = parse_list(&mut parser, "sizes")?,
             Long("trials") => config.trials = parse_num(&mut parser, "trials")?,
+            Long("threads") => threads = Some(parse_num(&mut parser, "threads")?),
             Long("out") | Long("output") => out = Some(parser.value()?.string()?),
             other => return Err(other.unexpected().into()),
         }
@@ -286,16 +289,22 @@ fn fig2_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
     let started = Instant::now();
     let mut run = Fig2Run::new(config.clone()).map_err(Failure::Run)?;
     let total = run.total();
-    let mut done = 0;
-    while !run.is_done() {
-        done += run.step(1).map_err(run_err)?.len();
-        if done % 50 == 0 || done == total {
+    // Trials are independent: run them on every core, the most costly (large d, large N(m,k)) first.
+    let mut order: Vec<usize> = (0..total).collect();
+    order.sort_by_key(|&i| {
+        let (m, k, d, _) = run.task(i).unwrap_or_default();
+        std::cmp::Reverse((d, n_moments(m, k).unwrap_or(usize::MAX)))
+    });
+    let (threads, trials) = run_in_parallel(threads, &order, |i| run.run_task(i), |_, n| {
+        if n % 50 == 0 || n == total {
             eprintln!(
-                "fig2: {done}/{total} compressions, {:.0} s",
+                "fig2: {n}/{total} compressions, {:.0} s",
                 started.elapsed().as_secs_f64()
             );
         }
-    }
+    })
+    .map_err(Failure::Run)?;
+    run.finish_with(trials.into_iter().map(|(_, t)| t).collect());
     let slopes = run.slopes();
     for s in &slopes {
         if let Some(f) = s.fit {
@@ -319,6 +328,7 @@ fn fig2_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
         "experiment": "fig2",
         "config": config,
         "seconds": started.elapsed().as_secs_f64(),
+        "threads": threads,
         "points": run.points(),
         "slopes": slopes,
         "summary": {
@@ -710,59 +720,22 @@ fn scaling_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
     let mut run = ScalingRun::new(config.clone()).map_err(Failure::Run)?;
     // Size × seed tasks are independent and deterministic: run them on every core, largest first (so the
     // long ones do not end up last on one thread); the rows and the fit do not depend on the thread count.
-    let threads = threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .clamp(1, run.total());
     let mut order: Vec<usize> = (0..run.total()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(config.sizes[i / config.seeds]));
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let finished = std::sync::atomic::AtomicUsize::new(0);
-    let failed = std::sync::atomic::AtomicBool::new(false);
-    let results: Vec<Result<Vec<_>, String>> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut rows = Vec::new();
-                    loop {
-                        // One failed run fails the command: the other threads stop taking work.
-                        if failed.load(std::sync::atomic::Ordering::Relaxed) {
-                            break;
-                        }
-                        let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(&i) = order.get(k) else { break };
-                        let r = run.run_task(i).inspect_err(|_| {
-                            failed.store(true, std::sync::atomic::Ordering::Relaxed)
-                        })?;
-                        let n = finished.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                        eprintln!(
-                            "scaling: d={} d'={} seed {}: original {:.5} compressed {:.5} ({}/{} runs, {:.0} s)",
-                            r.d,
-                            r.d_prime,
-                            r.seed,
-                            r.original,
-                            r.compressed,
-                            n,
-                            run.total(),
-                            started.elapsed().as_secs_f64()
-                        );
-                        rows.push(r);
-                    }
-                    Ok(rows)
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .map(|w| {
-                w.join()
-                    .unwrap_or_else(|_| Err("a worker thread panicked".into()))
-            })
-            .collect()
-    });
-    let mut rows = Vec::new();
-    for r in results {
-        rows.extend(r.map_err(Failure::Run)?);
-    }
+    let (threads, rows) = run_in_parallel(threads, &order, |i| run.run_task(i), |r, n| {
+        eprintln!(
+            "scaling: d={} d'={} seed {}: original {:.5} compressed {:.5} ({n}/{} runs, {:.0} s)",
+            r.d,
+            r.d_prime,
+            r.seed,
+            r.original,
+            r.compressed,
+            run.total(),
+            started.elapsed().as_secs_f64()
+        )
+    })
+    .map_err(Failure::Run)?;
+    let rows = rows.into_iter().map(|(_, r)| r).collect();
     run.finish_with(rows);
     let summary = run.summary();
     eprintln!(
@@ -780,6 +753,56 @@ fn scaling_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
         "rows": run.rows(),
     });
     write_json(out.as_deref(), &json)
+}
+
+/// Runs `task(i)` for every `i` of `order` on `threads` threads (default: every core), in that order of
+/// starting; `progress(result, finished)` is called as each one ends. Returns the thread count and the
+/// `(i, result)` pairs sorted by `i`, so the output does not depend on the thread count. The first error
+/// stops the other threads from taking new work and is returned.
+fn run_in_parallel<T: Send>(
+    threads: Option<usize>,
+    order: &[usize],
+    task: impl Fn(usize) -> Result<T, String> + Sync,
+    progress: impl Fn(&T, usize) + Sync,
+) -> Result<(usize, Vec<(usize, T)>), String> {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
+    let threads = threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .clamp(1, order.len().max(1));
+    let next = AtomicUsize::new(0);
+    let finished = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let per_thread: Vec<Result<Vec<(usize, T)>, String>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    while !failed.load(Relaxed) {
+                        let Some(&i) = order.get(next.fetch_add(1, Relaxed)) else {
+                            break;
+                        };
+                        let r = task(i).inspect_err(|_| failed.store(true, Relaxed))?;
+                        progress(&r, finished.fetch_add(1, Relaxed) + 1);
+                        done.push((i, r));
+                    }
+                    Ok(done)
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| {
+                w.join()
+                    .unwrap_or_else(|_| Err("a worker thread panicked".into()))
+            })
+            .collect()
+    });
+    let mut all = Vec::new();
+    for r in per_thread {
+        all.extend(r?);
+    }
+    all.sort_by_key(|&(i, _)| i);
+    Ok((threads, all))
 }
 
 /// Line-oriented benchmark server (see USAGE): the native side of bench/run.mjs, which interleaves these
