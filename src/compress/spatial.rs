@@ -157,16 +157,25 @@ impl KdTree {
 
     /// The `k` nearest alive points to `q` (including `q` itself if it is a tree point), nearest first, as
     /// `(squared distance, id)`; ties broken by id.
+    ///
+    /// Candidates no farther than the current bound are appended to `out`; whenever `out` holds `2k` of
+    /// them, a quickselect keeps the `k` smallest and the bound drops to the k-th. That costs O(1)
+    /// amortised per candidate instead of a heap's O(log k), and prunes exactly as a heap would: a
+    /// subtree or point is skipped only if it is strictly farther than k candidates already found.
     pub fn knn(&self, points: &[f64], q: &[f64], k: usize, out: &mut Vec<(f64, usize)>) {
         let _ = points;
         out.clear();
         if self.nodes.is_empty() || k == 0 {
             return;
         }
-        // `out` is a max-heap on `(d2, id)` of at most k entries while searching, sorted at the end. The
-        // k smallest keys are unique (ids are), so the result does not depend on the visiting order.
-        self.knn_node(0, q, k, out);
-        out.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let mut bound = f64::INFINITY;
+        self.knn_node(0, q, k, out, &mut bound);
+        // The k smallest keys are unique (ids are), so the result does not depend on the visiting order.
+        if out.len() > k {
+            out.select_nth_unstable_by(k - 1, key_order);
+            out.truncate(k);
+        }
+        out.sort_unstable_by(key_order);
     }
 
     #[inline]
@@ -175,7 +184,14 @@ impl KdTree {
         box_dist2(&self.boxes[node * 2 * dim..(node + 1) * 2 * dim], q, dim)
     }
 
-    fn knn_node(&self, node: usize, q: &[f64], k: usize, out: &mut Vec<(f64, usize)>) {
+    fn knn_node(
+        &self,
+        node: usize,
+        q: &[f64],
+        k: usize,
+        out: &mut Vec<(f64, usize)>,
+        bound: &mut f64,
+    ) {
         let n = &self.nodes[node];
         if n.alive == 0 {
             return;
@@ -194,10 +210,16 @@ impl KdTree {
                 for (a, b) in p.iter().zip(q) {
                     d2 += (a - b) * (a - b);
                 }
-                if out.len() < k {
-                    heap_push(out, (d2, i));
-                } else if less(&(d2, i), &out[0]) {
-                    heap_replace_top(out, (d2, i));
+                if d2 > *bound {
+                    continue;
+                }
+                out.push((d2, i));
+                if out.len() == k {
+                    *bound = out.iter().fold(0.0, |m, e| e.0.max(m));
+                } else if out.len() == 2 * k {
+                    out.select_nth_unstable_by(k - 1, key_order);
+                    out.truncate(k);
+                    *bound = out[k - 1].0;
                 }
             }
             return;
@@ -210,54 +232,19 @@ impl KdTree {
         } else {
             (r, dr, l, dl)
         };
-        if out.len() < k || df <= out[0].0 {
-            self.knn_node(first, q, k, out);
+        if df <= *bound {
+            self.knn_node(first, q, k, out, bound);
         }
-        if out.len() < k || ds <= out[0].0 {
-            self.knn_node(second, q, k, out);
+        if ds <= *bound {
+            self.knn_node(second, q, k, out, bound);
         }
     }
 }
 
+/// Order of `(squared distance, id)` keys: by distance, ties by id.
 #[inline]
-fn less(a: &(f64, usize), b: &(f64, usize)) -> bool {
-    a.0 < b.0 || (a.0 == b.0 && a.1 < b.1)
-}
-
-/// Push onto a max-heap (largest key at index 0).
-fn heap_push(h: &mut Vec<(f64, usize)>, e: (f64, usize)) {
-    h.push(e);
-    let mut i = h.len() - 1;
-    while i > 0 {
-        let p = (i - 1) / 2;
-        if less(&h[p], &h[i]) {
-            h.swap(p, i);
-            i = p;
-        } else {
-            break;
-        }
-    }
-}
-
-/// Replace the largest key of a max-heap and restore the heap.
-fn heap_replace_top(h: &mut [(f64, usize)], e: (f64, usize)) {
-    let n = h.len();
-    let mut i = 0;
-    loop {
-        let l = 2 * i + 1;
-        if l >= n {
-            break;
-        }
-        let r = l + 1;
-        let c = if r < n && less(&h[l], &h[r]) { r } else { l };
-        if less(&e, &h[c]) {
-            h[i] = h[c];
-            i = c;
-        } else {
-            break;
-        }
-    }
-    h[i] = e;
+fn key_order(a: &(f64, usize), b: &(f64, usize)) -> std::cmp::Ordering {
+    a.0.total_cmp(&b.0).then(a.1.cmp(&b.1))
 }
 
 /// k-nearest-neighbour balls around tree points with a per-centre cache of the `len` nearest points at the
@@ -393,5 +380,43 @@ mod tests {
             assert_eq!(out, brute);
         }
         assert_eq!(tree.nodes[0].alive, n - n.div_ceil(3));
+    }
+
+    #[test]
+    fn knn_breaks_ties_by_id_across_many_leaves() {
+        // A 2-D grid with every point repeated three times: many equal distances, k spanning several
+        // leaves and several quickselect rounds.
+        let dim = 2;
+        let mut pts = Vec::new();
+        for _ in 0..3 {
+            for i in 0..20 {
+                for j in 0..20 {
+                    pts.push(i as f64 * 0.1);
+                    pts.push(j as f64 * 0.1);
+                }
+            }
+        }
+        let n = pts.len() / dim;
+        let mut tree = KdTree::build(&pts, dim, (0..n).collect(), 8);
+        for i in (0..n).step_by(7) {
+            tree.remove(i);
+        }
+        let mut out = Vec::new();
+        for (q, k) in [(0usize, 1usize), (210, 37), (399, 100), (805, 250)] {
+            let qp = &pts[q * dim..(q + 1) * dim];
+            tree.knn(&pts, qp, k, &mut out);
+            let mut brute: Vec<(f64, usize)> = (0..n)
+                .filter(|i| i % 7 != 0)
+                .map(|i| {
+                    let d2 = (0..dim)
+                        .map(|a| (pts[i * dim + a] - qp[a]).powi(2))
+                        .sum::<f64>();
+                    (d2, i)
+                })
+                .collect();
+            brute.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            brute.truncate(k);
+            assert_eq!(out, brute, "query {q}, k {k}");
+        }
     }
 }
