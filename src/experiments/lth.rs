@@ -209,6 +209,9 @@ pub struct LthSummary {
     pub final_ratio_naive: Option<f64>,
     pub final_ratio_magnitude: Option<f64>,
     pub compression_residual: f64,
+    /// Test loss of the constant-0 predictor, `mean(y_test²)` (the test labels are noiseless): an arm
+    /// whose loss is not below it has not learned the target yet.
+    pub zero_predictor_test: f64,
     pub epochs_done: usize,
 }
 
@@ -524,6 +527,12 @@ impl LthRun {
             final_ratio_magnitude: ratio(Arm::Magnitude, &last_test),
             arms,
             compression_residual: self.compression_residual,
+            zero_predictor_test: self
+                .y_test
+                .iter()
+                .map(|&y| f64::from(y) * f64::from(y))
+                .sum::<f64>()
+                / self.y_test.len().max(1) as f64,
             epochs_done: self.epoch,
         }
     }

@@ -37,10 +37,11 @@ USAGE:
       every curve and a `summary` with initial/final train/test loss per arm.
   moment-lab dataset [--preset quick|demo|paper|paper-sgd-full|paper-adamw-full|paper-sgd-batch|paper-adamw-batch]
                      [--optimizer O] [--lr LR] [--seed S] [--epochs E] [--target D'] [--order K]
-                     [--kmeans] [--landscape RES] [--data own.csv] [--out results.json]
+                     [--teacher-seed T] [--kmeans] [--landscape RES] [--data own.csv] [--out results.json]
       Fig. 3, dataset compression: a student trained on the full set, the moment-matched weighted subset and
       a random subset of the same size (optionally k-means centroids); curves, a summary with final losses,
       compression time next to training time, and (with --landscape) loss landscapes around init and end.
+      --teacher-seed draws another teacher network (default 420); --seed draws data, test set, student, batches.
       --data trains on your own CSV instead of the teacher task: numeric columns with a header, the output
       in the column named y (or the last), the others inputs; a seeded fifth is held out as the test set.
   moment-lab scaling --axis data|width [--preset quick|paper] [--seeds N] [--sizes a,b,..] [--epochs E]
@@ -574,6 +575,10 @@ fn dataset_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
             Long("epochs") => {
                 let e: usize = parse_num(&mut parser, "epochs")?;
                 overrides.push(Box::new(move |c| c.epochs = e));
+            }
+            Long("teacher-seed") => {
+                let t: u64 = parse_num(&mut parser, "teacher-seed")?;
+                overrides.push(Box::new(move |c| c.teacher_seed = t));
             }
             Long("kmeans") => overrides.push(Box::new(|c| {
                 if !c.arms.contains(&DataArm::Kmeans) {
