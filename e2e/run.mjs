@@ -339,9 +339,16 @@ const cases = {
     assert(await page.inputValue('#tab-dataset [name="d"]') === '1600', 'own CSV: d not shown as the training size');
     const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#tab-dataset [data-role="set-csv"]')]);
     const csv = readFileSync(await dl.path(), 'utf8').trim().split('\n');
-    assert(csv[0] === 'weight,x1,x2,x3,y' && csv.length - 1 === r.last.arms[1].size, `compressed CSV: ${csv[0]}, ${csv.length - 1} rows`);
-    const mass = csv.slice(1).reduce((t, l) => t + Number(l.split(',')[0]), 0);
+    assert(csv[0] === 'index,weight,a,b,c,y' && csv.length - 1 === r.last.arms[1].size, `compressed CSV: ${csv[0]}, ${csv.length - 1} rows`);
+    const mass = csv.slice(1).reduce((t, l) => t + Number(l.split(',')[1]), 0);
     assert(Math.abs(mass - 1600) < 0.5, `compressed CSV: total weight ${mass}, want 1600`);
+    // Every kept row is one of the file's rows, in the file's units (index = 0-based data row).
+    for (const line of csv.slice(1)) {
+      const [index, , ...values] = line.split(',').map(Number);
+      const given = rows[index + 1].split(',').map(Number);
+      assert(values.every((v, j) => v === given[j]), `compressed CSV: row ${index} is ${values}, the file has ${given}`);
+    }
+    assert(r.last.output_variance > 0, `own CSV: no output variance in ${JSON.stringify(r.last)}`);
     noProblems(problems, 'own CSV');
   },
 

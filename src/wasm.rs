@@ -465,25 +465,9 @@ impl DatasetRun {
         Ok(js_sys::Float64Array::from(&out[..]))
     }
 
-    /// An arm's (weighted) training set as CSV `weight,x1..,y`, one row per point, for download.
+    /// An arm's weighted set as CSV `index,weight,<columns>` in the user's units, for download.
     pub fn set_csv(&self, arm: usize) -> Result<String, JsError> {
-        use std::fmt::Write;
-        let sets = self.inner.sets();
-        let s = sets.get(arm).ok_or_else(|| JsError::new("no such arm"))?;
-        let n = s.in_dim;
-        let mut out = String::from("weight");
-        for j in 1..=n {
-            let _ = write!(out, ",x{j}");
-        }
-        out.push_str(",y\n");
-        for i in 0..s.y.len() {
-            let _ = write!(out, "{}", s.c[i]);
-            for v in &s.x[n * i..n * (i + 1)] {
-                let _ = write!(out, ",{v}");
-            }
-            let _ = writeln!(out, ",{}", s.y[i]);
-        }
-        Ok(out)
+        self.inner.set_csv(arm).map_err(|e| JsError::new(&e))
     }
 
     /// Loss landscapes of every arm's set on a `res × res` plane (`span` half-width, around the initial

@@ -210,10 +210,13 @@ pub fn parse_regression(
             }
         }
     }
+    let mut names: Vec<String> = (0..m).filter(|&c| c != out).map(|c| headers[c].clone()).collect();
+    names.push(headers[out].clone());
     Ok(crate::data::tasks::Dataset {
         in_dim: m - 1,
         x,
         y,
+        names,
     })
 }
 

@@ -15,6 +15,8 @@ pub struct Dataset {
     pub in_dim: usize,
     pub x: Vec<f64>,
     pub y: Vec<f64>,
+    /// Column names, inputs then output (empty: `x1..xn, y`).
+    pub names: Vec<String>,
 }
 
 impl Dataset {
@@ -97,6 +99,7 @@ impl Teacher {
             in_dim: self.in_dim,
             x,
             y,
+            names: Vec::new(),
         }
     }
 }

@@ -201,6 +201,59 @@ pub struct WeightedSet {
     pub y: Vec<f32>,
     pub c: Vec<f32>,
     pub in_dim: usize,
+    /// Training-set row of each member (empty for k-means centroids, which are not rows).
+    pub rows: Vec<usize>,
+}
+
+/// The affine map from the user's units to the units a run trains in: `u = (v − mean) / scale` per
+/// column, inputs then output, with mean and standard deviation taken over the training rows (scale 1
+/// for a constant column). Training in these units makes one learning rate fit any data set; losses are
+/// then in units of the output's variance (≈ 1 = predicting the mean), `scale[out]²` in the user's units.
+#[derive(Clone, Debug, Serialize)]
+pub struct Standardisation {
+    pub mean: Vec<f64>,
+    pub scale: Vec<f64>,
+}
+
+impl Standardisation {
+    /// Mean and standard deviation of every column of `data` (inputs, then the output).
+    fn of(data: &DataSet) -> Standardisation {
+        let n = data.len().max(1) as f64;
+        let m = data.in_dim;
+        let column = |c: usize| -> Vec<f64> {
+            if c < m {
+                data.x.iter().skip(c).step_by(m).copied().collect()
+            } else {
+                data.y.clone()
+            }
+        };
+        let (mut mean, mut scale) = (Vec::new(), Vec::new());
+        for c in 0..=m {
+            let v = column(c);
+            let mu = v.iter().sum::<f64>() / n;
+            let sd = (v.iter().map(|a| (a - mu) * (a - mu)).sum::<f64>() / n).sqrt();
+            mean.push(mu);
+            scale.push(if sd > 0.0 && sd.is_finite() { sd } else { 1.0 });
+        }
+        Standardisation { mean, scale }
+    }
+
+    fn apply(&self, data: &mut DataSet) {
+        let m = data.in_dim;
+        for row in data.x.chunks_exact_mut(m) {
+            for (c, v) in row.iter_mut().enumerate() {
+                *v = (*v - self.mean[c]) / self.scale[c];
+            }
+        }
+        for v in &mut data.y {
+            *v = (*v - self.mean[m]) / self.scale[m];
+        }
+    }
+
+    /// Column `c` of a standardised value back in the user's units.
+    pub fn restore(&self, c: usize, u: f64) -> f64 {
+        u * self.scale[c] + self.mean[c]
+    }
 }
 
 impl WeightedSet {
@@ -242,6 +295,9 @@ pub struct DatasetSummary {
     /// Naive test loss rose from its minimum to its final value by this factor (overfitting ≥ 1).
     pub naive_overfit: Option<f64>,
     pub compression_residual: f64,
+    /// Own data only: the output's variance over the training rows. Losses are in units of it (the run
+    /// trains on standardised columns); multiply by it for squared units of the user's `y`.
+    pub output_variance: Option<f64>,
     pub epochs_done: usize,
 }
 
@@ -266,6 +322,23 @@ pub struct DatasetRun {
     curve: Vec<DataCurvePoint>,
     compression_residual: f64,
     order: Vec<usize>,
+    /// Data row (0-based, in the user's file) of every training row; `None` for the teacher task.
+    data_rows: Option<Vec<usize>>,
+    /// Set for the user's own data (see [`Standardisation`]).
+    standardisation: Option<Standardisation>,
+    /// The user's training rows as given (exported as they are, not round-tripped through f32).
+    raw_train: Option<DataSet>,
+    /// Column names, inputs then output.
+    names: Vec<String>,
+}
+
+/// A CSV field, quoted when it holds a comma, a quote or a line break.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
 }
 
 fn to_f32(v: &[f64]) -> Vec<f32> {
@@ -317,14 +390,19 @@ impl DatasetRun {
         let n_test = (n / 5).max(1);
         let pick = |rows: &[usize]| DataSet {
             in_dim: data.in_dim,
+            names: Vec::new(),
             x: rows
                 .iter()
                 .flat_map(|&r| data.input(r).iter().copied())
                 .collect(),
             y: rows.iter().map(|&r| data.y[r]).collect(),
         };
-        let test = pick(&order[..n_test]);
-        let train = pick(&order[n_test..]);
+        let mut test = pick(&order[..n_test]);
+        let mut train = pick(&order[n_test..]);
+        let raw_train = train.clone();
+        let units = Standardisation::of(&train);
+        units.apply(&mut train);
+        units.apply(&mut test);
         config.d = train.len();
         config.samples_per_epoch = train.len();
         config.n_test = test.len();
@@ -334,7 +412,14 @@ impl DatasetRun {
                 config.target, config.d
             ));
         }
-        Self::build(config, train, test)
+        let mut run = Self::build(config, train, test)?;
+        run.data_rows = Some(order[n_test..].to_vec());
+        run.standardisation = Some(units);
+        run.raw_train = Some(raw_train);
+        if data.names.len() == data.in_dim + 1 {
+            run.names = data.names.clone();
+        }
+        Ok(run)
     }
 
     fn build(config: DatasetConfig, train: DataSet, test: DataSet) -> Result<DatasetRun, String> {
@@ -355,12 +440,14 @@ impl DatasetRun {
                     y: to_f32(&train.y),
                     c: vec![1.0; config.d],
                     in_dim,
+                    rows: (0..config.d).collect(),
                 },
                 DataArm::Naive => WeightedSet {
                     x: to_f32(&train.x[..in_dim * config.target]),
                     y: to_f32(&train.y[..config.target]),
                     c: vec![1.0; config.target],
                     in_dim,
+                    rows: (0..config.target).collect(),
                 },
                 DataArm::Compressed => {
                     let params = CompressParams {
@@ -379,6 +466,7 @@ impl DatasetRun {
                         y: to_f32(&y),
                         c: to_f32(&r.weights),
                         in_dim,
+                        rows: r.indices.clone(),
                     }
                 }
                 DataArm::Kmeans => {
@@ -396,6 +484,7 @@ impl DatasetRun {
                         y: to_f32(&y),
                         c: to_f32(&km.weights),
                         in_dim,
+                        rows: Vec::new(),
                     }
                 }
             };
@@ -434,6 +523,13 @@ impl DatasetRun {
             curve: Vec::new(),
             compression_residual,
             order: Vec::new(),
+            data_rows: None,
+            standardisation: None,
+            raw_train: None,
+            names: (1..=in_dim)
+                .map(|j| format!("x{j}"))
+                .chain(["y".to_string()])
+                .collect(),
         };
         let train0 = run.train_losses();
         let test0 = run.test_losses();
@@ -470,6 +566,52 @@ impl DatasetRun {
     /// Sizes and weights of every arm's training set: `(x, y, c)` per arm.
     pub fn sets(&self) -> Vec<&WeightedSet> {
         self.arms.iter().map(|a| &a.set).collect()
+    }
+
+    /// The standardisation of the user's own data (`None` for the teacher task, which trains raw).
+    pub fn standardisation(&self) -> Option<&Standardisation> {
+        self.standardisation.as_ref()
+    }
+
+    /// One arm's weighted set as CSV, `index,weight,<columns>`, in the user's units: `index` is the
+    /// 0-based data row of the user's file (for the teacher task, the training-sample number), empty for
+    /// k-means centroids; the weights sum to the number of training rows.
+    pub fn set_csv(&self, arm: usize) -> Result<String, String> {
+        use std::fmt::Write;
+        let set = &self.arms.get(arm).ok_or_else(|| format!("no arm {arm}"))?.set;
+        let m = set.in_dim;
+        let mut out = String::from("index,weight");
+        for name in &self.names {
+            out.push(',');
+            out.push_str(&csv_field(name));
+        }
+        out.push('\n');
+        for i in 0..set.len() {
+            if let Some(&r) = set.rows.get(i) {
+                let row = self.data_rows.as_ref().map_or(r, |d| d[r]);
+                let _ = write!(out, "{row}");
+            }
+            let _ = write!(out, ",{}", set.c[i]);
+            match (set.rows.get(i), &self.raw_train) {
+                (Some(&r), Some(raw)) => {
+                    for v in raw.input(r).iter().chain([&raw.y[r]]) {
+                        let _ = write!(out, ",{v}");
+                    }
+                }
+                _ => {
+                    let values = set.x[m * i..m * (i + 1)].iter().chain([&set.y[i]]);
+                    for (c, &u) in values.enumerate() {
+                        let v = match &self.standardisation {
+                            Some(s) => s.restore(c, f64::from(u)),
+                            None => f64::from(u),
+                        };
+                        let _ = write!(out, ",{v}");
+                    }
+                }
+            }
+            out.push('\n');
+        }
+        Ok(out)
     }
 
     fn test_losses(&mut self) -> Vec<f64> {
@@ -610,6 +752,10 @@ impl DatasetRun {
             naive_overfit: find(DataArm::Naive).map(|a| a.final_test / a.min_test),
             arms,
             compression_residual: self.compression_residual,
+            output_variance: self.standardisation.as_ref().map(|u| {
+                let sd = u.scale[self.in_dim];
+                sd * sd
+            }),
             epochs_done: self.epoch,
         }
     }
@@ -734,7 +880,12 @@ mod tests {
                 .chunks(in_dim)
                 .map(|r| r.iter().map(|v| v.sin()).sum::<f64>() + 0.1 * standard_normal(&mut rng))
                 .collect();
-            let data = DataSet { in_dim, x, y };
+            let data = DataSet {
+                in_dim,
+                x,
+                y,
+                names: Vec::new(),
+            };
             let cfg = DatasetConfig {
                 target: 200,
                 order: 3,
@@ -770,6 +921,7 @@ mod tests {
             in_dim: 1,
             x: vec![0.0; 5],
             y: vec![0.0; 5],
+            names: Vec::new(),
         };
         assert!(
             DatasetRun::from_data(DatasetConfig::quick(), small)
@@ -781,11 +933,82 @@ mod tests {
             in_dim: 1,
             x: (0..100).map(f64::from).collect(),
             y: vec![1.0; 100],
+            names: Vec::new(),
         };
         let err = DatasetRun::from_data(DatasetConfig::quick(), ok)
             .err()
             .unwrap();
         assert!(err.contains("smaller than the 80 training rows"), "{err}");
+    }
+
+    /// Own data trains on standardised columns: rescaling and shifting the user's columns (here inputs in
+    /// the thousands, an output around 10^5) changes nothing but the reported output variance, and the
+    /// exported coreset is made of the user's own rows, in the user's units.
+    #[test]
+    fn own_data_is_standardised_and_exported_in_user_units() {
+        let mut rng = seeded(8);
+        let n = 1200;
+        let x: Vec<f64> = (0..n * 2).map(|_| uniform(&mut rng, -1.0, 1.0)).collect();
+        let y: Vec<f64> = x
+            .chunks(2)
+            .map(|r| (3.0 * r[0]).sin() * r[1] + 0.1 * standard_normal(&mut rng))
+            .collect();
+        let (a, b) = ([2000.0, 0.5, 3e4], [5e3, -1.0, 1e5]);
+        let big = DataSet {
+            in_dim: 2,
+            x: x
+                .chunks(2)
+                .flat_map(|r| [a[0] * r[0] + b[0], a[1] * r[1] + b[1]])
+                .collect(),
+            y: y.iter().map(|v| a[2] * v + b[2]).collect(),
+            names: vec!["area".into(), "age, years".into(), "price".into()],
+        };
+        let unit = DataSet {
+            in_dim: 2,
+            x,
+            y,
+            names: Vec::new(),
+        };
+        let cfg = DatasetConfig {
+            target: 150,
+            order: 3,
+            epochs: 30,
+            ..DatasetConfig::quick()
+        };
+        let run = |data: &DataSet| {
+            let mut r = DatasetRun::from_data(cfg.clone(), data.clone()).unwrap();
+            while !r.is_done() {
+                r.step(7);
+            }
+            r
+        };
+        let (rb, ru) = (run(&big), run(&unit));
+        let (sb, su) = (rb.summary(), ru.summary());
+        for (p, q) in sb.arms.iter().zip(&su.arms) {
+            assert!(p.final_test.is_finite() && p.final_test < 1.0, "{p:?}");
+            if p.arm != DataArm::Compressed {
+                // Same rows after standardisation, up to f32 rounding of the inputs.
+                let rel = (p.final_test - q.final_test).abs() / q.final_test;
+                assert!(rel < 1e-3, "{}: {} vs {}", p.arm.name(), p.final_test, q.final_test);
+            }
+        }
+        let var_ratio = sb.output_variance.unwrap() / su.output_variance.unwrap();
+        assert!((var_ratio / (a[2] * a[2]) - 1.0).abs() < 1e-9);
+        let csv = rb.set_csv(1).unwrap();
+        let mut lines = csv.lines();
+        assert_eq!(lines.next(), Some("index,weight,area,\"age, years\",price"));
+        let mut mass = 0.0;
+        let mut count = 0;
+        for line in lines {
+            let f: Vec<f64> = line.split(',').map(|v| v.parse().unwrap()).collect();
+            let row = f[0] as usize;
+            mass += f[1];
+            count += 1;
+            let want = [big.x[2 * row], big.x[2 * row + 1], big.y[row]];
+            assert_eq!(f[2..], want, "row {row} is exported exactly as given");
+        }
+        assert_eq!(count, 150);
+        assert!((mass - rb.config().d as f64).abs() < 1e-3 * mass);
     }
 
     #[test]

@@ -350,6 +350,8 @@ export function createDataset(ctx) {
       const full = s.arms.find((a) => a.arm === 'full');
       factsList(q('[data-role="facts"]'), [
         ['final test loss, full data', fmt(full?.final_test)],
+        ...(s.output_variance != null ? [['loss units', `var(y) = ${fmt(s.output_variance)}`,
+          'your columns are standardised on the training rows, so losses are in units of the variance of y (about 1 = predicting the mean); multiply by var(y) for your units']] : []),
         ['compressed / full', ratio(s.final_ratio_compressed)],
         ['naive / full', ratio(s.final_ratio_naive)],
         ...(s.final_ratio_kmeans != null ? [['k-means / full', ratio(s.final_ratio_kmeans)]] : []),

@@ -44,6 +44,7 @@ USAGE:
       --teacher-seed draws another teacher network (default 420); --seed draws data, test set, student, batches.
       --data trains on your own CSV instead of the teacher task: numeric columns with a header, the output
       in the column named y (or the last), the others inputs; a seeded fifth is held out as the test set.
+      Columns are standardised on the training rows, so losses are in units of var(y) (summary.output_variance).
   moment-lab scaling --axis data|width [--preset quick|paper] [--seeds N] [--sizes a,b,..] [--epochs E]
                      [--lr LR] [--samples N] [--threads T]
                      [--out results.json]
