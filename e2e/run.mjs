@@ -349,6 +349,7 @@ const cases = {
       assert(values.every((v, j) => v === given[j]), `compressed CSV: row ${index} is ${values}, the file has ${given}`);
     }
     assert(r.last.output_variance > 0, `own CSV: no output variance in ${JSON.stringify(r.last)}`);
+    await page.locator('#tab-dataset [data-role="facts"]').screenshot({ path: join(SHOTS, 'dataset-own-csv-facts.png') });
     noProblems(problems, 'own CSV');
   },
 
