@@ -6,7 +6,9 @@ usage: scripts/results.py [--tier quick|demo|paper] [--force]
 
   quick (default, a few minutes on 2 cores): LTH quick, Fig. 3 quick and the four paper panels with
          loss landscapes, Fig. 5a/5b quick presets, Fig. 2 and Fig. 8 quick.
-  demo   (adds about 30 minutes): LTH demo (SGD), Fig. 3 demo, Fig. 2 demo.
+  demo   (adds about 45 minutes): LTH demo (SGD and AdamW) and the compressed net's initial loss over seeds,
+         Fig. 3 demo and the full-batch panels over 16 teachers, Fig. 2 demo, Fig. 6 runtime (m = 1..5,
+         d to 128 000; run it on a quiet machine, it times things).
   paper  (adds about 100 minutes more): the paper-scale Fig. 5a (data axis) scaling law, Fig. 5b (width
          axis) at the paper's sizes and epochs with 4 seeds, and Fig. 2 at the paper's sizes and trials
          (m = 1..4).
@@ -219,6 +221,30 @@ def fig2_section(data, cmd):
     return lines
 
 
+# The authors' Fig. 6 (their `time_list.csv`, Apple M4 Pro): mean seconds at d = 1000 and 128000, log-log slope.
+AUTHORS_RUNTIME = {1: (0.54, 97, 0.97), 2: (0.83, 59, 0.79), 3: (4.0, 449, 0.91), 4: (12.7, 1590, 0.92), 5: (20.3, 11500, 1.28)}
+
+
+def fig6_section(data, cmd):
+    rows = data["rows"]
+    sizes = sorted({r["d"] for r in rows})
+    lo, hi = sizes[0], sizes[-1]
+    lines = [f"`{cmd}`: uniform cloud in [-1,1]^m, k = {data['order']}, d → 0.1 d, mean of the trials; time grows like "
+             "d^exponent (least squares on log-log). The authors' times are from their `time_list.csv` (an Apple M4 Pro, "
+             "Python); ours from this 2-core machine, one core.", "",
+             f"| m | ours, d = {lo} | ours, d = {hi} | exponent | authors, d = 1000 | authors, d = 128000 | authors' slope | authors ÷ ours at d = 128000 |",
+             "|---|---|---|---|---|---|---|---|"]
+    for fit in data["fits"]:
+        m = fit["m"]
+        t = {r["d"]: r["mean_seconds"] for r in rows if r["m"] == m}
+        a = AUTHORS_RUNTIME.get(m)
+        speed = f"{a[1] / t[128000]:.0f}×" if a and 128000 in t else "–"
+        lines.append(f"| {m} | {fmt(t[lo])} s | {fmt(t[hi])} s | {fit['exponent']:.2f} | "
+                     + (f"{a[0]} s | {a[1]} s | {a[2]} | " if a else "– | – | – | ") + f"{speed} |")
+    lines.append("")
+    return lines
+
+
 def fig8_section(data, cmd):
     lines = [f"`{cmd}` ({data['seconds']:.0f} s): best k per d, mean ± sd over trials.", "",
              "| m | d | d′ | error |", "|---|---|---|---|"]
@@ -309,6 +335,10 @@ def main():
                "d = 1000 … 128 000, 20 trials, m = 1 … 4 (the dimensions of the authors' panels and α table). "
                "m = 5 is left out: at k = 6 one trial at d = 128 000 (N = 462) alone takes about 3 minutes.", ""]
         md += fig2_section(*run("fig2-paper", ["fig2", "--preset", "paper", "--dims", "1,2,3,4"], f))
+    if demo:
+        md += ["## Compressor runtime (Fig. 6, issue 3)", ""]
+        md += fig6_section(*run("runtime-paper", ["runtime", "--dims", "1,2,3,4,5", "--sizes",
+                                                  ",".join(str(1000 << j) for j in range(8)), "--trials", "3"], f))
     md += ["## Polylog compression (Fig. 8, issue 3)", ""]
     md += fig8_section(*run("fig8-quick", ["fig8", "--preset", "quick"], f))
 
