@@ -324,7 +324,11 @@ fn fig2_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
     }
     let within: Vec<bool> = slopes
         .iter()
-        .filter_map(|s| Some((s.fit?.alpha - s.authors?).abs() <= 0.3))
+        // A slope needs three sizes above the float floor to have a standard error; two are not a fit.
+        .filter_map(|s| {
+            let fit = s.fit.filter(|f| f.points >= 3)?;
+            Some((fit.alpha - s.authors?).abs() <= 0.3)
+        })
         .collect();
     let json = serde_json::json!({
         "experiment": "fig2",
