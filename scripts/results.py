@@ -229,7 +229,7 @@ def fig6_section(data, cmd):
     rows = data["rows"]
     sizes = sorted({r["d"] for r in rows})
     lo, hi = sizes[0], sizes[-1]
-    lines = [f"`{cmd}`: uniform cloud in [-1,1]^m, k = {data['order']}, d → 0.1 d, mean of the trials; time grows like "
+    lines = [f"`{cmd}`: uniform cloud in [-1,1]^m, k = {data['order']}, d → max(0.1 d, N(m,k)), mean of the trials; time grows like "
              "d^exponent (least squares on log-log). The authors' times are from their `time_list.csv` (an Apple M4 Pro, "
              "Python); ours from this 2-core machine, one core.", "",
              f"| m | ours, d = {lo} | ours, d = {hi} | exponent | authors, d = 1000 | authors, d = 128000 | authors' slope | authors ÷ ours at d = 128000 |",

@@ -210,7 +210,10 @@ pub fn parse_regression(
             }
         }
     }
-    let mut names: Vec<String> = (0..m).filter(|&c| c != out).map(|c| headers[c].clone()).collect();
+    let mut names: Vec<String> = (0..m)
+        .filter(|&c| c != out)
+        .map(|c| headers[c].clone())
+        .collect();
     names.push(headers[out].clone());
     Ok(crate::data::tasks::Dataset {
         in_dim: m - 1,

@@ -578,7 +578,11 @@ impl DatasetRun {
     /// k-means centroids; the weights sum to the number of training rows.
     pub fn set_csv(&self, arm: usize) -> Result<String, String> {
         use std::fmt::Write;
-        let set = &self.arms.get(arm).ok_or_else(|| format!("no arm {arm}"))?.set;
+        let set = &self
+            .arms
+            .get(arm)
+            .ok_or_else(|| format!("no arm {arm}"))?
+            .set;
         let m = set.in_dim;
         let mut out = String::from("index,weight");
         for name in &self.names {
@@ -956,8 +960,7 @@ mod tests {
         let (a, b) = ([2000.0, 0.5, 3e4], [5e3, -1.0, 1e5]);
         let big = DataSet {
             in_dim: 2,
-            x: x
-                .chunks(2)
+            x: x.chunks(2)
                 .flat_map(|r| [a[0] * r[0] + b[0], a[1] * r[1] + b[1]])
                 .collect(),
             y: y.iter().map(|v| a[2] * v + b[2]).collect(),
@@ -989,7 +992,13 @@ mod tests {
             if p.arm != DataArm::Compressed {
                 // Same rows after standardisation, up to f32 rounding of the inputs.
                 let rel = (p.final_test - q.final_test).abs() / q.final_test;
-                assert!(rel < 1e-3, "{}: {} vs {}", p.arm.name(), p.final_test, q.final_test);
+                assert!(
+                    rel < 1e-3,
+                    "{}: {} vs {}",
+                    p.arm.name(),
+                    p.final_test,
+                    q.final_test
+                );
             }
         }
         let var_ratio = sb.output_variance.unwrap() / su.output_variance.unwrap();

@@ -5,7 +5,9 @@ use lexopt::prelude::*;
 use moment_lab::compress::{CompressParams, Compressor, Strategy, n_moments};
 use moment_lab::data::csv::{parse_cloud, write_kept};
 use moment_lab::experiments::cloud::{CloudConfig, CloudRun};
-use moment_lab::experiments::error_scaling::{Fig2Config, Fig2Run, Fig8Config, run_fig8_trial};
+use moment_lab::experiments::error_scaling::{
+    Fig2Config, Fig2Run, Fig8Config, fig2_target, run_fig8_trial,
+};
 use moment_lab::experiments::fit::{mean_sd, power_law};
 
 const USAGE: &str = "\
@@ -29,7 +31,7 @@ USAGE:
       Fig. 8: polylog compression d -> 120 ln d (m=1) and 20 ln^2 d (m=2) with the best k per d.
   moment-lab runtime [--dims 1,2,3] [--sizes 1000,2000,...] [--order 5] [--trials 3] [--strategy S]
                      [--out runtime.json]
-      Fig. 6: wall-clock time of d -> 0.1 d per m, and the fitted exponent of time vs d.
+      Fig. 6: wall-clock time of d -> max(0.1 d, N(m,k)) per m, and the fitted exponent of time vs d.
   moment-lab lth [--preset quick|demo|paper] [--optimizer sgd|adam|adamw|rprop|rmsprop] [--lr LR] [--seed S]
                  [--order K] [--width D] [--target D'] [--epochs E] [--no-rescale] [--out results.json]
       Fig. 4, the dynamical lottery ticket: original, compressed (moment-matched neurons, activation x c_j,
@@ -297,14 +299,19 @@ fn fig2_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
         let (m, k, d, _) = run.task(i).unwrap_or_default();
         std::cmp::Reverse((d, n_moments(m, k).unwrap_or(usize::MAX)))
     });
-    let (threads, trials) = run_in_parallel(threads, &order, |i| run.run_task(i), |_, n| {
-        if n % 50 == 0 || n == total {
-            eprintln!(
-                "fig2: {n}/{total} compressions, {:.0} s",
-                started.elapsed().as_secs_f64()
-            );
-        }
-    })
+    let (threads, trials) = run_in_parallel(
+        threads,
+        &order,
+        |i| run.run_task(i),
+        |_, n| {
+            if n % 50 == 0 || n == total {
+                eprintln!(
+                    "fig2: {n}/{total} compressions, {:.0} s",
+                    started.elapsed().as_secs_f64()
+                );
+            }
+        },
+    )
     .map_err(Failure::Run)?;
     run.finish_with(trials.into_iter().map(|(_, t)| t).collect());
     let slopes = run.slopes();
@@ -419,7 +426,8 @@ fn runtime_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
         let mut xs = Vec::new();
         let mut ys = Vec::new();
         for &d in &sizes {
-            let target = ((d as f64) * 0.1).round() as usize;
+            // d -> 0.1 d, raised to N(m, k) where that is more (as in Fig. 2 and the authors' code).
+            let target = fig2_target(d, m, order, 0.1);
             let mut times = Vec::new();
             for t in 0..trials {
                 let mut rng = moment_lab::rng::seeded(moment_lab::rng::sub_seed(
