@@ -33,7 +33,8 @@ USAGE:
                      [--out runtime.json]
       Fig. 6: wall-clock time of d -> max(0.1 d, N(m,k)) per m, and the fitted exponent of time vs d.
   moment-lab lth [--preset quick|demo|paper] [--optimizer sgd|adam|adamw|rprop|rmsprop] [--lr LR] [--seed S]
-                 [--order K] [--width D] [--target D'] [--epochs E] [--no-rescale] [--out results.json]
+                 [--order K] [--width D] [--target D'] [--epochs E] [--samples N] [--batch B] [--no-rescale]
+                 [--out results.json]
       Fig. 4, the dynamical lottery ticket: original, compressed (moment-matched neurons, activation x c_j,
       gradients x 1/c_j), naive (first d' neurons) and magnitude-pruned nets on identical batches. Writes
       every curve and a `summary` with initial/final train/test loss per arm.
@@ -506,6 +507,14 @@ fn lth_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
             Long("epochs") => {
                 let e: usize = parse_num(&mut parser, "epochs")?;
                 overrides.push(Box::new(move |c| c.epochs = e));
+            }
+            Long("samples") => {
+                let n: usize = parse_num(&mut parser, "samples")?;
+                overrides.push(Box::new(move |c| c.n_train = n));
+            }
+            Long("batch") => {
+                let b: usize = parse_num(&mut parser, "batch")?;
+                overrides.push(Box::new(move |c| c.batch_size = b));
             }
             Long("no-rescale") => overrides.push(Box::new(|c| c.rescale = false)),
             Long("out") | Long("output") => out = Some(parser.value()?.string()?),
