@@ -452,15 +452,21 @@ impl DatasetRun {
         serde_json::to_string(&self.inner.summary()).unwrap_or_default()
     }
 
-    /// Training set of arm `arm` as rows `(x_1..x_in, y, weight)`.
+    /// Training set of arm `arm` as rows `(x_1..x_in, y, weight)`, in the user's units.
     pub fn set_points(&self, arm: usize) -> Result<js_sys::Float64Array, JsError> {
-        let sets = self.inner.sets();
-        let s = sets.get(arm).ok_or_else(|| JsError::new("no such arm"))?;
-        let n = s.in_dim;
-        let mut out = Vec::with_capacity((n + 2) * s.y.len());
-        for i in 0..s.y.len() {
-            out.extend(s.x[n * i..n * (i + 1)].iter().map(|&v| v as f64));
-            out.extend([s.y[i] as f64, s.c[i] as f64]);
+        let n = self
+            .inner
+            .sets()
+            .get(arm)
+            .ok_or_else(|| JsError::new("no such arm"))?
+            .y
+            .len();
+        let mut out = Vec::new();
+        for i in 0..n {
+            if let Some((_, w, values)) = self.inner.member(arm, i) {
+                out.extend(values);
+                out.push(w);
+            }
         }
         Ok(js_sys::Float64Array::from(&out[..]))
     }

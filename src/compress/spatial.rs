@@ -160,8 +160,9 @@ impl KdTree {
     ///
     /// Candidates no farther than the current bound are appended to `out`; whenever `out` holds `2k` of
     /// them, a quickselect keeps the `k` smallest and the bound drops to the k-th. That costs O(1)
-    /// amortised per candidate instead of a heap's O(log k), and prunes exactly as a heap would: a
-    /// subtree or point is skipped only if it is strictly farther than k candidates already found.
+    /// amortised per candidate instead of a heap's O(log k). A subtree or point is skipped only if it is
+    /// strictly farther than k candidates already found, so no true neighbour is ever dropped (between
+    /// quickselects the bound is looser than a heap's, so a few more points may be visited).
     pub fn knn(&self, points: &[f64], q: &[f64], k: usize, out: &mut Vec<(f64, usize)>) {
         let _ = points;
         out.clear();

@@ -210,29 +210,51 @@ pub fn parse_regression(
             }
         }
     }
-    let mut names: Vec<String> = (0..m)
-        .filter(|&c| c != out)
-        .map(|c| headers[c].clone())
-        .collect();
-    names.push(headers[out].clone());
     Ok(crate::data::tasks::Dataset {
         in_dim: m - 1,
         x,
         y,
-        names,
+        names: headers,
+        y_column: out,
     })
 }
 
 /// `index,weight,x1,...,xm` for the kept points of `cloud`.
 pub fn write_kept(cloud: &Cloud, indices: &[usize], weights: &[f64]) -> String {
+    let names: Vec<String> = (1..=cloud.dim).map(|a| format!("x{a}")).collect();
+    write_weighted(
+        &names,
+        indices
+            .iter()
+            .zip(weights)
+            .map(|(&i, &w)| (Some(i), w, cloud.point(i).to_vec())),
+    )
+}
+
+/// A weighted subset as CSV, `index,weight,<names>`: one row per `(index, weight, values)`, `index` the
+/// 0-based data row the point came from (left empty for a point that is not a data row, such as a
+/// k-means centroid). Numbers are written so that they parse back to the same `f64`; names are quoted
+/// when they need it.
+pub fn write_weighted(
+    names: &[String],
+    rows: impl IntoIterator<Item = (Option<usize>, f64, Vec<f64>)>,
+) -> String {
     let mut out = String::from("index,weight");
-    for a in 1..=cloud.dim {
-        let _ = write!(out, ",x{a}");
+    for name in names {
+        out.push(',');
+        if name.contains([',', '"', '\n', '\r']) {
+            let _ = write!(out, "\"{}\"", name.replace('"', "\"\""));
+        } else {
+            out.push_str(name);
+        }
     }
     out.push('\n');
-    for (&i, &w) in indices.iter().zip(weights) {
-        let _ = write!(out, "{i},{w:?}");
-        for v in cloud.point(i) {
+    for (index, weight, values) in rows {
+        if let Some(i) = index {
+            let _ = write!(out, "{i}");
+        }
+        let _ = write!(out, ",{weight:?}");
+        for v in values {
             let _ = write!(out, ",{v:?}");
         }
         out.push('\n');

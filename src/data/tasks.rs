@@ -15,8 +15,10 @@ pub struct Dataset {
     pub in_dim: usize,
     pub x: Vec<f64>,
     pub y: Vec<f64>,
-    /// Column names, inputs then output (empty: `x1..xn, y`).
+    /// Column names in the file's order (empty: `x1..xn, y`).
     pub names: Vec<String>,
+    /// Position of the output among the columns (`in_dim` when it is the last).
+    pub y_column: usize,
 }
 
 impl Dataset {
@@ -100,6 +102,7 @@ impl Teacher {
             x,
             y,
             names: Vec::new(),
+            y_column: self.in_dim,
         }
     }
 }

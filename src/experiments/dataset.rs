@@ -203,6 +203,8 @@ pub struct WeightedSet {
     pub in_dim: usize,
     /// Training-set row of each member (empty for k-means centroids, which are not rows).
     pub rows: Vec<usize>,
+    /// The weights as the compressor (or k-means) gave them; `c` is their f32 copy used in training.
+    pub weights: Vec<f64>,
 }
 
 /// The affine map from the user's units to the units a run trains in: `u = (v − mean) / scale` per
@@ -213,6 +215,8 @@ pub struct WeightedSet {
 pub struct Standardisation {
     pub mean: Vec<f64>,
     pub scale: Vec<f64>,
+    /// The output's variance over the training rows (0 for a constant output, whose scale is 1).
+    pub output_variance: f64,
 }
 
 impl Standardisation {
@@ -227,15 +231,24 @@ impl Standardisation {
                 data.y.clone()
             }
         };
-        let (mut mean, mut scale) = (Vec::new(), Vec::new());
+        let (mut mean, mut scale, mut output_variance) = (Vec::new(), Vec::new(), 0.0);
         for c in 0..=m {
             let v = column(c);
             let mu = v.iter().sum::<f64>() / n;
-            let sd = (v.iter().map(|a| (a - mu) * (a - mu)).sum::<f64>() / n).sqrt();
+            let var = v.iter().map(|a| (a - mu) * (a - mu)).sum::<f64>() / n;
             mean.push(mu);
-            scale.push(if sd > 0.0 && sd.is_finite() { sd } else { 1.0 });
+            scale.push(if var > 0.0 && var.is_finite() {
+                var.sqrt()
+            } else {
+                1.0
+            });
+            output_variance = var;
         }
-        Standardisation { mean, scale }
+        Standardisation {
+            mean,
+            scale,
+            output_variance,
+        }
     }
 
     fn apply(&self, data: &mut DataSet) {
@@ -328,17 +341,10 @@ pub struct DatasetRun {
     standardisation: Option<Standardisation>,
     /// The user's training rows as given (exported as they are, not round-tripped through f32).
     raw_train: Option<DataSet>,
-    /// Column names, inputs then output.
+    /// Column names in the order of the user's file (`x1..xn, y` for the teacher task).
     names: Vec<String>,
-}
-
-/// A CSV field, quoted when it holds a comma, a quote or a line break.
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
+    /// Position of the output among `names`.
+    y_column: usize,
 }
 
 fn to_f32(v: &[f64]) -> Vec<f32> {
@@ -391,6 +397,7 @@ impl DatasetRun {
         let pick = |rows: &[usize]| DataSet {
             in_dim: data.in_dim,
             names: Vec::new(),
+            y_column: data.in_dim,
             x: rows
                 .iter()
                 .flat_map(|&r| data.input(r).iter().copied())
@@ -416,8 +423,9 @@ impl DatasetRun {
         run.data_rows = Some(order[n_test..].to_vec());
         run.standardisation = Some(units);
         run.raw_train = Some(raw_train);
-        if data.names.len() == data.in_dim + 1 {
+        if data.names.len() == data.in_dim + 1 && data.y_column <= data.in_dim {
             run.names = data.names.clone();
+            run.y_column = data.y_column;
         }
         Ok(run)
     }
@@ -441,6 +449,7 @@ impl DatasetRun {
                     c: vec![1.0; config.d],
                     in_dim,
                     rows: (0..config.d).collect(),
+                    weights: vec![1.0; config.d],
                 },
                 DataArm::Naive => WeightedSet {
                     x: to_f32(&train.x[..in_dim * config.target]),
@@ -448,6 +457,7 @@ impl DatasetRun {
                     c: vec![1.0; config.target],
                     in_dim,
                     rows: (0..config.target).collect(),
+                    weights: vec![1.0; config.target],
                 },
                 DataArm::Compressed => {
                     let params = CompressParams {
@@ -467,6 +477,7 @@ impl DatasetRun {
                         c: to_f32(&r.weights),
                         in_dim,
                         rows: r.indices.clone(),
+                        weights: r.weights.clone(),
                     }
                 }
                 DataArm::Kmeans => {
@@ -485,6 +496,7 @@ impl DatasetRun {
                         c: to_f32(&km.weights),
                         in_dim,
                         rows: Vec::new(),
+                        weights: km.weights.clone(),
                     }
                 }
             };
@@ -530,6 +542,7 @@ impl DatasetRun {
                 .map(|j| format!("x{j}"))
                 .chain(["y".to_string()])
                 .collect(),
+            y_column: in_dim,
         };
         let train0 = run.train_losses();
         let test0 = run.test_losses();
@@ -573,49 +586,50 @@ impl DatasetRun {
         self.standardisation.as_ref()
     }
 
-    /// One arm's weighted set as CSV, `index,weight,<columns>`, in the user's units: `index` is the
-    /// 0-based data row of the user's file (for the teacher task, the training-sample number), empty for
-    /// k-means centroids; the weights sum to the number of training rows.
+    /// Member `i` of arm `arm`'s set: its data row (0-based row of the user's file, or the training-sample
+    /// number for the teacher task; `None` for a k-means centroid), its weight, and its inputs then output
+    /// in the user's units (a data row exactly as given, a centroid mapped back from training units).
+    pub fn member(&self, arm: usize, i: usize) -> Option<(Option<usize>, f64, Vec<f64>)> {
+        let set = &self.arms.get(arm)?.set;
+        let m = set.in_dim;
+        let weight = *set.weights.get(i)?;
+        let row = set.rows.get(i).copied();
+        let values = match (row, &self.raw_train) {
+            (Some(r), Some(raw)) => raw.input(r).iter().chain([&raw.y[r]]).copied().collect(),
+            _ => set.x[m * i..m * (i + 1)]
+                .iter()
+                .chain([&set.y[i]])
+                .enumerate()
+                .map(|(c, &u)| match &self.standardisation {
+                    Some(s) => s.restore(c, f64::from(u)),
+                    None => f64::from(u),
+                })
+                .collect(),
+        };
+        let index = row.map(|r| self.data_rows.as_ref().map_or(r, |d| d[r]));
+        Some((index, weight, values))
+    }
+
+    /// One arm's weighted set as CSV, `index,weight,<columns in the file's order>` (see
+    /// [`DatasetRun::member`]). The compressed and k-means weights sum to the number of training rows.
     pub fn set_csv(&self, arm: usize) -> Result<String, String> {
-        use std::fmt::Write;
-        let set = &self
+        let len = self
             .arms
             .get(arm)
             .ok_or_else(|| format!("no arm {arm}"))?
-            .set;
-        let m = set.in_dim;
-        let mut out = String::from("index,weight");
-        for name in &self.names {
-            out.push(',');
-            out.push_str(&csv_field(name));
-        }
-        out.push('\n');
-        for i in 0..set.len() {
-            if let Some(&r) = set.rows.get(i) {
-                let row = self.data_rows.as_ref().map_or(r, |d| d[r]);
-                let _ = write!(out, "{row}");
-            }
-            let _ = write!(out, ",{}", set.c[i]);
-            match (set.rows.get(i), &self.raw_train) {
-                (Some(&r), Some(raw)) => {
-                    for v in raw.input(r).iter().chain([&raw.y[r]]) {
-                        let _ = write!(out, ",{v}");
-                    }
-                }
-                _ => {
-                    let values = set.x[m * i..m * (i + 1)].iter().chain([&set.y[i]]);
-                    for (c, &u) in values.enumerate() {
-                        let v = match &self.standardisation {
-                            Some(s) => s.restore(c, f64::from(u)),
-                            None => f64::from(u),
-                        };
-                        let _ = write!(out, ",{v}");
-                    }
-                }
-            }
-            out.push('\n');
-        }
-        Ok(out)
+            .set
+            .len();
+        let (m, y_at) = (self.in_dim, self.y_column);
+        let rows = (0..len)
+            .filter_map(|i| self.member(arm, i))
+            .map(|(index, w, mut v)| {
+                // Inputs then output -> the file's column order.
+                let y = v[m];
+                v.truncate(m);
+                v.insert(y_at, y);
+                (index, w, v)
+            });
+        Ok(crate::data::csv::write_weighted(&self.names, rows))
     }
 
     fn test_losses(&mut self) -> Vec<f64> {
@@ -756,10 +770,7 @@ impl DatasetRun {
             naive_overfit: find(DataArm::Naive).map(|a| a.final_test / a.min_test),
             arms,
             compression_residual: self.compression_residual,
-            output_variance: self.standardisation.as_ref().map(|u| {
-                let sd = u.scale[self.in_dim];
-                sd * sd
-            }),
+            output_variance: self.standardisation.as_ref().map(|u| u.output_variance),
             epochs_done: self.epoch,
         }
     }
@@ -889,6 +900,7 @@ mod tests {
                 x,
                 y,
                 names: Vec::new(),
+                y_column: in_dim,
             };
             let cfg = DatasetConfig {
                 target: 200,
@@ -926,6 +938,7 @@ mod tests {
             x: vec![0.0; 5],
             y: vec![0.0; 5],
             names: Vec::new(),
+            y_column: 1,
         };
         assert!(
             DatasetRun::from_data(DatasetConfig::quick(), small)
@@ -938,6 +951,7 @@ mod tests {
             x: (0..100).map(f64::from).collect(),
             y: vec![1.0; 100],
             names: Vec::new(),
+            y_column: 1,
         };
         let err = DatasetRun::from_data(DatasetConfig::quick(), ok)
             .err()
@@ -964,13 +978,16 @@ mod tests {
                 .flat_map(|r| [a[0] * r[0] + b[0], a[1] * r[1] + b[1]])
                 .collect(),
             y: y.iter().map(|v| a[2] * v + b[2]).collect(),
-            names: vec!["area".into(), "age, years".into(), "price".into()],
+            // The output is the file's middle column: the export keeps the file's column order.
+            names: vec!["area".into(), "price".into(), "age, years".into()],
+            y_column: 1,
         };
         let unit = DataSet {
             in_dim: 2,
             x,
             y,
             names: Vec::new(),
+            y_column: 2,
         };
         let cfg = DatasetConfig {
             target: 150,
@@ -1005,7 +1022,7 @@ mod tests {
         assert!((var_ratio / (a[2] * a[2]) - 1.0).abs() < 1e-9);
         let csv = rb.set_csv(1).unwrap();
         let mut lines = csv.lines();
-        assert_eq!(lines.next(), Some("index,weight,area,\"age, years\",price"));
+        assert_eq!(lines.next(), Some("index,weight,area,price,\"age, years\""));
         let mut mass = 0.0;
         let mut count = 0;
         for line in lines {
@@ -1013,11 +1030,28 @@ mod tests {
             let row = f[0] as usize;
             mass += f[1];
             count += 1;
-            let want = [big.x[2 * row], big.x[2 * row + 1], big.y[row]];
+            let want = [big.x[2 * row], big.y[row], big.x[2 * row + 1]];
             assert_eq!(f[2..], want, "row {row} is exported exactly as given");
         }
         assert_eq!(count, 150);
-        assert!((mass - rb.config().d as f64).abs() < 1e-3 * mass);
+        assert!((mass - rb.config().d as f64).abs() < 1e-9 * mass);
+        // A constant output has variance 0 (it is trained on as a constant, scale 1).
+        let flat = DataSet {
+            y: vec![7.5; n],
+            ..big.clone()
+        };
+        let mut r = DatasetRun::from_data(
+            DatasetConfig {
+                epochs: 2,
+                ..cfg.clone()
+            },
+            flat,
+        )
+        .unwrap();
+        while !r.is_done() {
+            r.step(1);
+        }
+        assert_eq!(r.summary().output_variance, Some(0.0));
     }
 
     #[test]

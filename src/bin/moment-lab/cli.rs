@@ -429,6 +429,11 @@ fn runtime_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
         for &d in &sizes {
             // d -> 0.1 d, raised to N(m, k) where that is more (as in Fig. 2 and the authors' code).
             let target = fig2_target(d, m, order, 0.1);
+            if target >= d {
+                return Err(Failure::Usage(format!(
+                    "d = {d} is not above N(m={m}, k={order}) = {target}: nothing to compress; use larger sizes or a lower order"
+                )));
+            }
             let mut times = Vec::new();
             for t in 0..trials {
                 let mut rng = moment_lab::rng::seeded(moment_lab::rng::sub_seed(
@@ -799,7 +804,8 @@ fn run_in_parallel<T: Send>(
     let next = AtomicUsize::new(0);
     let finished = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
-    let per_thread: Vec<Result<Vec<(usize, T)>, String>> = std::thread::scope(|scope| {
+    let first_error = std::sync::Mutex::new(None::<String>);
+    let per_thread: Vec<Option<Vec<(usize, T)>>> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 scope.spawn(|| {
@@ -808,25 +814,32 @@ fn run_in_parallel<T: Send>(
                         let Some(&i) = order.get(next.fetch_add(1, Relaxed)) else {
                             break;
                         };
-                        let r = task(i).inspect_err(|_| failed.store(true, Relaxed))?;
-                        progress(&r, finished.fetch_add(1, Relaxed) + 1);
-                        done.push((i, r));
+                        match task(i) {
+                            Ok(r) => {
+                                progress(&r, finished.fetch_add(1, Relaxed) + 1);
+                                done.push((i, r));
+                            }
+                            Err(e) => {
+                                // Keep the error that happened first, not the one of the first thread.
+                                if !failed.swap(true, Relaxed) {
+                                    *first_error.lock().unwrap_or_else(|p| p.into_inner()) =
+                                        Some(e);
+                                }
+                            }
+                        }
                     }
-                    Ok(done)
+                    done
                 })
             })
             .collect();
-        workers
-            .into_iter()
-            .map(|w| {
-                w.join()
-                    .unwrap_or_else(|_| Err("a worker thread panicked".into()))
-            })
-            .collect()
+        workers.into_iter().map(|w| w.join().ok()).collect()
     });
+    if let Some(e) = first_error.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        return Err(e);
+    }
     let mut all = Vec::new();
     for r in per_thread {
-        all.extend(r?);
+        all.extend(r.ok_or("a worker thread panicked")?);
     }
     all.sort_by_key(|&(i, _)| i);
     Ok((threads, all))
