@@ -197,6 +197,12 @@ fn dataset_trains_on_own_csv() {
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         let v: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(out_path).unwrap()).unwrap();
+        // The map to training units: three columns (u, v, then y), y's variance as in the summary.
+        let units = &v["standardisation"];
+        assert_eq!(units["mean"].as_array().map(|a| a.len()), Some(3));
+        let sd_y = units["scale"][2].as_f64().unwrap();
+        let var = v["summary"]["output_variance"].as_f64().unwrap();
+        assert!((sd_y * sd_y - var).abs() < 1e-12 * var);
         v["summary"].clone()
     };
     let a = run("a.json");

@@ -685,6 +685,8 @@ fn dataset_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
         "curve": run.curve(),
         "landscape_init": landscape_init,
         "landscape_trained": landscape_end,
+        // Own data only: the map from the file's units to the training units (inputs, then y).
+        "standardisation": run.standardisation(),
     });
     write_json(out.as_deref(), &json)
 }
