@@ -353,6 +353,26 @@ mod tests {
     use super::*;
     use crate::rng::{seeded, uniform};
 
+    /// The k nearest of the points kept by `alive`, by brute force, ties by id.
+    fn brute_knn(
+        pts: &[f64],
+        dim: usize,
+        alive: impl Fn(usize) -> bool,
+        q: &[f64],
+        k: usize,
+    ) -> Vec<(f64, usize)> {
+        let mut all: Vec<(f64, usize)> = (0..pts.len() / dim)
+            .filter(|&i| alive(i))
+            .map(|i| {
+                let d2 = (0..dim).map(|a| (pts[i * dim + a] - q[a]).powi(2)).sum();
+                (d2, i)
+            })
+            .collect();
+        all.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        all.truncate(k);
+        all
+    }
+
     #[test]
     fn knn_matches_brute_force_with_deletions() {
         let dim = 3;
@@ -367,18 +387,7 @@ mod tests {
         for q in [0usize, 1, 77, 499] {
             let qp = &pts[q * dim..(q + 1) * dim];
             tree.knn(&pts, qp, 12, &mut out);
-            let mut brute: Vec<(f64, usize)> = (0..n)
-                .filter(|i| i % 3 != 0)
-                .map(|i| {
-                    let d2 = (0..dim)
-                        .map(|a| (pts[i * dim + a] - qp[a]).powi(2))
-                        .sum::<f64>();
-                    (d2, i)
-                })
-                .collect();
-            brute.sort_by(|a, b| a.partial_cmp(b).unwrap());
-            brute.truncate(12);
-            assert_eq!(out, brute);
+            assert_eq!(out, brute_knn(&pts, dim, |i| i % 3 != 0, qp, 12));
         }
         assert_eq!(tree.nodes[0].alive, n - n.div_ceil(3));
     }
@@ -406,17 +415,7 @@ mod tests {
         for (q, k) in [(0usize, 1usize), (210, 37), (399, 100), (805, 250)] {
             let qp = &pts[q * dim..(q + 1) * dim];
             tree.knn(&pts, qp, k, &mut out);
-            let mut brute: Vec<(f64, usize)> = (0..n)
-                .filter(|i| i % 7 != 0)
-                .map(|i| {
-                    let d2 = (0..dim)
-                        .map(|a| (pts[i * dim + a] - qp[a]).powi(2))
-                        .sum::<f64>();
-                    (d2, i)
-                })
-                .collect();
-            brute.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-            brute.truncate(k);
+            let brute = brute_knn(&pts, dim, |i| i % 7 != 0, qp, k);
             assert_eq!(out, brute, "query {q}, k {k}");
         }
     }
