@@ -14,13 +14,10 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
-import { ROOT, arg, assert, isLocal, openOfflineContext, runCases, serveDirectory } from './lib.mjs';
+import { ROOT, SHOTS, assert, isLocal, offlineCase, runSuite, serveDirectory } from './lib.mjs';
 
-const SHOTS = join(ROOT, 'e2e', 'shots');
 const READY_TIMEOUT = 60_000;
 const DONE_TIMEOUT = 120_000;
-const only = arg('--only')?.split(',');
 
 // Serves a temporary directory holding a link blog/lab -> the repository: the lab lives under a sub-path.
 function startServer() {
@@ -444,35 +441,17 @@ const cases = {
     }
   },
 
-  async offline({ requests }) {
-    assert(requests.length > 0, 'no requests were seen at all (the recorder is broken)');
-    assert(offsite.length === 0, `requests left 127.0.0.1: ${offsite.join(', ')}`);
-  },
+  offline: offlineCase(offsite),
 };
 
 // ------------------------------------------------------------------ main
 
-async function main() {
-  mkdirSync(SHOTS, { recursive: true });
-  const server = arg('--base') ? null : await startServer();
-  const base = (arg('--base') || server.base).replace(/\/+$/, '');
-  const requests = [];
-  const { browser, context } = await openOfflineContext(chromium, { requests, offsite });
-  await context.addInitScript(recorder);
-  await serveFixtures(context, base);   // registered last: matched first
-
-  const { passed, failed } = await runCases(cases, { context, base, requests }, {
-    only,
-    after: async () => { for (const p of context.pages()) await p.close(); },
-  });
-  await browser.close();
-  server?.stop();
-  console.log(`e2e-embed: ${passed} passed, ${failed} failed`);
-  process.exitCode = failed ? 1 : 0;
-}
-
-main().catch((e) => {
-  console.log(`e2e-embed: crashed: ${e.stack || e}`);
-  console.log('e2e-embed: 0 passed, 1 failed');
-  process.exitCode = 1;
+runSuite('e2e-embed', cases, {
+  startServer,
+  offsite,
+  prepare: async (context, base) => {
+    await context.addInitScript(recorder);
+    await serveFixtures(context, base);   // registered last: matched first
+  },
+  after: async (context) => { for (const p of context.pages()) await p.close(); },
 });

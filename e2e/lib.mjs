@@ -1,12 +1,16 @@
 // Shared by the e2e suites (run.mjs, embed.mjs): the repository root, command-line options, a local static
-// server, assertions, and the rule for which requests count as local.
+// server, assertions, the rule for which requests count as local, and a suite's main (runSuite).
 
 import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+// Screenshots of both suites.
+export const SHOTS = join(ROOT, 'e2e', 'shots');
 
 const argv = process.argv.slice(2);
 // The value after `--name` on the command line, or undefined.
@@ -99,4 +103,40 @@ export async function openOfflineContext(chromium, { requests, offsite, ...conte
     return route.abort('addressunreachable');
   });
   return { browser, context };
+}
+
+// The last case of every suite: the recorder saw requests, and none of them left 127.0.0.1.
+export function offlineCase(offsite) {
+  return async ({ requests }) => {
+    assert(requests.length > 0, 'no requests were seen at all (the recorder is broken)');
+    assert(offsite.length === 0, `requests left 127.0.0.1: ${offsite.join(', ')}`);
+  };
+}
+
+// A suite's main: serves the lab with `startServer()` (unless --base URL is given), opens the offline context
+// (non-local requests are aborted into `offsite`), lets `prepare(context, base)` add routes or init scripts,
+// runs the cases named by --only (all by default) with {context, base, requests} and prints
+// "<label>: N passed, M failed" (a crash counts as one failure); the exit code says whether any failed.
+export function runSuite(label, cases, { startServer, offsite, contextOptions = {}, prepare = async () => {}, after }) {
+  const main = async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    const server = arg('--base') ? null : await startServer();
+    const base = (arg('--base') || server.base).replace(/\/+$/, '');
+    const requests = [];
+    const { browser, context } = await openOfflineContext(chromium, { requests, offsite, ...contextOptions });
+    await prepare(context, base);
+    const { passed, failed } = await runCases(cases, { context, base, requests }, {
+      only: arg('--only')?.split(','),
+      after: after && (() => after(context)),
+    });
+    await browser.close();
+    server?.stop();
+    console.log(`${label}: ${passed} passed, ${failed} failed`);
+    process.exitCode = failed ? 1 : 0;
+  };
+  main().catch((e) => {
+    console.log(`${label}: crashed: ${e.stack || e}`);
+    console.log(`${label}: 0 passed, 1 failed`);
+    process.exitCode = 1;
+  });
 }

@@ -11,12 +11,9 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { chromium } from 'playwright-core';
-import { ROOT, arg, assert, isLocal, openOfflineContext, runCases, serveDirectory } from './lib.mjs';
+import { ROOT, SHOTS, assert, isLocal, offlineCase, runSuite, serveDirectory } from './lib.mjs';
 
-const SHOTS = join(ROOT, 'e2e', 'shots');
 const TIMEOUT = 90_000;
-const only = arg('--only')?.split(',');
 
 const startServer = () => serveDirectory(ROOT);
 
@@ -554,30 +551,9 @@ const cases = {
     assert(gz <= 400 * 1024, `transfer ${gz} bytes gzipped > 400 KB`);
   },
 
-  async offline({ requests }) {
-    assert(requests.length > 0, 'no requests were seen at all (the recorder is broken)');
-    assert(offsite.length === 0, `requests left 127.0.0.1: ${offsite.join(', ')}`);
-  },
+  offline: offlineCase(offsite),
 };
 
 // ------------------------------------------------------------------ main
 
-async function main() {
-  mkdirSync(SHOTS, { recursive: true });
-  const server = arg('--base') ? null : await startServer();
-  const base = arg('--base') || server.base;
-  const requests = [];
-  const { browser, context } = await openOfflineContext(chromium, { requests, offsite, acceptDownloads: true });
-
-  const { passed, failed } = await runCases(cases, { context, base, requests }, { only });
-  await browser.close();
-  server?.stop();
-  console.log(`e2e: ${passed} passed, ${failed} failed`);
-  process.exitCode = failed ? 1 : 0;
-}
-
-main().catch((e) => {
-  console.log(`e2e: crashed: ${e.stack || e}`);
-  console.log('e2e: 0 passed, 1 failed');
-  process.exitCode = 1;
-});
+runSuite('e2e', cases, { startServer, offsite, contextOptions: { acceptDownloads: true } });

@@ -10,6 +10,17 @@ fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_moment-lab"))
 }
 
+/// Runs the command and checks that it succeeded (showing its stderr if not).
+fn run_ok(cmd: &mut Command) -> std::process::Output {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 fn tmp(name: &str, content: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("moment-lab-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -30,25 +41,20 @@ fn compress_writes_subset_with_exact_coordinates() {
     }
     let input = tmp("in.csv", &csv);
     let output = input.with_file_name("out.csv");
-    let out = bin()
-        .args([
-            "compress",
-            "--input",
-            input.to_str().unwrap(),
-            "--order",
-            "3",
-            "--target",
-            "100",
-            "--seed",
-            "1",
-        ])
-        .args(["--output", output.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = run_ok(
+        bin()
+            .args([
+                "compress",
+                "--input",
+                input.to_str().unwrap(),
+                "--order",
+                "3",
+                "--target",
+                "100",
+                "--seed",
+                "1",
+            ])
+            .args(["--output", output.to_str().unwrap()]),
     );
     let summary: serde_json::Value =
         serde_json::from_slice(&out.stderr).expect("one-line JSON summary on stderr");
@@ -82,19 +88,15 @@ fn compress_writes_subset_with_exact_coordinates() {
 #[test]
 fn weight_column_is_honoured() {
     let input = tmp("w.csv", "x,weight\n0,1\n1,3\n2,0\n3,1\n4,2\n5,1\n");
-    let out = bin()
-        .args([
-            "compress",
-            "--input",
-            input.to_str().unwrap(),
-            "--order",
-            "1",
-            "--target",
-            "2",
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    let out = run_ok(bin().args([
+        "compress",
+        "--input",
+        input.to_str().unwrap(),
+        "--order",
+        "1",
+        "--target",
+        "2",
+    ]));
     let text = String::from_utf8(out.stdout).unwrap();
     let (mut m0, mut m1) = (0.0, 0.0);
     for line in text.lines().skip(1) {
@@ -156,8 +158,7 @@ fn bad_input_fails_cleanly() {
 fn cloud_demo_matches_fixture() {
     let fixture: serde_json::Value =
         serde_json::from_str(include_str!("fixtures/cloud_fixture.json")).unwrap();
-    let out = bin().args(["cloud", "--seed", "7"]).output().unwrap();
-    assert!(out.status.success());
+    let out = run_ok(bin().args(["cloud", "--seed", "7"]));
     let now: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(now["kept_indices"], fixture["kept_indices"]);
     assert_eq!(now["kept_weights"], fixture["kept_weights"]);
@@ -181,20 +182,19 @@ fn dataset_trains_on_own_csv() {
     let run = |out: &str| {
         let out_path =
             std::env::temp_dir().join(format!("moment-lab-own-{}-{out}", std::process::id()));
-        let o = bin()
-            .args([
-                "dataset",
-                "--data",
-                input.to_str().unwrap(),
-                "--target",
-                "100",
-                "--order",
-                "3",
-            ])
-            .args(["--epochs", "5", "--out", out_path.to_str().unwrap()])
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        run_ok(
+            bin()
+                .args([
+                    "dataset",
+                    "--data",
+                    input.to_str().unwrap(),
+                    "--target",
+                    "100",
+                    "--order",
+                    "3",
+                ])
+                .args(["--epochs", "5", "--out", out_path.to_str().unwrap()]),
+        );
         let v: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(out_path).unwrap()).unwrap();
         // The map to training units: three columns (u, v, then y), y's variance as in the summary.
@@ -224,15 +224,10 @@ fn dataset_trains_on_own_csv() {
 fn parallel_runs_do_not_depend_on_thread_count() {
     let run = |args: &[&str], threads: &str, name: &str| {
         let out = tmp(name, "");
-        let status = bin()
-            .args(args)
-            .args(["--threads", threads, "--out", out.to_str().unwrap()])
-            .output()
-            .unwrap();
-        assert!(
-            status.status.success(),
-            "{}",
-            String::from_utf8_lossy(&status.stderr)
+        run_ok(
+            bin()
+                .args(args)
+                .args(["--threads", threads, "--out", out.to_str().unwrap()]),
         );
         let mut v: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
