@@ -14,7 +14,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ROOT, SHOTS, assert, isLocal, offlineCase, runSuite, serveDirectory } from './lib.mjs';
+import { ROOT, SHOTS, assert, noProblems, offlineCase, openWatchedPage, runSuite, serveDirectory } from './lib.mjs';
 
 const READY_TIMEOUT = 60_000;
 const DONE_TIMEOUT = 120_000;
@@ -57,24 +57,12 @@ function recorder() {
   }
 }
 
-async function openPage(context, url, { viewport } = {}) {
-  const page = await context.newPage();
-  if (viewport) await page.setViewportSize(viewport);
-  const problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()}`); });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('requestfailed', (r) => {
-    const err = r.failure()?.errorText;
-    // A test that replaces or removes a frame may cancel its fixture page's load: not a problem.
-    if (err === 'net::ERR_ABORTED' && r.url().includes('/__embed_test__/')) return;
-    if (isLocal(r.url())) problems.push(`request failed: ${r.url()} ${err}`);
-  });
-  page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
-  await page.goto(url);
-  return { page, problems };
-}
+// A test that replaces or removes a frame may cancel its fixture page's load: not a problem.
+const openPage = (context, url, { viewport } = {}) => openWatchedPage(context, url, {
+  viewport,
+  tolerated: (r) => r.failure()?.errorText === 'net::ERR_ABORTED' && r.url().includes('/__embed_test__/'),
+});
 
-const noProblems = (problems, where) => assert(problems.length === 0, `${where}: ${problems.join('; ')}`);
 
 // Waits until the log has a `type` entry (or an 'error' one) of `kind` from `from`; fails on an error.
 async function waitFor(page, { kind = 'message', from, type, timeout = DONE_TIMEOUT, after = 0 }) {

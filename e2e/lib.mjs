@@ -140,3 +140,21 @@ export function runSuite(label, cases, { startServer, offsite, contextOptions = 
     process.exitCode = 1;
   });
 }
+
+// Opens `url` in a new page of `context` and collects what went wrong on it: console errors, page errors,
+// failed local requests (unless `tolerated(request)`) and HTTP errors. Returns {page, problems}.
+export async function openWatchedPage(context, url, { viewport, tolerated = () => false } = {}) {
+  const page = await context.newPage();
+  if (viewport) await page.setViewportSize(viewport);
+  const problems = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('requestfailed', (r) => {
+    if (isLocal(r.url()) && !tolerated(r)) problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`);
+  });
+  page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
+  await page.goto(url);
+  return { page, problems };
+}
+
+export const noProblems = (problems, where) => assert(problems.length === 0, `${where}: ${problems.join('; ')}`);

@@ -11,7 +11,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { ROOT, SHOTS, assert, isLocal, offlineCase, runSuite, serveDirectory } from './lib.mjs';
+import { ROOT, SHOTS, assert, noProblems, offlineCase, openWatchedPage, runSuite, serveDirectory } from './lib.mjs';
 
 const TIMEOUT = 90_000;
 
@@ -20,17 +20,10 @@ const startServer = () => serveDirectory(ROOT);
 // Every request that is not local (lib.mjs) is aborted and recorded.
 const offsite = [];
 
-async function openPage(context, url, { viewport } = {}) {
-  const page = await context.newPage();
-  if (viewport) await page.setViewportSize(viewport);
-  const problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()}`); });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('requestfailed', (r) => { if (isLocal(r.url())) problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`); });
-  page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
-  await page.goto(url);
-  await page.waitForSelector('body[data-ready="1"]', { timeout: TIMEOUT });
-  return { page, problems };
+async function openPage(context, url, options) {
+  const opened = await openWatchedPage(context, url, options);
+  await opened.page.waitForSelector('body[data-ready="1"]', { timeout: TIMEOUT });
+  return opened;
 }
 
 async function setControls(page, values, tab = 'cloud') {
@@ -98,7 +91,6 @@ async function expectError(page, what, pattern, tab = 'cloud') {
   return text;
 }
 
-const noProblems = (problems, where) => assert(problems.length === 0, `${where}: ${problems.join('; ')}`);
 
 // Records long tasks (> 50 ms on the main thread) and animation frames from now on.
 async function startBudgetProbe(page) {
