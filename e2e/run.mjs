@@ -394,7 +394,8 @@ const cases = {
   async url_roundtrip_resume_reset({ context, base }) {
     const a = await openPage(context, `${base}/`);
     await a.page.click('#tabbtn-lth');
-    await setControls(a.page, { seed: 7, width: 600, target: 150, epochs: 60, n_train: 2000 }, 'lth');
+    // Long enough (a few seconds) that Stop lands mid-run even on a fast machine, not after the end.
+    await setControls(a.page, { seed: 7, width: 600, target: 150, epochs: 1000, n_train: 2000 }, 'lth');
     await run(a.page, 'lth');
     const first = await a.page.evaluate(() => window.lastResult);
     assert(first && first.arms, `round trip: first run failed: ${await a.page.textContent(errorSel('lth'))}`);
