@@ -204,37 +204,46 @@ log(`bench: Chromium ${meta.chromium}, wasm simd128: ${info.simd}, loadavg ${met
 // ------------------------------------------------------------------ 1. compressor
 
 const CASES = [
-  { dim: 3, order: 5, d: 10000, target: 1000, strategy: 'auto', seed: 1, goal_s: 0.25 },
+  // native_threads: also time the native side with that many compressor threads (same result, checked).
+  { dim: 3, order: 5, d: 10000, target: 1000, strategy: 'auto', seed: 1, goal_s: 0.25, native_goal_s: 0.1, native_threads: 2 },
   { dim: 3, order: 5, d: 10000, target: 1000, strategy: 'greedy', seed: 1, goal_s: null },
   { dim: 4, order: 5, d: 10000, target: 1000, strategy: 'auto', seed: 1, goal_s: 1 },
   { dim: 3, order: 6, d: 100000, target: 5059, strategy: 'auto', seed: 1, goal_s: 5 },
 ];
 const min = (xs) => Math.min(...xs);
 if (ONLY.includes('compress')) {
-  for (const { goal_s, ...c } of CASES) {
+  for (const { goal_s, native_goal_s = null, native_threads = 0, ...c } of CASES) {
     const label = `m=${c.dim} k=${c.order} ${c.d}→${c.target} ${c.strategy}`;
     const msg = { op: 'compress', case: c, reps: 1 };
+    const mtMsg = { op: 'compress', case: { ...c, threads: native_threads }, reps: 1 };
+    const mt = native_threads > 1 ? ['native_mt'] : [];
+    const send = (side) => (side === 'native_mt' ? timed('native', mtMsg) : timed(side, msg));
     // One unmeasured run per side (allocations, caches, the prepared cloud), then REPS interleaved rounds,
     // alternating which side goes first.
     const w0 = await timed('wasm', msg);
     const n0 = await timed('native', msg);
+    const m0 = mt.length ? await send('native_mt') : null;
     const rounds = [];
     for (let r = 0; r < REPS; r++) {
       const pair = {};
-      for (const side of r % 2 ? ['wasm', 'native'] : ['native', 'wasm']) {
-        const res = await timed(side, msg);
+      for (const side of r % 2 ? ['wasm', 'native', ...mt] : [...mt, 'native', 'wasm']) {
+        const res = await send(side);
         pair[side] = res.seconds[0];
         pair[`${side}_cpu`] = res.cpu_seconds;
       }
       pair.loadavg = loadavg()[0];
       rounds.push(pair);
     }
-    const [wasm, nat] = ['wasm', 'native'].map((side) => ({
+    const [wasm, nat, natMt] = ['wasm', 'native', 'native_mt'].map((side) => (side === 'native_mt' && !mt.length ? null : {
       median: median(rounds.map((p) => p[side])), best: min(rounds.map((p) => p[side])),
       cpu: median(rounds.map((p) => p[`${side}_cpu`])),
     }));
     const row = {
       case: c, label, goal_s, wasm_s: wasm, native_s: nat,
+      native_goal_s, native_goal_ratio: native_goal_s ? nat.median / native_goal_s : null,
+      native_threads: natMt ? native_threads : null, native_threads_s: natMt,
+      native_threads_goal_ratio: natMt && native_goal_s ? natMt.median / native_goal_s : null,
+      native_threads_same_result: m0 ? m0.kept === n0.kept && m0.residual === n0.residual && m0.fig2_error === n0.fig2_error : null,
       wasm_over_native: { median: wasm.median / nat.median, paired: median(rounds.map((p) => p.wasm / p.native)), cpu: wasm.cpu / nat.cpu },
       goal_ratio: goal_s ? wasm.median / goal_s : null,
       kept: w0.kept, residual: w0.residual, fig2_error: w0.fig2_error, factorisations: w0.factorisations,
@@ -242,7 +251,8 @@ if (ONLY.includes('compress')) {
       rounds,
     };
     results.compress.push(row);
-    log(`bench: ${label}: wasm ${wasm.median.toFixed(3)} s (cpu ${wasm.cpu.toFixed(3)}), native ${nat.median.toFixed(3)} s (cpu ${nat.cpu.toFixed(3)}) (load ${rounds.map((p) => p.loadavg).join(' ')})`);
+    const mtLog = natMt ? `, native ${native_threads} threads ${natMt.median.toFixed(3)} s (cpu ${natMt.cpu.toFixed(3)}, same result: ${row.native_threads_same_result})` : '';
+    log(`bench: ${label}: wasm ${wasm.median.toFixed(3)} s (cpu ${wasm.cpu.toFixed(3)}), native ${nat.median.toFixed(3)} s (cpu ${nat.cpu.toFixed(3)})${mtLog} (load ${rounds.map((p) => p.loadavg).join(' ')})`);
   }
 }
 
@@ -354,6 +364,11 @@ if (results.compress.length) {
     lines.push(`| ${r.label} | ${f(r.wasm_s.median)} (${f(r.wasm_s.best)}) | ${f(r.wasm_s.cpu)} | ${f(r.native_s.median)} (${f(r.native_s.best)}) | ${f(r.native_s.cpu)} `
       + `| ${f(r.wasm_over_native.median, 2)} (${f(r.wasm_over_native.cpu, 2)}) | ${r.goal_s ?? '—'} | ${f(r.goal_ratio, 2)} `
       + `| ${e(r.residual)} | ${e(r.fig2_error)} | ${r.same_result_as_native ? 'yes' : 'NO'} | ${loads(r.rounds)} |`);
+  }
+  for (const r of results.compress.filter((r) => r.native_threads_s)) {
+    lines.push('', `${r.label}, native: 1 thread ${f(r.native_s.median)} s (${f(r.native_goal_ratio, 2)}× the ${r.native_goal_s} s target), `
+      + `${r.native_threads} threads ${f(r.native_threads_s.median)} s (best ${f(r.native_threads_s.best)}, CPU ${f(r.native_threads_s.cpu)} s; `
+      + `${f(r.native_threads_goal_ratio, 2)}× the target); same result: ${r.native_threads_same_result ? 'yes' : 'NO'}.`);
   }
 }
 if (results.nn) {

@@ -6,7 +6,8 @@
 //! - `seeds=1,2,3`: seeds to compare on (default 1..=5);
 //! - `strategies=auto,greedy`: strategies (default all four);
 //! - `case=4,5,10000,1000`: one custom case `m,k,d,d'` (repeatable);
-//! - `reps=3`: timing repetitions.
+//! - `reps=3`: timing repetitions;
+//! - `threads=2`: compressor threads (default 1; the result is the same for every count).
 //!
 //! The Fig. 2 error fluctuates between clouds by ~2×, so compare strategies on the same seeds and read
 //! the geometric mean.
@@ -24,7 +25,7 @@ struct Run {
     qrs: usize,
 }
 
-/// End-phase tuning overrides from the command line (`from=3`, `frac=0.1`, `q=8`).
+/// End-phase tuning and thread overrides from the command line (`from=3`, `frac=0.1`, `q=8`, `threads=2`).
 fn tune(mut p: CompressParams) -> CompressParams {
     for a in std::env::args() {
         if let Some(v) = a.strip_prefix("from=") {
@@ -33,6 +34,8 @@ fn tune(mut p: CompressParams) -> CompressParams {
             p.round_fraction = v.parse().unwrap();
         } else if let Some(v) = a.strip_prefix("q=") {
             p.end_q = v.parse().unwrap();
+        } else if let Some(v) = a.strip_prefix("threads=") {
+            p.threads = v.parse().unwrap();
         }
     }
     p

@@ -9,6 +9,7 @@ pub mod compress;
 pub mod data;
 pub mod experiments;
 pub mod nn;
+pub mod parallel;
 pub mod rng;
 
 #[cfg(target_arch = "wasm32")]

@@ -83,6 +83,24 @@ fn compress_writes_subset_with_exact_coordinates() {
     }
     assert_eq!(n, 100);
     assert!((total - 2000.0).abs() < 1e-9);
+    // The default uses every core; one thread writes the same file byte for byte.
+    let single = input.with_file_name("out-1-thread.csv");
+    run_ok(
+        bin()
+            .args(["compress", "--input", input.to_str().unwrap()])
+            .args([
+                "--order",
+                "3",
+                "--target",
+                "100",
+                "--seed",
+                "1",
+                "--threads",
+                "1",
+            ])
+            .args(["--output", single.to_str().unwrap()]),
+    );
+    assert_eq!(std::fs::read(&single).unwrap(), text.into_bytes());
 }
 
 #[test]

@@ -322,3 +322,60 @@ fn recording_clusters_changes_nothing() {
         );
     }
 }
+
+/// Threads are a speed knob only: 2, 3 or one-per-core workers give the one-thread result bit for bit
+/// (kept ids, weights, diagnostics), for every strategy, weighted and degenerate clouds, and when run in
+/// small steps as the page's worker does.
+#[test]
+fn thread_count_never_changes_the_result() {
+    use moment_lab::compress::Compressor;
+    let bits = |w: &[f64]| w.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+    let mut plane = random_cloud(5, 3, 4000, true);
+    plane.points.chunks_exact_mut(3).for_each(|p| p[2] = 0.5);
+    let mut duplicated = random_cloud(6, 2, 1500, false);
+    duplicated.points.extend_from_within(..);
+    duplicated.weights.extend_from_within(..);
+    let cases = [
+        (random_cloud(1, 3, 10_000, false), 5, 1000),
+        (random_cloud(2, 2, 6000, true), 6, 400),
+        (random_cloud(3, 1, 5000, false), 4, 50),
+        (random_cloud(4, 4, 5000, true), 3, 300),
+        (plane, 4, 300),
+        (duplicated, 3, 200),
+    ];
+    for (cloud, order, target) in &cases {
+        for strategy in STRATEGIES {
+            let params = CompressParams {
+                seed: 7,
+                ..CompressParams::new(*order, *target)
+            }
+            .with_strategy(strategy);
+            let one = compress(cloud, &params).unwrap();
+            for threads in [2, 3, 0] {
+                let label = format!("m={} k={order} {strategy:?} threads={threads}", cloud.dim);
+                let p = params.clone().with_threads(threads);
+                let many = compress(cloud, &p).unwrap();
+                assert_eq!(many.indices, one.indices, "{label}");
+                assert_eq!(bits(&many.weights), bits(&one.weights), "{label}");
+                let (a, b) = (&many.diagnostics, &one.diagnostics);
+                assert_eq!(
+                    (a.rounds, a.factorisations, a.eliminated),
+                    (b.rounds, b.factorisations, b.eliminated),
+                    "{label}"
+                );
+                assert_eq!(
+                    bits(&a.max_diameter_per_round),
+                    bits(&b.max_diameter_per_round)
+                );
+                assert_eq!(a.residual.to_bits(), b.residual.to_bits(), "{label}");
+            }
+            let mut stepped = Compressor::new(cloud.clone(), params.with_threads(2)).unwrap();
+            while !stepped.is_done() {
+                stepped.step(37);
+            }
+            let r = stepped.result();
+            assert_eq!(r.indices, one.indices, "stepped {strategy:?}");
+            assert_eq!(bits(&r.weights), bits(&one.weights), "stepped {strategy:?}");
+        }
+    }
+}

@@ -23,7 +23,13 @@
 //!   matches the moments just as exactly but ignores diameter; compare it to see why locality matters.
 //!
 //! **Cost.** Bulk: `O(d N²)` flops (one `N × 2N` QR per `N` removed points). Greedy: `O(N³)` per removed
-//! point plus a k-NN query per heap pop. Memory: `O(d m + N²)`.
+//! point plus a k-NN query per heap pop. Memory: `O(d m + N²)` (plus one cluster workspace per thread).
+//!
+//! **Threads** ([`CompressParams::threads`], native only). Bulk cells of one level and the balls of one
+//! end-phase round are disjoint, and the neighbour lists of a round are queries on a tree that does not
+//! change meanwhile; those go to worker threads whenever doing them together cannot change what the
+//! one-thread order would have done (no cluster would have met the `alive - target` cap before its turn).
+//! The output is bit-identical for every thread count (tested); greedy is sequential by nature.
 //!
 //! The compressor is a step-able state machine ([`Compressor::step`]) so that a browser worker can report
 //! progress and stop; [`compress`] runs it to the end.
@@ -42,6 +48,8 @@ use basis::{Features, Frame};
 pub use basis::{exponents, monomial, n_moments};
 use serde::{Deserialize, Serialize};
 use spatial::{BallCache, KdTree};
+
+use crate::parallel::{PerWorker, Workers};
 
 /// How clusters are chosen. See the module docs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -93,6 +101,15 @@ pub struct CompressParams {
     /// linearly to 1 as the target is approached.
     #[serde(default = "default_end_q")]
     pub end_q: usize,
+    /// Worker threads for disjoint clusters and neighbour queries (native only; 0 = one per core). The
+    /// result is bit-identical for every thread count: clusters that are reduced together are disjoint
+    /// and would not have been capped one after the other (see [`Compressor::step`]).
+    #[serde(default = "default_threads")]
+    pub threads: usize,
+}
+
+fn default_threads() -> usize {
+    1
 }
 
 fn default_end_from() -> f64 {
@@ -120,10 +137,15 @@ impl CompressParams {
             end_from: default_end_from(),
             round_fraction: default_round_fraction(),
             end_q: default_end_q(),
+            threads: default_threads(),
         }
     }
     pub fn with_strategy(mut self, s: Strategy) -> Self {
         self.strategy = s;
+        self
+    }
+    pub fn with_threads(mut self, threads: usize) -> Self {
+        self.threads = threads;
         self
     }
 }
@@ -396,6 +418,29 @@ impl Ord for OrdF64 {
     }
 }
 
+/// With several workers: the next cells of the bulk queue (in queue order) whose sizes add up to at most
+/// `room = alive - stop_at`, popped with their alive members, if there are at least two of them (else
+/// nothing is popped). Cells of one level are disjoint, and with sizes adding up to `room` the cap
+/// `alive - stop_at` that each would get one after the other is at least its size, so reducing them
+/// together without a cap gives exactly the sequential result.
+fn take_bulk_batch(st: &mut BulkState, room: usize) -> Vec<(f64, Vec<usize>)> {
+    let mut batch = Vec::new();
+    let mut total = 0;
+    for &(diam, node) in st.queue.iter().rev() {
+        let members = st.tree.alive_members(node);
+        if total + members.len() > room {
+            break;
+        }
+        total += members.len();
+        batch.push((diam, members));
+    }
+    if batch.len() < 2 {
+        return Vec::new();
+    }
+    st.queue.truncate(st.queue.len() - batch.len());
+    batch
+}
+
 /// Step-able compressor. `new` validates; `step(budget)` eliminates about `budget` points; `result` reads
 /// the current (final once `done`) support.
 pub struct Compressor {
@@ -410,6 +455,9 @@ pub struct Compressor {
     diag: Diagnostics,
     round_max_diam: f64,
     ws: recombine::Workspace,
+    workers: Workers,
+    /// Scratch of each worker thread for [`Compressor::reduce_disjoint`], made on first use.
+    scratch: Option<PerWorker<(recombine::Workspace, Features)>>,
     /// With [`Compressor::record_clusters`]: the clusters reduced by the last `step` call (at most
     /// [`RECORDED_CLUSTERS`]), for drawing.
     recent: Option<Vec<Vec<usize>>>,
@@ -462,6 +510,8 @@ impl Compressor {
             diag: Diagnostics::default(),
             round_max_diam: 0.0,
             ws: recombine::Workspace::default(),
+            workers: Workers::new(params.threads),
+            scratch: None,
             recent: None,
             cloud,
             params,
@@ -537,6 +587,7 @@ impl Compressor {
             heap: BinaryHeap::with_capacity(ids.len()),
             members: Vec::new(),
         };
+        st.balls.prefill(&self.cloud.points, &ids, k, &self.workers);
         for &i in &ids {
             let r = st.balls.ball(&self.cloud.points, i, k, &mut st.members);
             st.heap.push(Reverse((OrdF64(r), i)));
@@ -590,6 +641,8 @@ impl Compressor {
 
     fn fill_rounds_heap(&mut self, st: &mut RoundsState, ids: &[usize]) {
         st.heap.clear();
+        st.balls
+            .prefill(&self.cloud.points, ids, st.size, &self.workers);
         for &i in ids {
             let r = st
                 .balls
@@ -645,6 +698,32 @@ impl Compressor {
         }
         let mut removed = 0;
         let chosen = std::mem::take(&mut st.chosen);
+        let n_balls = chosen.len().div_ceil(size);
+        if self.workers.threads() > 1
+            && n_balls > 1
+            && self.alive - self.params.target >= q * n_balls
+        {
+            // No ball can meet the cap `alive - target` before its turn: reduce them all at once.
+            let balls: Vec<&[usize]> = chosen
+                .chunks(size)
+                .filter(|b| b.len() > self.n_mom)
+                .collect();
+            let (points, dim) = (&self.cloud.points, self.cloud.dim);
+            for d in self
+                .workers
+                .map(&balls, || (), |_, b| diameter_of(points, dim, b))
+            {
+                self.note_diameter(d);
+            }
+            for gone in self.reduce_disjoint(&balls, q) {
+                for &g in &gone {
+                    st.balls.tree.remove(g);
+                }
+                removed += gone.len();
+            }
+            st.chosen = chosen;
+            return removed;
+        }
         for ball in chosen.chunks(size) {
             if self.alive <= self.params.target {
                 break;
@@ -689,6 +768,43 @@ impl Compressor {
             members,
             cap,
         );
+        self.record_reduction(members, removed)
+    }
+
+    /// Reduces disjoint clusters, each by at most `cap` points, with the same result as [`Self::reduce`] on
+    /// each in turn (with the same `cap`), on the worker threads; returns the removed ids per cluster.
+    fn reduce_disjoint(&mut self, clusters: &[&[usize]], cap: usize) -> Vec<Vec<usize>> {
+        if self.workers.threads() < 2 || clusters.len() < 2 {
+            return clusters.iter().map(|m| self.reduce(m, cap)).collect();
+        }
+        let features = &self.features;
+        let scratch = self.scratch.get_or_insert_with(|| {
+            PerWorker::new(&self.workers, || {
+                (recombine::Workspace::default(), features.clone())
+            })
+        });
+        let (points, weights) = (&self.cloud.points, &self.weights);
+        let results = self
+            .workers
+            .map_with(scratch, clusters, |(ws, feats), members| {
+                let w: Vec<f64> = members.iter().map(|&p| weights[p]).collect();
+                recombine::reduce_members(ws, points, feats, members, &w, cap)
+            });
+        clusters
+            .iter()
+            .zip(results)
+            .map(|(members, (removed, w))| {
+                for (&p, &c) in members.iter().zip(&w) {
+                    self.weights[p] = c;
+                }
+                self.record_reduction(members, removed)
+            })
+            .collect()
+    }
+
+    /// Bookkeeping after one cluster's reduction (diagnostics, drawing, alive count); returns the ids that
+    /// left.
+    fn record_reduction(&mut self, members: &[usize], removed: usize) -> Vec<usize> {
         self.diag.factorisations += 1;
         if let Some(rec) = self.recent.as_mut()
             && rec.len() < RECORDED_CLUSTERS
@@ -710,6 +826,14 @@ impl Compressor {
 
     /// Does about `budget` eliminations (at least one cluster) and reports progress.
     pub fn step(&mut self, budget: usize) -> Progress {
+        if self.workers.threads() > 1 {
+            let workers = self.workers.clone();
+            return workers.run(|| self.step_here(budget));
+        }
+        self.step_here(budget)
+    }
+
+    fn step_here(&mut self, budget: usize) -> Progress {
         if let Some(rec) = self.recent.as_mut() {
             rec.clear();
         }
@@ -723,6 +847,24 @@ impl Compressor {
                     if self.alive <= st.stop_at {
                         phase = self.after_bulk();
                         continue;
+                    }
+                    if self.workers.threads() > 1 {
+                        let batch = take_bulk_batch(st, self.alive - st.stop_at);
+                        if !batch.is_empty() {
+                            let clusters: Vec<&[usize]> =
+                                batch.iter().map(|(_, m)| m.as_slice()).collect();
+                            for (diam, _) in &batch {
+                                self.note_diameter(*diam);
+                            }
+                            // Every cap is at least the cluster's size, so no cap binds.
+                            for gone in self.reduce_disjoint(&clusters, usize::MAX) {
+                                for &g in &gone {
+                                    st.tree.remove(g);
+                                }
+                                spent += gone.len().max(1);
+                            }
+                            continue;
+                        }
                     }
                     let Some((diam, node)) = st.queue.pop() else {
                         if st.height >= st.tree.nodes[0].height {

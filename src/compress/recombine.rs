@@ -75,12 +75,63 @@ pub fn reduce_cluster_with(
     members: &[usize],
     max_removals: usize,
 ) -> usize {
-    let dim = features.dim;
-    let n_mom = features.len();
     let n = members.len();
     if n == 0 || max_removals == 0 {
         return 0;
     }
+    ws.c.clear();
+    ws.c.extend(members.iter().map(|&p| weights[p]));
+    let removed = peel(ws, points, features, members, max_removals);
+    for (j, &p) in members.iter().enumerate() {
+        weights[p] = ws.new_weight(j);
+    }
+    removed
+}
+
+/// The same reduction on a cluster whose weights are given in member order; returns the number removed
+/// and the new weights in member order. Touches no shared state, so clusters with disjoint members can be
+/// reduced on different threads and give exactly what [`reduce_cluster_with`] gives one after the other.
+pub fn reduce_members(
+    ws: &mut Workspace,
+    points: &[f64],
+    features: &mut Features,
+    members: &[usize],
+    member_weights: &[f64],
+    max_removals: usize,
+) -> (usize, Vec<f64>) {
+    let n = members.len();
+    if n == 0 || max_removals == 0 {
+        return (0, member_weights.to_vec());
+    }
+    ws.c.clear();
+    ws.c.extend_from_slice(member_weights);
+    let removed = peel(ws, points, features, members, max_removals);
+    (removed, (0..n).map(|j| ws.new_weight(j)).collect())
+}
+
+impl Workspace {
+    /// Member `j`'s weight after [`peel`]: exactly 0 if it left.
+    fn new_weight(&self, j: usize) -> f64 {
+        if self.alive[j] {
+            self.c[j].max(0.0)
+        } else {
+            0.0
+        }
+    }
+}
+
+/// Peels the cluster `members` whose weights are in `ws.c` (member order), leaving the new weights in
+/// `ws.c` and who survived in `ws.alive`. `members` is not empty and `max_removals > 0`.
+fn peel(
+    ws: &mut Workspace,
+    points: &[f64],
+    features: &mut Features,
+    members: &[usize],
+    max_removals: usize,
+) -> usize {
+    let dim = features.dim;
+    let n_mom = features.len();
+    let n = members.len();
     let frame = Frame::bounding(points, dim, members.iter().copied());
     ws.a.clear();
     ws.a.resize(n_mom * n, 0.0);
@@ -91,8 +142,6 @@ pub fn reduce_cluster_with(
             &mut ws.a[j * n_mom..(j + 1) * n_mom],
         );
     }
-    ws.c.clear();
-    ws.c.extend(members.iter().map(|&p| weights[p]));
     mat_vec_into(&ws.a, n_mom, &ws.c, &mut ws.target);
     ws.qr.load(n_mom, n).copy_from_slice(&ws.a);
     ws.qr.factor(n_mom, n, RANK_TOL);
@@ -164,9 +213,6 @@ pub fn reduce_cluster_with(
     }
     if removed > 0 {
         polish(ws, n_mom);
-    }
-    for (j, &p) in members.iter().enumerate() {
-        weights[p] = if ws.alive[j] { ws.c[j].max(0.0) } else { 0.0 };
     }
     removed
 }

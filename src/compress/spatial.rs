@@ -6,6 +6,8 @@
 //! Build is `O(n log n)`; a k-NN query in low dimension visits `O(K + log n)` points in practice; deleting
 //! a point is `O(depth)`.
 
+use crate::parallel::Workers;
+
 #[derive(Clone, Debug)]
 pub struct Node {
     /// Range of `order` covered by this node.
@@ -281,6 +283,58 @@ impl BallCache {
             len,
             slot_of,
             scratch: Vec::new(),
+        }
+    }
+
+    /// Runs, on `workers`, the tree queries that [`BallCache::ball`] would run for balls of `k` points
+    /// around each of `ids` (lists never queried, or too depleted to hold `k` alive points), so that the
+    /// `ball` calls that follow only read lists. The tree must not change in between; then the lists, and
+    /// everything computed from them, are exactly what the `ball` calls alone would have produced.
+    pub fn prefill(&mut self, points: &[f64], ids: &[usize], k: usize, workers: &Workers) {
+        if workers.threads() < 2 {
+            return;
+        }
+        let len = self.len;
+        let stale: Vec<usize> = ids
+            .iter()
+            .copied()
+            .filter(|&i| {
+                let s = self.slot_of[i] as usize;
+                let c = self.count[s];
+                if c == u32::MAX {
+                    return true;
+                }
+                let list = &self.lists[s * len..s * len + c as usize];
+                let alive = list
+                    .iter()
+                    .filter(|&&j| self.tree.alive[j as usize])
+                    .take(k)
+                    .count();
+                alive < k && c as usize == len
+            })
+            .collect();
+        let chunks: Vec<&[usize]> = stale.chunks(64).collect();
+        let tree = &self.tree;
+        let dim = tree.dim;
+        let found = workers.map(&chunks, Vec::new, |scratch, chunk| {
+            let mut flat = Vec::with_capacity(chunk.len() * len);
+            let mut counts = Vec::with_capacity(chunk.len());
+            for &i in chunk.iter() {
+                tree.knn(points, &points[i * dim..(i + 1) * dim], len, scratch);
+                counts.push(scratch.len() as u32);
+                flat.extend(scratch.iter().map(|e| e.1 as u32));
+            }
+            (flat, counts)
+        });
+        for (chunk, (flat, counts)) in chunks.iter().zip(found) {
+            let mut at = 0;
+            for (&i, &c) in chunk.iter().zip(&counts) {
+                let s = self.slot_of[i] as usize;
+                let c_us = c as usize;
+                self.lists[s * len..s * len + c_us].copy_from_slice(&flat[at..at + c_us]);
+                self.count[s] = c;
+                at += c_us;
+            }
         }
     }
 

@@ -24,6 +24,13 @@ pub struct BenchCase {
     pub strategy: Strategy,
     #[serde(default)]
     pub seed: u64,
+    /// Compressor threads ([`CompressParams::threads`]; native only, the wasm build always uses one).
+    #[serde(default = "one")]
+    pub threads: usize,
+}
+
+fn one() -> usize {
+    1
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -62,7 +69,8 @@ impl PreparedCase {
             seed: self.case.seed,
             ..CompressParams::new(self.case.order, self.case.target)
         }
-        .with_strategy(self.case.strategy);
+        .with_strategy(self.case.strategy)
+        .with_threads(self.case.threads);
         let r = compress(&self.cloud, &params)?;
         Ok(BenchOutcome {
             kept: r.indices.len(),

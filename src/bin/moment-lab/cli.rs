@@ -15,11 +15,12 @@ moment-lab: moment-matching compression (arXiv 2510.00504)
 
 USAGE:
   moment-lab compress --input points.csv --order K --target D [--seed S] [--strategy auto|bulk|greedy|random]
-                      [--output kept.csv]
+                      [--threads T] [--output kept.csv]
       Compress a CSV point cloud (header row; numeric columns; optional `weight` column) to a weighted
       subset of at most D of its rows that keeps every moment up to order K. Writes
       `index,weight,x1,...,xm` (index = 0-based data row) to --output or stdout, and a one-line JSON
-      summary {kept, residual, seconds, ...} to stderr.
+      summary {kept, residual, seconds, ...} to stderr. Disjoint clusters go to T threads (default: every
+      core); the output does not depend on T.
   moment-lab cloud [--seed S] [--d N] [--dim M] [--order K] [--target D] [--strategy ...] [--output out.json]
       The page's \"compress a cloud\" demo (standard-normal cloud from the seed); writes its full result as
       JSON: config, kept indices and weights, summary.
@@ -30,8 +31,9 @@ USAGE:
   moment-lab fig8 [--preset quick|paper] [--seed S] [--out fig8.json]
       Fig. 8: polylog compression d -> 120 ln d (m=1) and 20 ln^2 d (m=2) with the best k per d.
   moment-lab runtime [--dims 1,2,3] [--sizes 1000,2000,...] [--order 5] [--trials 3] [--strategy S]
-                     [--out runtime.json]
+                     [--threads T] [--out runtime.json]
       Fig. 6: wall-clock time of d -> max(0.1 d, N(m,k)) per m, and the fitted exponent of time vs d.
+      Each compression uses T threads (default 1, one core).
   moment-lab lth [--preset quick|demo|paper] [--optimizer sgd|adam|adamw|rprop|rmsprop] [--lr LR] [--seed S]
                  [--order K] [--width D] [--target D'] [--epochs E] [--samples N] [--batch B] [--no-rescale]
                  [--out results.json]
@@ -148,9 +150,11 @@ fn compress_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
     let (mut input, mut output, mut order, mut target) = (None, None, None, None);
     let mut seed = 0u64;
     let mut strategy = Strategy::Auto;
+    let mut threads = 0usize;
     while let Some(arg) = parser.next()? {
         match arg {
             Long("input") => input = Some(parser.value()?.string()?),
+            Long("threads") => threads = parse_num(&mut parser, "threads")?,
             Long("output") => output = Some(parser.value()?.string()?),
             Long("order") => order = Some(parse_num::<usize>(&mut parser, "order")?),
             Long("target") => target = Some(parse_num::<usize>(&mut parser, "target")?),
@@ -176,7 +180,8 @@ fn compress_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
         seed,
         ..CompressParams::new(order, target)
     }
-    .with_strategy(strategy);
+    .with_strategy(strategy)
+    .with_threads(threads);
     let started = Instant::now();
     let mut compressor = Compressor::new(cloud, params).map_err(run_err)?;
     while !compressor.step(usize::MAX).done {}
@@ -196,6 +201,7 @@ fn compress_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
         "strategy": strategy,
         "rounds": result.diagnostics.rounds,
         "factorisations": result.diagnostics.factorisations,
+        "threads": moment_lab::parallel::Workers::new(threads).threads(),
     });
     eprintln!("{summary}");
     Ok(())
@@ -409,9 +415,11 @@ fn runtime_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
     let mut order = 5;
     let mut trials = 3;
     let mut strategy = Strategy::Auto;
+    let mut threads = 1usize;
     let mut out = None;
     while let Some(arg) = parser.next()? {
         match arg {
+            Long("threads") => threads = parse_num(&mut parser, "threads")?,
             Long("dims") => dims = parse_list(&mut parser, "dims")?,
             Long("sizes") => sizes = parse_list(&mut parser, "sizes")?,
             Long("order") => order = parse_num(&mut parser, "order")?,
@@ -444,7 +452,9 @@ fn runtime_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
                     .map(|_| moment_lab::rng::uniform(&mut rng, -1.0, 1.0))
                     .collect();
                 let cloud = moment_lab::compress::Cloud::new(m, pts);
-                let params = CompressParams::new(order, target).with_strategy(strategy);
+                let params = CompressParams::new(order, target)
+                    .with_strategy(strategy)
+                    .with_threads(threads);
                 let t0 = Instant::now();
                 moment_lab::compress::compress(&cloud, &params).map_err(run_err)?;
                 times.push(t0.elapsed().as_secs_f64());
@@ -464,6 +474,7 @@ fn runtime_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
         "experiment": "runtime",
         "order": order,
         "strategy": strategy,
+        "threads": moment_lab::parallel::Workers::new(threads).threads(),
         "rows": rows,
         "fits": fits,
     });
