@@ -31,6 +31,10 @@ BIN = ROOT / "target" / "release" / "moment-lab"
 OUT = ROOT / "results"
 
 
+# Fig. 5b at the paper's scale takes about 50 minutes per chart; the raw-chart run is the one made so far.
+PAPER_WIDTH_CHARTS = ["raw"]
+
+
 def run(name, args, force):
     """Runs `moment-lab ARGS --out results/NAME.json` unless that file exists; returns (json, seconds)."""
     path = OUT / f"{name}.json"
@@ -148,22 +152,45 @@ def scaling_section(data, cmd, axis, authors):
 
 
 def lth_initial_spread(force):
-    """Compressed/original initial test loss over seeds 1–10 for the demo and paper presets (no training
-    needed: one epoch, only the initial losses are read)."""
-    lines = ["### Initial loss of the compressed net over seeds", "",
+    """Compressed/original initial test loss over seeds 1–10 for the demo and paper presets, in both neuron
+    charts (no training needed: one epoch, only the initial losses are read)."""
+    lines = ["### Initial loss of the compressed net over seeds, in both neuron charts", "",
              "The compressed net's initial test loss differs from the original's by the compression error of the "
-             "initial function, which depends on the draw of the 10⁴ (or 5000) initial neurons. "
-             "`moment-lab lth --preset P --seed S --epochs 1` for seeds 1–10 (only the initial losses are read):", "",
-             "| preset | gap per seed (compressed / original − 1) | median abs. gap | seeds within 1 % |", "|---|---|---|---|"]
+             "initial function, which depends on the draw of the 10⁴ (or 5000) initial neurons and on the coordinates "
+             "the moments are matched in. `moment-lab lth --preset P --seed S --epochs 1 [--chart raw]` for seeds "
+             "1–10 (only the initial losses are read):", "",
+             "| preset | neuron chart | gap per seed (compressed / original − 1) | median abs. gap | seeds within 1 % |",
+             "|---|---|---|---|---|"]
     for preset in ["demo", "paper"]:
-        gaps = []
-        for seed in range(1, 11):
-            data, _ = run(f"lth-{preset}-initial-seed{seed}", ["lth", "--preset", preset, "--seed", str(seed), "--epochs", "1"], force)
-            gaps.append(data["summary"]["initial_ratio_compressed"] - 1)
-        absg = [abs(g) for g in gaps]
-        lines.append(f"| {preset} | " + ", ".join(f"{100 * g:+.2f} %" for g in gaps) +
-                     f" | {100 * statistics.median(absg):.2f} % | {sum(a <= 0.01 for a in absg)} of {len(gaps)} |")
-    lines += ["", "The authors report one seed (42 in PyTorch): +0.33 % at 10⁴ → 10³.", ""]
+        for chart in ["homogeneous", "raw"]:
+            gaps = []
+            for seed in range(1, 11):
+                tag = "-raw" if chart == "raw" else ""
+                extra = ["--chart", "raw"] if chart == "raw" else []
+                data, _ = run(f"lth-{preset}-initial{tag}-seed{seed}",
+                              ["lth", "--preset", preset, "--seed", str(seed), "--epochs", "1", *extra], force)
+                gaps.append(data["summary"]["initial_ratio_compressed"] - 1)
+            absg = [abs(g) for g in gaps]
+            name = "scale & direction (default)" if chart == "homogeneous" else "raw (v, w, b), the paper's"
+            lines.append(f"| {preset} | {name} | " + ", ".join(f"{100 * g:+.2f} %" for g in gaps) +
+                         f" | {100 * statistics.median(absg):.2f} % | {sum(a <= 0.01 for a in absg)} of {len(gaps)} |")
+    lines += ["", "The authors report one seed (42 in PyTorch): +0.33 % at 10⁴ → 10³, in raw coordinates.", ""]
+    return lines
+
+
+def lth_chart_comparison(pairs):
+    """One row per run: the default (scale & direction) chart next to the paper's raw chart."""
+    lines = ["### Neuron chart: scale & direction vs the paper's raw (v, w, b)", "",
+             "Both charts describe the same neurons, so the theorem holds in either; they differ in which clusters "
+             "are small. A ReLU neuron is a·relu(u·(x, 1)) with a = v‖(w, b)‖ and u = (w, b)/‖(w, b)‖: linear in a, "
+             "its kink set by u alone. Same runs as above, and the same commands with `--chart raw`:", "",
+             "| run | initial gap, default / raw | compressed final ratio, default / raw | naive final ratio |",
+             "|---|---|---|---|"]
+    for title, (d, _), (r, rcmd) in pairs:
+        sd, sr = d["summary"], r["summary"]
+        lines.append(f"| {title} | {100 * (sd['initial_ratio_compressed'] - 1):+.2f} % / {100 * (sr['initial_ratio_compressed'] - 1):+.2f} % | "
+                     f"{sd['final_ratio_compressed']:.3f} / {sr['final_ratio_compressed']:.3f} | {sd['final_ratio_naive']:.3f} |")
+    lines.append("")
     return lines
 
 
@@ -277,19 +304,31 @@ def main():
         "## Dynamical lottery ticket (Fig. 4, issue 4)",
         "",
     ]
-    md += lth_section(*run("lth-quick", ["lth", "--preset", "quick"], f), "quick preset (the page's default)", targeted=False)
+    md += ["The compressed arm matches the neurons' moments in scale-and-direction coordinates (the default, "
+           "`--chart homogeneous`); the last tables of this section compare with the paper's raw (v, w, b).", ""]
+    charts = []
+
+    def lth_runs(name, args, title, **kw):
+        nonlocal md
+        default = run(name, args, f)
+        md += lth_section(*default, title, **kw)
+        charts.append((title.split(" (")[0], default, run(name + "-raw", [*args, "--chart", "raw"], f)))
+
+    lth_runs("lth-quick", ["lth", "--preset", "quick"], "quick preset (the page's default)", targeted=False)
     if demo:
-        md += lth_section(*run("lth-demo", ["lth", "--preset", "demo"], f), "demo preset (5000 → 1000, SGD 1e-3, 1000 epochs)")
-        md += lth_section(*run("lth-demo-adamw", ["lth", "--preset", "demo", "--optimizer", "adamw", "--lr", "1e-4"], f),
-                          "demo preset with AdamW 1e-4 (the paper's panel c optimiser)")
-        md += lth_initial_spread(f)
+        lth_runs("lth-demo", ["lth", "--preset", "demo"], "demo preset (5000 → 1000, SGD 1e-3, 1000 epochs)")
+        lth_runs("lth-demo-adamw", ["lth", "--preset", "demo", "--optimizer", "adamw", "--lr", "1e-4"],
+                 "demo preset with AdamW 1e-4 (the paper's panel c optimiser)")
     if paper:
-        md += lth_section(*run("lth-paper", ["lth", "--preset", "paper"], f),
-                          "paper preset (10⁴ → 10³, SGD 1e-3, 3000 epochs of 10⁵ samples, batch 512)")
+        lth_runs("lth-paper", ["lth", "--preset", "paper"],
+                 "paper preset (10⁴ → 10³, SGD 1e-3, 3000 epochs of 10⁵ samples, batch 512)")
         md += ["The authors' SGD panel ends at 0.009586 (original), 0.009985 (compressed, 1.04×), 0.01275 (naive, 1.33×).", ""]
-        md += lth_section(*run("lth-paper-adamw", ["lth", "--preset", "paper", "--optimizer", "adamw", "--lr", "1e-4"], f),
-                          "paper preset with AdamW 1e-4")
+        lth_runs("lth-paper-adamw", ["lth", "--preset", "paper", "--optimizer", "adamw", "--lr", "1e-4"],
+                 "paper preset with AdamW 1e-4")
         md += ["The authors' AdamW panel ends at 0.000399 (original), 0.000460 (compressed, 1.15×), 0.002599 (naive, 6.5×).", ""]
+    md += lth_chart_comparison(charts)
+    if demo:
+        md += lth_initial_spread(f)
 
     md += ["## Dataset compression (Fig. 3, issue 5)", "",
            "Ratios of final test loss to the full set's; landscape deviation = max relative deviation of each set's "
@@ -329,12 +368,19 @@ def main():
            "The quick preset trains each net for seconds, far from the paper's 2000 full epochs: the nets are "
            "under-trained, so the exponents are far below the authors'; the ratio is what it shows.", ""]
     md += scaling_section(*run("scaling-width-quick", ["scaling", "--axis", "width", "--preset", "quick"], f), "width", (0.308, 0.607))
+    md += ["The same in the paper's raw neuron coordinates:", ""]
+    md += scaling_section(*run("scaling-width-quick-raw", ["scaling", "--axis", "width", "--preset", "quick", "--chart", "raw"], f),
+                          "width", (0.308, 0.607))
     if paper:
         md += ["### (b) width axis, paper sizes and epochs, 4 seeds", "",
                "Widths 2^8 … 2^14, 2000 epochs of 20 000 samples, AdamW 1e-3 as in the paper, but 4 seeds instead of "
                "10: the ten take about two hours on 2 cores, four about 50 minutes.", ""]
-        md += scaling_section(*run("scaling-width-paper", ["scaling", "--axis", "width", "--preset", "paper", "--seeds", "4"], f),
-                              "width", (0.308, 0.607))
+        for chart in PAPER_WIDTH_CHARTS:
+            tag, extra = ("", []) if chart == "homogeneous" else ("-raw", ["--chart", "raw"])
+            if chart == "raw":
+                md += ["In the paper's raw neuron coordinates:", ""]
+            md += scaling_section(*run("scaling-width-paper" + tag, ["scaling", "--axis", "width", "--preset", "paper", "--seeds", "4", *extra], f),
+                                  "width", (0.308, 0.607))
 
     md += ["## Compressor error scaling (Fig. 2, issue 3)", ""]
     md += fig2_section(*run("fig2-" + ("demo" if demo else "quick"), ["fig2", "--preset", "demo" if demo else "quick"], f))

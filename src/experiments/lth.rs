@@ -5,7 +5,9 @@
 //! **Arms.**
 //! - *original*: width d, PyTorch-default initialisation from the seed;
 //! - *compressed*: its neurons `(v_j, w_j, b_j) ∈ R^4` compressed to d' by moment matching of order k; the
-//!   kept neurons carry weights `c_j` (activation × c_j) and train with gradients × 1/c_j;
+//!   kept neurons carry weights `c_j` (activation × c_j) and train with gradients × 1/c_j. The moments
+//!   are taken in the coordinates of [`LthConfig::chart`]: by default scale and direction
+//!   `(v‖(w,b)‖, (w,b)/‖(w,b)‖)` ([`NeuronChart::Homogeneous`]), or the paper's raw `(v, w, b)`;
 //! - *naive*: the first d' neurons, unweighted (a random sub-network, as the paper's);
 //! - *magnitude*: the d' neurons with the largest `|v_j| · ‖w_j‖`, unweighted (the classic pruning
 //!   comparator).
@@ -20,8 +22,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::compress::{Cloud, CompressParams, compress, n_moments};
 use crate::nn::{
-    Activation, BatchStream, Dataset, GradMode, NnError, OptimizerKind, TrainConfig, Trainer,
-    TwoLayerNet, bessel_jn,
+    Activation, BatchStream, Dataset, GradMode, NeuronChart, NnError, OptimizerKind, TrainConfig,
+    Trainer, TwoLayerNet, bessel_jn,
 };
 use crate::rng::{seeded, standard_normal, sub_seed, uniform};
 
@@ -69,6 +71,9 @@ pub struct LthConfig {
     pub activation: Activation,
     /// Multiply the compressed arm's gradients by 1/c_j (the paper's rule). Off shows what goes wrong.
     pub rescale: bool,
+    /// Coordinates of the neurons for moment matching (default: scale and direction; `raw` = the
+    /// paper's `(v, w, b)`).
+    pub chart: NeuronChart,
     pub arms: Vec<Arm>,
     /// Test loss every this many epochs (and at epoch 0 and the last epoch).
     pub eval_every: usize,
@@ -97,6 +102,7 @@ impl LthConfig {
             lr: 1e-3,
             activation: Activation::Relu,
             rescale: true,
+            chart: NeuronChart::default(),
             arms: Arm::ALL.to_vec(),
             eval_every: 10,
             seed: 42,
@@ -274,7 +280,7 @@ impl LthRun {
             let (net, mode) = match arm {
                 Arm::Original => (original.clone(), GradMode::Autograd),
                 Arm::Compressed => {
-                    let cloud = Cloud::new(4, original.neuron_objects());
+                    let cloud = Cloud::new(4, original.neuron_objects_in(config.chart));
                     let params = CompressParams {
                         seed: config.seed,
                         ..CompressParams::new(config.order, d_prime)
@@ -579,6 +585,51 @@ mod tests {
                 .all(|a| a.final_test.is_finite() && a.diverged.is_none())
         );
         assert_eq!(run.curve().len(), 4);
+    }
+
+    /// The homogeneous chart is a change of coordinates, not of the network: every neuron's ReLU output is
+    /// the same in both, the raw chart is the identity, and a zero neuron maps to zeros. And it is the better
+    /// chart for ReLU: 3000 → 300 neurons (k = 5, seed 42) start 8.4 % off the original's test loss in raw
+    /// coordinates and 0.50 % off in scale and direction.
+    #[test]
+    fn neuron_charts() {
+        let net = TwoLayerNet::<f64>::init(2, 500, Activation::Relu, 3).unwrap();
+        let raw = net.neuron_objects_in(NeuronChart::Raw);
+        assert_eq!(raw, net.neuron_objects());
+        let hom = net.neuron_objects_in(NeuronChart::Homogeneous);
+        for (r, h) in raw.chunks(4).zip(hom.chunks(4)) {
+            assert!(((h[1] * h[1] + h[2] * h[2] + h[3] * h[3]) - 1.0).abs() < 1e-14);
+            for x in [[0.3, -0.7], [-1.0, 1.0], [0.05, 0.0]] {
+                let before = r[0] * (r[1] * x[0] + r[2] * x[1] + r[3]).max(0.0);
+                let after = h[0] * (h[1] * x[0] + h[2] * x[1] + h[3]).max(0.0);
+                assert!((before - after).abs() <= 1e-14 * (1.0 + before.abs()));
+            }
+        }
+        let mut zero = [0.7, 0.0, 0.0, 0.0];
+        NeuronChart::Homogeneous.apply(&mut zero);
+        assert_eq!(zero, [0.0; 4]);
+        let gap = |chart| {
+            let cfg = LthConfig {
+                width: 3000,
+                target: 300,
+                n_train: 2000,
+                n_test: 4000,
+                epochs: 1,
+                chart,
+                arms: vec![Arm::Original, Arm::Compressed],
+                ..LthConfig::quick()
+            };
+            (LthRun::new(cfg)
+                .unwrap()
+                .summary()
+                .initial_ratio_compressed
+                .unwrap()
+                - 1.0)
+                .abs()
+        };
+        let (g_raw, g_hom) = (gap(NeuronChart::Raw), gap(NeuronChart::Homogeneous));
+        assert!(g_hom < 0.01, "homogeneous chart: initial gap {g_hom}");
+        assert!(4.0 * g_hom < g_raw, "raw {g_raw} vs homogeneous {g_hom}");
     }
 
     #[test]

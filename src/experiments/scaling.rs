@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::dataset::{DataArm, DatasetConfig, DatasetRun};
 use super::fit::{PowerFit, mean_sd, power_law};
 use super::lth::{Arm, LthConfig, LthRun};
+use crate::nn::NeuronChart;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -34,6 +35,9 @@ pub struct ScalingConfig {
     /// Width axis: training and test set size. Data axis: test set size.
     pub n_samples: usize,
     pub lr: f64,
+    /// Width axis: the coordinates of the neurons for moment matching (see [`LthConfig::chart`]).
+    #[serde(default)]
+    pub chart: NeuronChart,
 }
 
 impl ScalingConfig {
@@ -47,6 +51,7 @@ impl ScalingConfig {
                 epochs: 2048,
                 n_samples: 20_000,
                 lr: 1e-3,
+                chart: NeuronChart::default(),
             },
             // 1000 epochs: with fewer, the small sets get too few steps to learn (d = 256 gets ⌈d/128⌉
             // steps per epoch) and the fitted slope is an artefact of under-training.
@@ -58,6 +63,7 @@ impl ScalingConfig {
                 epochs: 1000,
                 n_samples: 4000,
                 lr: 1e-3,
+                chart: NeuronChart::default(),
             },
             (Axis::Width, "paper") => ScalingConfig {
                 axis,
@@ -67,6 +73,7 @@ impl ScalingConfig {
                 epochs: 2000,
                 n_samples: 20_000,
                 lr: 1e-3,
+                chart: NeuronChart::default(),
             },
             (Axis::Width, "quick") => ScalingConfig {
                 axis,
@@ -76,6 +83,7 @@ impl ScalingConfig {
                 epochs: 300,
                 n_samples: 2000,
                 lr: 1e-3,
+                chart: NeuronChart::default(),
             },
             _ => return None,
         };
@@ -187,6 +195,7 @@ impl ScalingRun {
             arms: vec![Arm::Original, Arm::Compressed],
             eval_every: self.config.epochs,
             seed: 2000 + seed,
+            chart: self.config.chart,
             ..LthConfig::paper()
         }
     }
@@ -366,6 +375,7 @@ mod tests {
             epochs: 3,
             n_samples: 500,
             lr: 1e-3,
+            chart: NeuronChart::default(),
         };
         let mut run = ScalingRun::new(cfg).unwrap();
         while !run.is_done() {
@@ -388,6 +398,7 @@ mod tests {
                 epochs: 3,
                 n_samples: 300,
                 lr: 1e-3,
+                chart: NeuronChart::default(),
             };
             let mut stepped = ScalingRun::new(cfg.clone()).unwrap();
             while !stepped.is_done() {

@@ -76,7 +76,7 @@ pub mod train;
 use std::fmt;
 
 pub use batches::{BatchStream, Sampling};
-pub use net::{Activation, Dataset, GradMode, Grads, TwoLayerNet, Workspace};
+pub use net::{Activation, Dataset, GradMode, Grads, NeuronChart, TwoLayerNet, Workspace};
 pub use optim::{CosineAnnealing, Optimizer, OptimizerKind, check_lr};
 pub use real::Real;
 pub use special::bessel_jn;

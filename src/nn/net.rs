@@ -42,6 +42,39 @@ use crate::rng::{seeded, uniform};
 /// Samples per chunk of the kernel.
 pub const CHUNK: usize = 256;
 
+/// The coordinates in which neurons are handed to the compressor. Both are smooth one-to-one charts of
+/// the same objects `(v_j, w_j, b_j)` (m = input_dim + 2 numbers each), so the compression theorem holds
+/// in either; they differ in which clusters count as small, and so in what the leftover error is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum NeuronChart {
+    /// The paper's `(v_j, w_j, b_j)`.
+    Raw,
+    /// Scale and direction: `(a_j, u_j) = (v_j r_j, (w_j, b_j) / r_j)` with `r_j = ‖(w_j, b_j)‖`. A ReLU
+    /// neuron computes `v σ(w·x + b) = a σ(u·(x, 1))`: exactly linear in `a`, with its kink set by the
+    /// direction `u` alone. Clusters that are small in these coordinates are neurons with nearly the
+    /// same kink line, which moment matching can then merge without crossing it. (For tanh and sigmoid
+    /// it is just another chart.) A neuron with `w = b = 0` maps to `(0, 0)`.
+    #[default]
+    Homogeneous,
+}
+
+impl NeuronChart {
+    /// Maps one raw object `(v, w_1..w_m, b)` (in place) to this chart.
+    pub fn apply(self, object: &mut [f64]) {
+        if self == NeuronChart::Raw {
+            return;
+        }
+        let r = object[1..].iter().map(|x| x * x).sum::<f64>().sqrt();
+        if r > 0.0 && r.is_finite() {
+            object[0] *= r;
+            object[1..].iter_mut().for_each(|x| *x /= r);
+        } else {
+            object.iter_mut().for_each(|x| *x = 0.0);
+        }
+    }
+}
+
 /// The hidden-layer nonlinearity σ.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
@@ -528,6 +561,15 @@ impl<T: Real> TwoLayerNet<T> {
             None => indices.iter().map(|&i| self.c[i]).collect(),
         };
         Self::from_parts(m, self.activation, &nw, &nb, &nv, self.b_out(), Some(&c))
+    }
+
+    /// The neurons as objects for the compressor in `chart` coordinates: a row-major
+    /// `width × (input_dim + 2)` f64 array.
+    pub fn neuron_objects_in(&self, chart: NeuronChart) -> Vec<f64> {
+        let mut out = self.neuron_objects();
+        out.chunks_exact_mut(self.input_dim + 2)
+            .for_each(|o| chart.apply(o));
+        out
     }
 
     /// The neuron objects of the paper's `extract()`: row `j` = `(v_j, w_j1..w_jm, b_j)`, as a row-major

@@ -127,7 +127,7 @@ export function createLth(ctx) {
   const applyPreset = presetApplier(ctx, () => ctx.presets?.lth, {
     seed: (p) => p.seed, width: (p) => p.width, target: (p) => p.target, order: (p) => p.order, epochs: (p) => p.epochs,
     optimizer: (p) => p.optimizer, lr: (p) => p.lr, batch_size: (p) => p.batch_size, n_train: (p) => p.n_train,
-    activation: (p) => p.activation,
+    activation: (p) => p.activation, chart: (p) => p.chart,
   });
 
   const describeLive = throttled(() => describe(false), 2000);
@@ -149,7 +149,7 @@ export function createLth(ctx) {
         config: {
           ...base, seed: v.seed, width: v.width, target: v.target, order: v.order, epochs: v.epochs,
           optimizer: v.optimizer, lr: v.lr, batch_size: v.batch_size, n_train: v.n_train, n_test: v.n_train,
-          activation: v.activation, eval_every: Math.max(1, Math.round(v.epochs / 60)),
+          activation: v.activation, chart: v.chart, eval_every: Math.max(1, Math.round(v.epochs / 60)),
         },
       };
     },

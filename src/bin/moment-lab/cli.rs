@@ -36,10 +36,12 @@ USAGE:
       Each compression uses T threads (default 1, one core).
   moment-lab lth [--preset quick|demo|paper] [--optimizer sgd|adam|adamw|rprop|rmsprop] [--lr LR] [--seed S]
                  [--order K] [--width D] [--target D'] [--epochs E] [--samples N] [--batch B] [--no-rescale]
-                 [--out results.json]
+                 [--chart homogeneous|raw] [--out results.json]
       Fig. 4, the dynamical lottery ticket: original, compressed (moment-matched neurons, activation x c_j,
       gradients x 1/c_j), naive (first d' neurons) and magnitude-pruned nets on identical batches. Writes
-      every curve and a `summary` with initial/final train/test loss per arm.
+      every curve and a `summary` with initial/final train/test loss per arm. --chart: the coordinates in
+      which neurons are moment-matched: homogeneous (default; scale v|(w,b)| and direction (w,b)/|(w,b)|)
+      or raw (the paper's (v, w, b)).
   moment-lab dataset [--preset quick|demo|paper|paper-sgd-full|paper-adamw-full|paper-sgd-batch|paper-adamw-batch]
                      [--optimizer O] [--lr LR] [--seed S] [--epochs E] [--target D'] [--order K]
                      [--teacher-seed T] [--kmeans] [--landscape RES] [--data own.csv] [--out results.json]
@@ -51,7 +53,7 @@ USAGE:
       in the column named y (or the last), the others inputs; a seeded fifth is held out as the test set.
       Columns are standardised on the training rows, so losses are in units of var(y) (summary.output_variance).
   moment-lab scaling --axis data|width [--preset quick|paper] [--seeds N] [--sizes a,b,..] [--epochs E]
-                     [--lr LR] [--samples N] [--threads T]
+                     [--lr LR] [--samples N] [--threads T] [--chart homogeneous|raw]
                      [--out results.json]
       Fig. 5: final test loss vs d for the original and vs d' = [16 sqrt d] for the compressed arm (k = 6);
       fitted exponents alpha with standard errors and their ratio. Size x seed runs go to T threads
@@ -533,6 +535,10 @@ fn lth_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
                 overrides.push(Box::new(move |c| c.batch_size = b));
             }
             Long("no-rescale") => overrides.push(Box::new(|c| c.rescale = false)),
+            Long("chart") => {
+                let chart = parse_chart(&mut parser)?;
+                overrides.push(Box::new(move |c| c.chart = chart));
+            }
             Long("out") | Long("output") => out = Some(parser.value()?.string()?),
             other => return Err(other.unexpected().into()),
         }
@@ -702,6 +708,17 @@ fn dataset_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
     write_json(out.as_deref(), &json)
 }
 
+fn parse_chart(parser: &mut lexopt::Parser) -> Result<moment_lab::nn::NeuronChart, Failure> {
+    use moment_lab::nn::NeuronChart;
+    match parser.value()?.string()?.as_str() {
+        "raw" => Ok(NeuronChart::Raw),
+        "homogeneous" => Ok(NeuronChart::Homogeneous),
+        other => Err(Failure::Usage(format!(
+            "--chart is raw or homogeneous, got '{other}'"
+        ))),
+    }
+}
+
 fn scaling_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
     use moment_lab::experiments::scaling::{Axis, ScalingConfig, ScalingRun};
     let mut axis = None;
@@ -712,6 +729,7 @@ fn scaling_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
     let mut lr = None;
     let mut samples = None;
     let mut threads = None;
+    let mut chart = None;
     let mut out = None;
     while let Some(arg) = parser.next()? {
         match arg {
@@ -739,6 +757,7 @@ fn scaling_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
                     })?);
             }
             Long("samples") => samples = Some(parse_num(&mut parser, "samples")?),
+            Long("chart") => chart = Some(parse_chart(&mut parser)?),
             Long("out") | Long("output") => out = Some(parser.value()?.string()?),
             other => return Err(other.unexpected().into()),
         }
@@ -760,6 +779,9 @@ fn scaling_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
     }
     if let Some(n) = samples {
         config.n_samples = n;
+    }
+    if let Some(c) = chart {
+        config.chart = c;
     }
     let started = Instant::now();
     let mut run = ScalingRun::new(config.clone()).map_err(Failure::Run)?;
