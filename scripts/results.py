@@ -31,10 +31,6 @@ BIN = ROOT / "target" / "release" / "moment-lab"
 OUT = ROOT / "results"
 
 
-# Fig. 5b at the paper's scale takes about 50 minutes per chart; the raw-chart run is the one made so far.
-PAPER_WIDTH_CHARTS = ["raw"]
-
-
 def run(name, args, force):
     """Runs `moment-lab ARGS --out results/NAME.json` unless that file exists; returns (json, seconds)."""
     path = OUT / f"{name}.json"
@@ -157,21 +153,21 @@ def lth_initial_spread(force):
     lines = ["### Initial loss of the compressed net over seeds, in both neuron charts", "",
              "The compressed net's initial test loss differs from the original's by the compression error of the "
              "initial function, which depends on the draw of the 10⁴ (or 5000) initial neurons and on the coordinates "
-             "the moments are matched in. `moment-lab lth --preset P --seed S --epochs 1 [--chart raw]` for seeds "
+             "the moments are matched in. `moment-lab lth --preset P --seed S --epochs 1 [--chart homogeneous]` for seeds "
              "1–10 (only the initial losses are read):", "",
              "| preset | neuron chart | gap per seed (compressed / original − 1) | median abs. gap | seeds within 1 % |",
              "|---|---|---|---|---|"]
     for preset in ["demo", "paper"]:
-        for chart in ["homogeneous", "raw"]:
+        for chart in ["raw", "homogeneous"]:
             gaps = []
             for seed in range(1, 11):
-                tag = "-raw" if chart == "raw" else ""
-                extra = ["--chart", "raw"] if chart == "raw" else []
+                tag = "-homogeneous" if chart == "homogeneous" else ""
+                extra = ["--chart", "homogeneous"] if chart == "homogeneous" else []
                 data, _ = run(f"lth-{preset}-initial{tag}-seed{seed}",
                               ["lth", "--preset", preset, "--seed", str(seed), "--epochs", "1", *extra], force)
                 gaps.append(data["summary"]["initial_ratio_compressed"] - 1)
             absg = [abs(g) for g in gaps]
-            name = "scale & direction (default)" if chart == "homogeneous" else "raw (v, w, b), the paper's"
+            name = "raw (v, w, b), the paper's (default)" if chart == "raw" else "scale & direction"
             lines.append(f"| {preset} | {name} | " + ", ".join(f"{100 * g:+.2f} %" for g in gaps) +
                          f" | {100 * statistics.median(absg):.2f} % | {sum(a <= 0.01 for a in absg)} of {len(gaps)} |")
     lines += ["", "The authors report one seed (42 in PyTorch): +0.33 % at 10⁴ → 10³, in raw coordinates.", ""]
@@ -179,17 +175,18 @@ def lth_initial_spread(force):
 
 
 def lth_chart_comparison(pairs):
-    """One row per run: the default (scale & direction) chart next to the paper's raw chart."""
-    lines = ["### Neuron chart: scale & direction vs the paper's raw (v, w, b)", "",
-             "Both charts describe the same neurons, so the theorem holds in either; they differ in which clusters "
-             "are small. A ReLU neuron is a·relu(u·(x, 1)) with a = v‖(w, b)‖ and u = (w, b)/‖(w, b)‖: linear in a, "
-             "its kink set by u alone. Same runs as above, and the same commands with `--chart raw`:", "",
-             "| run | initial gap, default / raw | compressed final ratio, default / raw | naive final ratio |",
+    """One row per run: the default raw chart next to the ReLU-only scale-and-direction chart."""
+    lines = ["### Neuron coordinates: the paper's (v, w, b) vs scale and direction (ReLU only)", "",
+             "A ReLU neuron is a·relu(u·(x, 1)) with a = v‖(w, b)‖ and u = (w, b)/‖(w, b)‖: linear in a, its kink set "
+             "by u alone. Matching the moments of (a, u) instead of (v, w, b) reproduces the initial function better, "
+             "but (a, u) forgets ‖(w, b)‖, which gradient descent depends on: it matches the function, not the "
+             "dynamics. Same runs as above, and the same commands with `--chart homogeneous`:", "",
+             "| run | initial gap, raw / scale & direction | compressed final ratio, raw / scale & direction | naive final ratio |",
              "|---|---|---|---|"]
-    for title, (d, _), (r, rcmd) in pairs:
-        sd, sr = d["summary"], r["summary"]
-        lines.append(f"| {title} | {100 * (sd['initial_ratio_compressed'] - 1):+.2f} % / {100 * (sr['initial_ratio_compressed'] - 1):+.2f} % | "
-                     f"{sd['final_ratio_compressed']:.3f} / {sr['final_ratio_compressed']:.3f} | {sd['final_ratio_naive']:.3f} |")
+    for title, (d, _), (h, _) in pairs:
+        sd, sh = d["summary"], h["summary"]
+        lines.append(f"| {title} | {100 * (sd['initial_ratio_compressed'] - 1):+.2f} % / {100 * (sh['initial_ratio_compressed'] - 1):+.2f} % | "
+                     f"{sd['final_ratio_compressed']:.3f} / {sh['final_ratio_compressed']:.3f} | {sd['final_ratio_naive']:.3f} |")
     lines.append("")
     return lines
 
@@ -304,15 +301,15 @@ def main():
         "## Dynamical lottery ticket (Fig. 4, issue 4)",
         "",
     ]
-    md += ["The compressed arm matches the neurons' moments in scale-and-direction coordinates (the default, "
-           "`--chart homogeneous`); the last tables of this section compare with the paper's raw (v, w, b).", ""]
+    md += ["The compressed arm matches the moments of the neurons (v, w, b), as in the paper; the last tables of "
+           "this section compare with the ReLU-only scale-and-direction coordinates (`--chart homogeneous`).", ""]
     charts = []
 
     def lth_runs(name, args, title, **kw):
         nonlocal md
         default = run(name, args, f)
         md += lth_section(*default, title, **kw)
-        charts.append((title.split(" (")[0], default, run(name + "-raw", [*args, "--chart", "raw"], f)))
+        charts.append((title.split(" (")[0], default, run(name + "-homogeneous", [*args, "--chart", "homogeneous"], f)))
 
     lth_runs("lth-quick", ["lth", "--preset", "quick"], "quick preset (the page's default)", targeted=False)
     if demo:
@@ -368,19 +365,15 @@ def main():
            "The quick preset trains each net for seconds, far from the paper's 2000 full epochs: the nets are "
            "under-trained, so the exponents are far below the authors'; the ratio is what it shows.", ""]
     md += scaling_section(*run("scaling-width-quick", ["scaling", "--axis", "width", "--preset", "quick"], f), "width", (0.308, 0.607))
-    md += ["The same in the paper's raw neuron coordinates:", ""]
-    md += scaling_section(*run("scaling-width-quick-raw", ["scaling", "--axis", "width", "--preset", "quick", "--chart", "raw"], f),
+    md += ["The same with the neurons matched in scale and direction (`--chart homogeneous`):", ""]
+    md += scaling_section(*run("scaling-width-quick-homogeneous", ["scaling", "--axis", "width", "--preset", "quick", "--chart", "homogeneous"], f),
                           "width", (0.308, 0.607))
     if paper:
         md += ["### (b) width axis, paper sizes and epochs, 4 seeds", "",
                "Widths 2^8 … 2^14, 2000 epochs of 20 000 samples, AdamW 1e-3 as in the paper, but 4 seeds instead of "
                "10: the ten take about two hours on 2 cores, four about 50 minutes.", ""]
-        for chart in PAPER_WIDTH_CHARTS:
-            tag, extra = ("", []) if chart == "homogeneous" else ("-raw", ["--chart", "raw"])
-            if chart == "raw":
-                md += ["In the paper's raw neuron coordinates:", ""]
-            md += scaling_section(*run("scaling-width-paper" + tag, ["scaling", "--axis", "width", "--preset", "paper", "--seeds", "4", *extra], f),
-                                  "width", (0.308, 0.607))
+        md += scaling_section(*run("scaling-width-paper", ["scaling", "--axis", "width", "--preset", "paper", "--seeds", "4"], f),
+                              "width", (0.308, 0.607))
 
     md += ["## Compressor error scaling (Fig. 2, issue 3)", ""]
     md += fig2_section(*run("fig2-" + ("demo" if demo else "quick"), ["fig2", "--preset", "demo" if demo else "quick"], f))

@@ -6,8 +6,8 @@
 //! - *original*: width d, PyTorch-default initialisation from the seed;
 //! - *compressed*: its neurons `(v_j, w_j, b_j) ∈ R^4` compressed to d' by moment matching of order k; the
 //!   kept neurons carry weights `c_j` (activation × c_j) and train with gradients × 1/c_j. The moments
-//!   are taken in the coordinates of [`LthConfig::chart`]: by default scale and direction
-//!   `(v‖(w,b)‖, (w,b)/‖(w,b)‖)` ([`NeuronChart::Homogeneous`]), or the paper's raw `(v, w, b)`;
+//!   are taken in the coordinates of [`LthConfig::chart`]: the paper's raw `(v, w, b)` by default, or (ReLU
+//!   only) scale and direction `(v‖(w,b)‖, (w,b)/‖(w,b)‖)` ([`NeuronChart::Homogeneous`]);
 //! - *naive*: the first d' neurons, unweighted (a random sub-network, as the paper's);
 //! - *magnitude*: the d' neurons with the largest `|v_j| · ‖w_j‖`, unweighted (the classic pruning
 //!   comparator).
@@ -71,8 +71,8 @@ pub struct LthConfig {
     pub activation: Activation,
     /// Multiply the compressed arm's gradients by 1/c_j (the paper's rule). Off shows what goes wrong.
     pub rescale: bool,
-    /// Coordinates of the neurons for moment matching (default: scale and direction; `raw` = the
-    /// paper's `(v, w, b)`).
+    /// Coordinates of the neurons for moment matching (default: the paper's raw `(v, w, b)`; see
+    /// [`NeuronChart`] for the ReLU-only scale-and-direction chart and its trade-off).
     pub chart: NeuronChart,
     pub arms: Vec<Arm>,
     /// Test loss every this many epochs (and at epoch 0 and the last epoch).
@@ -162,6 +162,17 @@ impl LthConfig {
             return Err(format!(
                 "order k = {} needs N(4, k) = {n} neurons, more than d' = {}; lower k or raise d'",
                 self.order, self.target
+            ));
+        }
+        if self.chart == NeuronChart::Homogeneous && self.activation != Activation::Relu {
+            let name = if self.activation == Activation::Tanh {
+                "tanh"
+            } else {
+                "sigmoid"
+            };
+            return Err(format!(
+                "the scale-and-direction neuron chart drops |(w, b)|, which only a ReLU neuron's output does not \
+                 depend on; use the raw chart with {name}"
             ));
         }
         if self.n_train == 0 || self.n_test == 0 {
@@ -587,10 +598,10 @@ mod tests {
         assert_eq!(run.curve().len(), 4);
     }
 
-    /// The homogeneous chart is a change of coordinates, not of the network: every neuron's ReLU output is
-    /// the same in both, the raw chart is the identity, and a zero neuron maps to zeros. And it is the better
-    /// chart for ReLU: 3000 → 300 neurons (k = 5, seed 42) start 8.4 % off the original's test loss in raw
-    /// coordinates and 0.50 % off in scale and direction.
+    /// The scale-and-direction chart keeps every ReLU neuron's output (a·relu(u·(x,1)) = v·relu(w·x + b)),
+    /// the raw chart is the identity, and a zero neuron maps to zeros. For ReLU it reproduces the initial
+    /// function better: 3000 → 300 neurons (k = 5, seed 42) start 8.4 % off the original's test loss in raw
+    /// coordinates and 0.50 % off in scale and direction. For tanh it is refused.
     #[test]
     fn neuron_charts() {
         let net = TwoLayerNet::<f64>::init(2, 500, Activation::Relu, 3).unwrap();
@@ -630,6 +641,13 @@ mod tests {
         let (g_raw, g_hom) = (gap(NeuronChart::Raw), gap(NeuronChart::Homogeneous));
         assert!(g_hom < 0.01, "homogeneous chart: initial gap {g_hom}");
         assert!(4.0 * g_hom < g_raw, "raw {g_raw} vs homogeneous {g_hom}");
+        let tanh = LthConfig {
+            activation: Activation::Tanh,
+            chart: NeuronChart::Homogeneous,
+            ..LthConfig::quick()
+        };
+        let e = LthRun::new(tanh).err().unwrap();
+        assert!(e.contains("raw chart with tanh"), "{e}");
     }
 
     #[test]

@@ -36,12 +36,12 @@ USAGE:
       Each compression uses T threads (default 1, one core).
   moment-lab lth [--preset quick|demo|paper] [--optimizer sgd|adam|adamw|rprop|rmsprop] [--lr LR] [--seed S]
                  [--order K] [--width D] [--target D'] [--epochs E] [--samples N] [--batch B] [--no-rescale]
-                 [--chart homogeneous|raw] [--out results.json]
+                 [--chart raw|homogeneous] [--out results.json]
       Fig. 4, the dynamical lottery ticket: original, compressed (moment-matched neurons, activation x c_j,
       gradients x 1/c_j), naive (first d' neurons) and magnitude-pruned nets on identical batches. Writes
       every curve and a `summary` with initial/final train/test loss per arm. --chart: the coordinates in
-      which neurons are moment-matched: homogeneous (default; scale v|(w,b)| and direction (w,b)/|(w,b)|)
-      or raw (the paper's (v, w, b)).
+      which neurons are moment-matched: raw (default, the paper's (v, w, b)) or homogeneous (ReLU only:
+      scale v|(w,b)| and direction (w,b)/|(w,b)|; matches the initial function better, the dynamics less).
   moment-lab dataset [--preset quick|demo|paper|paper-sgd-full|paper-adamw-full|paper-sgd-batch|paper-adamw-batch]
                      [--optimizer O] [--lr LR] [--seed S] [--epochs E] [--target D'] [--order K]
                      [--teacher-seed T] [--kmeans] [--landscape RES] [--data own.csv] [--out results.json]
@@ -53,7 +53,7 @@ USAGE:
       in the column named y (or the last), the others inputs; a seeded fifth is held out as the test set.
       Columns are standardised on the training rows, so losses are in units of var(y) (summary.output_variance).
   moment-lab scaling --axis data|width [--preset quick|paper] [--seeds N] [--sizes a,b,..] [--epochs E]
-                     [--lr LR] [--samples N] [--threads T] [--chart homogeneous|raw]
+                     [--lr LR] [--samples N] [--threads T] [--chart raw|homogeneous]
                      [--out results.json]
       Fig. 5: final test loss vs d for the original and vs d' = [16 sqrt d] for the compressed arm (k = 6);
       fitted exponents alpha with standard errors and their ratio. Size x seed runs go to T threads
