@@ -240,6 +240,25 @@ const cases = {
     noProblems(problems, 'stop');
   },
 
+  // The neuron-coordinates select: scale & direction is refused for tanh with a readable error (the lab keeps
+  // working), and for ReLU it starts the compressed net much closer to the original than the raw chart.
+  async lth_chart({ context, base }) {
+    const { page, problems } = await openPage(context, `${base}/#v=1&tab=lth&chart=homogeneous&activation=tanh&width=3000&target=300&epochs=1&n_train=4000`);
+    await page.click('#tab-lth [data-action="run"]');
+    await expectError(page, 'homogeneous chart with tanh', /raw chart with tanh/, 'lth');
+    const gap = async (chart) => {
+      await setControls(page, { activation: 'relu', chart }, 'lth');
+      await page.evaluate(() => { delete document.body.dataset.done; });
+      const r = await (async () => { await page.click('#tab-lth [data-action="run"]'); return waitDone(page, 'lth'); })();
+      assert(r.error === null && r.done, `lth ${chart}: ${r.error}`);
+      return Math.abs(r.last.initial_ratio_compressed - 1);
+    };
+    const [hom, raw] = [await gap('homogeneous'), await gap('raw')];
+    assert(hom < 0.01 && 4 * hom < raw, `initial gap: scale & direction ${hom}, raw ${raw}`);
+    console.log(`     initial gap 3000 → 300: raw ${(100 * raw).toFixed(2)} %, scale & direction ${(100 * hom).toFixed(2)} %`);
+    noProblems(problems, 'lth chart');
+  },
+
   // LTH quick preset end to end, with the main-thread budgets measured during the run.
   async lth_quick({ context, base }) {
     const { page, problems } = await openPage(context, `${base}/#v=1&tab=lth`, { viewport: { width: 1200, height: 900 } });
