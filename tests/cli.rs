@@ -41,19 +41,11 @@ fn compress_writes_subset_with_exact_coordinates() {
     }
     let input = tmp("in.csv", &csv);
     let output = input.with_file_name("out.csv");
+    let args = ["--order", "3", "--target", "100", "--seed", "1"];
     let out = run_ok(
         bin()
-            .args([
-                "compress",
-                "--input",
-                input.to_str().unwrap(),
-                "--order",
-                "3",
-                "--target",
-                "100",
-                "--seed",
-                "1",
-            ])
+            .args(["compress", "--input", input.to_str().unwrap()])
+            .args(args)
             .args(["--output", output.to_str().unwrap()]),
     );
     let summary: serde_json::Value =
@@ -88,16 +80,8 @@ fn compress_writes_subset_with_exact_coordinates() {
     run_ok(
         bin()
             .args(["compress", "--input", input.to_str().unwrap()])
-            .args([
-                "--order",
-                "3",
-                "--target",
-                "100",
-                "--seed",
-                "1",
-                "--threads",
-                "1",
-            ])
+            .args(args)
+            .args(["--threads", "1"])
             .args(["--output", single.to_str().unwrap()]),
     );
     assert_eq!(std::fs::read(&single).unwrap(), text.into_bytes());
