@@ -6,12 +6,13 @@ usage: scripts/results.py [--tier quick|demo|paper] [--force]
 
   quick (default, a few minutes on 2 cores): LTH quick, Fig. 3 quick and the four paper panels with
          loss landscapes, Fig. 5a/5b quick presets, Fig. 2 and Fig. 8 quick.
-  demo   (adds about 45 minutes): LTH demo (SGD and AdamW) and the compressed net's initial loss over seeds,
-         Fig. 3 demo and the full-batch panels over 16 teachers, Fig. 2 demo, Fig. 6 runtime (m = 1..5,
-         d to 128 000; run it on a quiet machine, it times things).
-  paper  (adds about three hours more): the paper-scale Fig. 5a (data axis) scaling law, Fig. 5b (width
-         axis) at the paper's sizes and epochs with 4 seeds, Fig. 2 at the paper's sizes and trials
-         (m = 1..4), and the LTH paper preset with SGD and AdamW (about 45 minutes each).
+  demo   (adds about an hour): LTH demo (SGD and AdamW) and the compressed net's initial loss over seeds, in
+         both neuron charts, Fig. 3 demo and the full-batch panels over 16 teachers, Fig. 2 demo (m = 1..4,
+         and m = 5 apart), Fig. 6 runtime (m = 1..5, d to 128 000; run it on a quiet machine, it times things).
+  paper  (adds about four and a half hours more): the paper-scale Fig. 5a (data axis) scaling law, Fig. 5b
+         (width axis) at the paper's sizes and epochs with 4 seeds, Fig. 2 at the paper's sizes and trials
+         (m = 1..4), and the LTH paper preset with SGD and AdamW (about 45 minutes each); Fig. 5b and the LTH
+         paper runs also in the scale-and-direction neuron chart.
 
 JSON outputs go to results/ (git-ignored); an existing output is reused unless --force. Builds the release
 CLI first. Nothing here is typed by hand: the tables are read from the JSON the CLI writes.
@@ -376,6 +377,9 @@ def main():
                "10: the ten take about two hours on 2 cores, four about 50 minutes.", ""]
         md += scaling_section(*run("scaling-width-paper", ["scaling", "--axis", "width", "--preset", "paper", "--seeds", "4"], f),
                               "width", (0.308, 0.607))
+        md += ["The same with the neurons matched in scale and direction (`--chart homogeneous`):", ""]
+        md += scaling_section(*run("scaling-width-paper-homogeneous", ["scaling", "--axis", "width", "--preset", "paper", "--seeds", "4",
+                                                                       "--chart", "homogeneous"], f), "width", (0.308, 0.607))
 
     md += ["## Compressor error scaling (Fig. 2, issue 3)", ""]
     md += fig2_section(*run("fig2-" + ("demo" if demo else "quick"), ["fig2", "--preset", "demo" if demo else "quick"], f))
