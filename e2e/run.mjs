@@ -249,7 +249,8 @@ const cases = {
     const gap = async (chart) => {
       await setControls(page, { activation: 'relu', chart }, 'lth');
       await page.evaluate(() => { delete document.body.dataset.done; });
-      const r = await (async () => { await page.click('#tab-lth [data-action="run"]'); return waitDone(page, 'lth'); })();
+      await page.click('#tab-lth [data-action="run"]');
+      const r = await waitDone(page, 'lth');
       assert(r.error === null && r.done, `lth ${chart}: ${r.error}`);
       return Math.abs(r.last.initial_ratio_compressed - 1);
     };

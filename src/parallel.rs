@@ -83,13 +83,7 @@ impl Workers {
             && items.len() > 1
         {
             use rayon::prelude::*;
-            return pool.install(|| {
-                items
-                    .par_iter()
-                    .with_min_len(1)
-                    .map_init(&init, |s, t| f(s, t))
-                    .collect()
-            });
+            return pool.install(|| items.par_iter().map_init(&init, |s, t| f(s, t)).collect());
         }
         let mut state = init();
         items.iter().map(|t| f(&mut state, t)).collect()

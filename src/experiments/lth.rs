@@ -165,14 +165,10 @@ impl LthConfig {
             ));
         }
         if self.chart == NeuronChart::Homogeneous && self.activation != Activation::Relu {
-            let name = if self.activation == Activation::Tanh {
-                "tanh"
-            } else {
-                "sigmoid"
-            };
             return Err(format!(
                 "the scale-and-direction neuron chart drops |(w, b)|, which only a ReLU neuron's output does not \
-                 depend on; use the raw chart with {name}"
+                 depend on; use the raw chart with {}",
+                format!("{:?}", self.activation).to_lowercase()
             ));
         }
         if self.n_train == 0 || self.n_test == 0 {
