@@ -15,6 +15,9 @@
 ///
 /// The storage is reusable: [`PivotedQr::load`] sizes the matrix buffer for the caller to fill and
 /// [`PivotedQr::factor`] factorises it, so a compressor that reduces thousands of clusters allocates once.
+#[cfg(target_arch = "x86_64")]
+use multiversion::multiversion;
+
 #[derive(Clone, Debug, Default)]
 pub struct PivotedQr {
     pub rows: usize,
@@ -55,80 +58,20 @@ impl PivotedQr {
         debug_assert_eq!(self.a.len(), rows * cols);
         self.rows = rows;
         self.cols = cols;
-        let steps = rows.min(cols);
-        let a = &mut self.a;
         self.perm.clear();
         self.perm.extend(0..cols);
         self.tau.clear();
-        self.tau.resize(steps, 0.0);
-        // Squared norms of the not-yet-factored part of each column; recomputed exactly when the
-        // down-dated value has lost too many digits.
-        self.norms.clear();
-        self.norms
-            .extend((0..cols).map(|j| sq_norm(&a[j * rows..(j + 1) * rows])));
-        self.norms_ref.clear();
-        self.norms_ref.extend_from_slice(&self.norms);
-        let (norms, norms_ref, perm, tau) = (
-            &mut self.norms,
-            &mut self.norms_ref,
+        self.tau.resize(rows.min(cols), 0.0);
+        self.rank = householder_pivoted(
+            &mut self.a,
+            rows,
+            cols,
+            rank_tol,
             &mut self.perm,
             &mut self.tau,
+            &mut self.norms,
+            &mut self.norms_ref,
         );
-        let mut rank = 0;
-        let mut r00 = 0.0f64;
-        for j in 0..steps {
-            // Pivot: the remaining column of largest norm (first one on ties).
-            let (mut p, mut best) = (j, -1.0);
-            for (c, &nrm) in norms.iter().enumerate().skip(j) {
-                if nrm > best {
-                    best = nrm;
-                    p = c;
-                }
-            }
-            if p != j {
-                swap_columns(a, rows, j, p);
-                perm.swap(j, p);
-                norms.swap(j, p);
-                norms_ref.swap(j, p);
-            }
-            // Householder reflector for column j, rows j..
-            let col = &mut a[j * rows..(j + 1) * rows];
-            let alpha = col[j];
-            let sigma = sq_norm(&col[j + 1..]);
-            let norm = (alpha * alpha + sigma).sqrt();
-            if j == 0 {
-                r00 = norm;
-            }
-            if norm <= rank_tol * r00 || norm == 0.0 {
-                break;
-            }
-            rank = j + 1;
-            let beta = if alpha <= 0.0 { norm } else { -norm };
-            let v0 = alpha - beta;
-            let tj = (beta - alpha) / beta;
-            tau[j] = tj;
-            for x in col[j + 1..].iter_mut() {
-                *x /= v0;
-            }
-            col[j] = beta;
-            // Apply H_j to the remaining columns: one dot and one axpy each.
-            let (head, tail) = a.split_at_mut((j + 1) * rows);
-            let v = &head[j * rows + j + 1..(j + 1) * rows];
-            for (c, cc) in tail.chunks_exact_mut(rows).enumerate() {
-                let (top, low) = cc.split_at_mut(j + 1);
-                let s = (top[j] + dot(v, low)) * tj;
-                top[j] -= s;
-                axpy(-s, v, low);
-                let col_idx = j + 1 + c;
-                let t = top[j];
-                norms[col_idx] -= t * t;
-                if norms[col_idx] <= 1e-6 * norms_ref[col_idx] {
-                    norms[col_idx] = sq_norm(low);
-                    norms_ref[col_idx] = norms[col_idx];
-                }
-            }
-        }
-        self.rank = rank;
     }
 
     /// `y = -R11⁻¹ R12[:, f]` for free column `f` (≥ rank), by column-oriented back substitution.
@@ -206,6 +149,88 @@ impl PivotedQr {
             x[self.perm[i]] = qtb[i];
         }
     }
+}
+
+/// The factorisation behind [`PivotedQr::factor`]: Householder QR with column pivoting of the
+/// column-major `rows × cols` matrix `a`, in place; `perm` (holding `0..cols`) and `tau` (`min(rows,
+/// cols)` long) receive the pivots and reflector scalars. Returns the numerical rank.
+///
+/// Compiled twice, for baseline x86-64 and for AVX2, and chosen at run time: every floating-point
+/// operation is the same in both (no fused multiply-add), so the result does not depend on the CPU.
+#[allow(clippy::too_many_arguments)]
+#[cfg_attr(target_arch = "x86_64", multiversion(targets("x86_64+avx2")))]
+fn householder_pivoted(
+    a: &mut [f64],
+    rows: usize,
+    cols: usize,
+    rank_tol: f64,
+    perm: &mut [usize],
+    tau: &mut [f64],
+    norms: &mut Vec<f64>,
+    norms_ref: &mut Vec<f64>,
+) -> usize {
+    let steps = rows.min(cols);
+    // Squared norms of the not-yet-factored part of each column; recomputed exactly when the
+    // down-dated value has lost too many digits.
+    norms.clear();
+    norms.extend((0..cols).map(|j| sq_norm(&a[j * rows..(j + 1) * rows])));
+    norms_ref.clear();
+    norms_ref.extend_from_slice(norms);
+    let mut rank = 0;
+    let mut r00 = 0.0f64;
+    for j in 0..steps {
+        // Pivot: the remaining column of largest norm (first one on ties).
+        let (mut p, mut best) = (j, -1.0);
+        for (c, &nrm) in norms.iter().enumerate().skip(j) {
+            if nrm > best {
+                best = nrm;
+                p = c;
+            }
+        }
+        if p != j {
+            swap_columns(a, rows, j, p);
+            perm.swap(j, p);
+            norms.swap(j, p);
+            norms_ref.swap(j, p);
+        }
+        // Householder reflector for column j, rows j..
+        let col = &mut a[j * rows..(j + 1) * rows];
+        let alpha = col[j];
+        let sigma = sq_norm(&col[j + 1..]);
+        let norm = (alpha * alpha + sigma).sqrt();
+        if j == 0 {
+            r00 = norm;
+        }
+        if norm <= rank_tol * r00 || norm == 0.0 {
+            break;
+        }
+        rank = j + 1;
+        let beta = if alpha <= 0.0 { norm } else { -norm };
+        let v0 = alpha - beta;
+        let tj = (beta - alpha) / beta;
+        tau[j] = tj;
+        for x in col[j + 1..].iter_mut() {
+            *x /= v0;
+        }
+        col[j] = beta;
+        // Apply H_j to the remaining columns: one dot and one axpy each.
+        let (head, tail) = a.split_at_mut((j + 1) * rows);
+        let v = &head[j * rows + j + 1..(j + 1) * rows];
+        for (c, cc) in tail.chunks_exact_mut(rows).enumerate() {
+            let (top, low) = cc.split_at_mut(j + 1);
+            let s = (top[j] + dot(v, low)) * tj;
+            top[j] -= s;
+            axpy(-s, v, low);
+            let col_idx = j + 1 + c;
+            let t = top[j];
+            norms[col_idx] -= t * t;
+            if norms[col_idx] <= 1e-6 * norms_ref[col_idx] {
+                norms[col_idx] = sq_norm(low);
+                norms_ref[col_idx] = norms[col_idx];
+            }
+        }
+    }
+    rank
 }
 
 /// Dot product with eight independent accumulators in a fixed order: vectorisable by LLVM without
