@@ -1,6 +1,8 @@
 //! Same seed, same numbers: small runs of every training experiment compared bit for bit against fixtures
 //! committed in `tests/fixtures/`. The browser test (`tests/web.rs`) compares the wasm build against the
-//! same files, so native and wasm agree exactly. Regenerate after an intended change with
+//! same files, so native and wasm agree exactly. On an x86-64 CPU with AVX2 the native runs take the AVX2
+//! builds of the hot kernels (`multiversion`), so this also checks that those compute exactly what the
+//! baseline and wasm builds compute. Regenerate after an intended change with
 //! `MOMENT_LAB_BLESS=1 cargo test --release --test reproducible`.
 #![cfg(not(target_arch = "wasm32"))]
 
@@ -24,18 +26,39 @@ fn check(name: &str, value: serde_json::Value) {
     );
 }
 
+/// The LTH fixture config with activation `act` (ReLU is the config as written).
+fn lth_config(act: &str) -> LthConfig {
+    let mut config: serde_json::Value =
+        serde_json::from_str(include_str!("fixtures/lth_config.json")).unwrap();
+    if act != "relu" {
+        config["activation"] = act.into();
+    }
+    serde_json::from_value(config).unwrap()
+}
+
+/// The fixture file of the LTH run with activation `act`.
+fn lth_fixture_name(act: &str) -> String {
+    match act {
+        "relu" => "lth_fixture.json".into(),
+        _ => format!("lth_{act}_fixture.json"),
+    }
+}
+
 #[test]
 fn lth_run_matches_fixture() {
-    let config: LthConfig = serde_json::from_str(include_str!("fixtures/lth_config.json")).unwrap();
-    let mut run = LthRun::new(config.clone()).unwrap();
-    while !run.is_done() {
-        run.step(7);
+    // tanh and sigmoid go through `nn::fastmath`, ReLU does not: each has its own fixture.
+    for act in ["relu", "tanh", "sigmoid"] {
+        let config = lth_config(act);
+        let mut run = LthRun::new(config.clone()).unwrap();
+        while !run.is_done() {
+            run.step(7);
+        }
+        let test: Vec<Vec<f64>> = run.curve().iter().map(|p| p.test.clone()).collect();
+        check(
+            &lth_fixture_name(act),
+            serde_json::json!({"config": config, "result": test}),
+        );
     }
-    let test: Vec<Vec<f64>> = run.curve().iter().map(|p| p.test.clone()).collect();
-    check(
-        "lth_fixture.json",
-        serde_json::json!({"config": config, "result": test}),
-    );
 }
 
 #[test]

@@ -158,26 +158,39 @@ fn test_curve(curve_json: &str) -> Value {
 
 #[wasm_bindgen_test]
 fn lth_fixture_reproduces_exactly() {
-    let fixture: Value = serde_json::from_str(include_str!("fixtures/lth_fixture.json")).unwrap();
-    let mut run = moment_lab::wasm::LthRun::new(include_str!("fixtures/lth_config.json"))
-        .unwrap_or_else(|_| panic!("lth fixture config rejected"));
-    for _ in 0..100_000 {
-        if run.done() {
-            break;
+    // One fixture per activation: tanh and sigmoid go through `nn::fastmath`, ReLU does not.
+    let fixtures = [
+        ("relu", include_str!("fixtures/lth_fixture.json")),
+        ("tanh", include_str!("fixtures/lth_tanh_fixture.json")),
+        ("sigmoid", include_str!("fixtures/lth_sigmoid_fixture.json")),
+    ];
+    for (act, fixture) in fixtures {
+        let fixture: Value = serde_json::from_str(fixture).unwrap();
+        let mut config: Value =
+            serde_json::from_str(include_str!("fixtures/lth_config.json")).unwrap();
+        if act != "relu" {
+            config["activation"] = act.into();
         }
-        run.step(7);
+        let mut run = moment_lab::wasm::LthRun::new(&config.to_string())
+            .unwrap_or_else(|_| panic!("lth fixture config rejected ({act})"));
+        for _ in 0..100_000 {
+            if run.done() {
+                break;
+            }
+            run.step(7);
+        }
+        assert!(run.done(), "lth run did not finish ({act})");
+        let config: Value = serde_json::from_str(&run.config_json()).unwrap();
+        assert_eq!(
+            config, fixture["config"],
+            "config differs from the native fixture's ({act})"
+        );
+        assert_eq!(
+            test_curve(&run.curve_json()),
+            fixture["result"],
+            "wasm test-loss curves differ from the native fixture ({act})"
+        );
     }
-    assert!(run.done(), "lth run did not finish");
-    let config: Value = serde_json::from_str(&run.config_json()).unwrap();
-    assert_eq!(
-        config, fixture["config"],
-        "config differs from the native fixture's"
-    );
-    assert_eq!(
-        test_curve(&run.curve_json()),
-        fixture["result"],
-        "wasm test-loss curves differ from the native fixture"
-    );
 }
 
 #[wasm_bindgen_test]

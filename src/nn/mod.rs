@@ -67,6 +67,7 @@
 //! same slices.
 
 pub mod batches;
+pub mod fastmath;
 pub mod net;
 pub mod optim;
 pub mod real;

@@ -1,8 +1,9 @@
 //! The floating-point types the trainer runs in: `f32` (speed, the paper's PyTorch default) and `f64`
 //! (exactness tests).
 //!
-//! Transcendental functions go through the pure-Rust `libm` crate, never the platform libm, so that a run
-//! is bit-identical natively and in wasm32 (`sqrt` is IEEE-exact everywhere and is the hardware
+//! Transcendental functions never go through the platform libm, so that a run is bit-identical natively
+//! and in wasm32: `f32` uses the vectorisable [`super::fastmath`] (within 1 ulp), `f64` the pure-Rust
+//! `libm` crate (`sqrt` is IEEE-exact everywhere and is the hardware
 //! instruction). No fused multiply-add is used anywhere (`mul_add` is a slow libcall on wasm32 and would
 //! change rounding between targets).
 
@@ -85,11 +86,11 @@ impl Real for f32 {
     }
     #[inline(always)]
     fn exp(self) -> Self {
-        libm::expf(self)
+        super::fastmath::exp_f32(self)
     }
     #[inline(always)]
     fn tanh(self) -> Self {
-        libm::tanhf(self)
+        super::fastmath::tanh_f32(self)
     }
     #[inline(always)]
     fn abs(self) -> Self {
