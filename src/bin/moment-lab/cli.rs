@@ -36,7 +36,7 @@ USAGE:
       Each compression uses T threads (default 1, one core).
   moment-lab lth [--preset quick|demo|paper] [--optimizer sgd|adam|adamw|rprop|rmsprop] [--lr LR] [--seed S]
                  [--order K] [--width D] [--target D'] [--epochs E] [--samples N] [--batch B] [--no-rescale]
-                 [--chart raw|homogeneous] [--out results.json]
+                 [--activation relu|tanh|sigmoid] [--chart raw|homogeneous] [--out results.json]
       Fig. 4, the dynamical lottery ticket: original, compressed (moment-matched neurons, activation x c_j,
       gradients x 1/c_j), naive (first d' neurons) and magnitude-pruned nets on identical batches. Writes
       every curve and a `summary` with initial/final train/test loss per arm. --chart: the coordinates in
@@ -535,6 +535,13 @@ fn lth_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
                 overrides.push(Box::new(move |c| c.batch_size = b));
             }
             Long("no-rescale") => overrides.push(Box::new(|c| c.rescale = false)),
+            Long("activation") => {
+                let v = parser.value()?.string()?;
+                let act: moment_lab::nn::Activation = v
+                    .parse()
+                    .map_err(|e| Failure::Usage(format!("--activation: {e}")))?;
+                overrides.push(Box::new(move |c| c.activation = act));
+            }
             Long("chart") => {
                 let chart = parse_chart(&mut parser)?;
                 overrides.push(Box::new(move |c| c.chart = chart));
