@@ -966,6 +966,7 @@ impl<T: Real> TwoLayerNet<T> {
 /// the result is bit for bit the same, and the same as in wasm (`tests/reproducible.rs` checks both
 /// against one fixture). AVX2 makes native training 1.3–1.6× faster.
 #[cfg_attr(target_arch = "x86_64", multiversion(targets("x86_64+avx2")))]
+#[cfg_attr(not(target_arch = "x86_64"), inline(always))]
 fn bwd_fixed<T: Real, A: Act, const M: usize>(
     wt: &[T],
     b: &[T],
@@ -1066,6 +1067,7 @@ fn gather<'x, T: Real>(
 
 /// Forward for a fixed small input dimension: fully unrolled over k, vectorised over samples.
 #[cfg_attr(target_arch = "x86_64", multiversion(targets("x86_64+avx2")))]
+#[cfg_attr(not(target_arch = "x86_64"), inline(always))]
 fn fwd_fixed<T: Real, A: Act, const M: usize>(
     w: &[T],
     b: &[T],
