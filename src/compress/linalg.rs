@@ -11,13 +11,13 @@
 //! Cost: the factorisation is `O(N · n · min(N, n))` flops; each null vector is a triangular solve,
 //! `O(r²)`; a least-squares solve with the stored reflectors is `O(N · r)`.
 
+#[cfg(target_arch = "x86_64")]
+use multiversion::multiversion;
+
 /// A column-pivoted QR factorisation of an `rows × cols` column-major matrix, kept in place.
 ///
 /// The storage is reusable: [`PivotedQr::load`] sizes the matrix buffer for the caller to fill and
 /// [`PivotedQr::factor`] factorises it, so a compressor that reduces thousands of clusters allocates once.
-#[cfg(target_arch = "x86_64")]
-use multiversion::multiversion;
-
 #[derive(Clone, Debug, Default)]
 pub struct PivotedQr {
     pub rows: usize,

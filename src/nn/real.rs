@@ -2,7 +2,7 @@
 //! (exactness tests).
 //!
 //! Transcendental functions never go through the platform libm, so that a run is bit-identical natively
-//! and in wasm32: `f32` uses the vectorisable [`super::fastmath`] (within 1 ulp), `f64` the pure-Rust
+//! and in wasm32: `f32` uses the vectorisable [`super::fastmath`] (within 2 ulp), `f64` the pure-Rust
 //! `libm` crate (`sqrt` is IEEE-exact everywhere and is the hardware
 //! instruction). No fused multiply-add is used anywhere (`mul_add` is a slow libcall on wasm32 and would
 //! change rounding between targets).
