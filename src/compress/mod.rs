@@ -288,7 +288,7 @@ impl Cloud {
         if self.points.is_empty() {
             return Err(CompressError::Empty);
         }
-        if self.points.len() % self.dim != 0 {
+        if !self.points.len().is_multiple_of(self.dim) {
             return Err(CompressError::Ragged {
                 values: self.points.len(),
                 dim: self.dim,

@@ -711,8 +711,8 @@ impl DatasetRun {
                     l
                 })
                 .collect();
-            let evaluate =
-                self.epoch % self.config.eval_every.max(1) == 0 || self.epoch == self.config.epochs;
+            let evaluate = self.epoch.is_multiple_of(self.config.eval_every.max(1))
+                || self.epoch == self.config.epochs;
             let test = if evaluate {
                 self.test_losses()
             } else {

@@ -451,8 +451,8 @@ impl LthRun {
                 l
             })
             .collect();
-        let evaluate =
-            self.epoch % self.config.eval_every.max(1) == 0 || self.epoch == self.config.epochs;
+        let evaluate = self.epoch.is_multiple_of(self.config.eval_every.max(1))
+            || self.epoch == self.config.epochs;
         let test = if evaluate {
             self.test_losses()
         } else {

@@ -730,14 +730,14 @@ impl<T: Real> TwoLayerNet<T> {
                 got: grads.flat.len(),
             });
         }
-        if let GradMode::Compressed { tol } = mode {
-            if !(tol >= 0.0 && tol.is_finite()) {
-                return Err(NnError::BadHyperparameter {
-                    name: "tol",
-                    value: tol,
-                    expected: "finite and ≥ 0",
-                });
-            }
+        if let GradMode::Compressed { tol } = mode
+            && !(tol >= 0.0 && tol.is_finite())
+        {
+            return Err(NnError::BadHyperparameter {
+                name: "tol",
+                value: tol,
+                expected: "finite and ≥ 0",
+            });
         }
         self.run(data, batch, Some((mode, grads)), ws)
     }

@@ -56,14 +56,14 @@ impl TrainConfig {
     pub fn validate(&self) -> Result<(), NnError> {
         check_lr(self.lr)?;
         self.optimizer.validate()?;
-        if let GradMode::Compressed { tol } = self.grad_mode {
-            if !(tol >= 0.0 && tol.is_finite()) {
-                return Err(NnError::BadHyperparameter {
-                    name: "tol",
-                    value: tol,
-                    expected: "finite and ≥ 0",
-                });
-            }
+        if let GradMode::Compressed { tol } = self.grad_mode
+            && !(tol >= 0.0 && tol.is_finite())
+        {
+            return Err(NnError::BadHyperparameter {
+                name: "tol",
+                value: tol,
+                expected: "finite and ≥ 0",
+            });
         }
         if let Schedule::Cosine { t_max, eta_min } = self.schedule {
             CosineAnnealing::with_min(self.lr, t_max, eta_min)?;
