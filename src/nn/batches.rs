@@ -247,6 +247,16 @@ mod tests {
     use super::*;
     use crate::rng::uniform;
 
+    /// Running sums, as `BatchStream::weighted` builds them.
+    fn cumulative(w: &[f64]) -> Vec<f64> {
+        w.iter()
+            .scan(0.0, |acc, x| {
+                *acc += x;
+                Some(*acc)
+            })
+            .collect()
+    }
+
     #[test]
     fn lock_step_search_is_partition_point() {
         let mut rng = seeded(3);
@@ -261,14 +271,8 @@ mod tests {
                     }
                 })
                 .collect();
-            let mut acc = 0.0;
-            let cdf: Vec<f64> = w
-                .iter()
-                .map(|x| {
-                    acc += x;
-                    acc
-                })
-                .collect();
+            let cdf = cumulative(&w);
+            let acc = cdf[n - 1];
             let mut queries: Vec<f64> = (0..200)
                 .map(|_| uniform(&mut rng, -1.0, acc + 1.0))
                 .collect();
@@ -292,14 +296,8 @@ mod tests {
         // at a time, for a sample count that is not a multiple of the lane count.
         let w: Vec<f64> = (0..300).map(|i| ((i * 7919) % 13) as f64).collect();
         let stream = BatchStream::weighted(&w, 1003, 64, 11).unwrap();
-        let mut acc = 0.0;
-        let cdf: Vec<f64> = w
-            .iter()
-            .map(|x| {
-                acc += x;
-                acc
-            })
-            .collect();
+        let cdf = cumulative(&w);
+        let acc = cdf[w.len() - 1];
         let last_positive = w.iter().rposition(|x| *x > 0.0).unwrap();
         for epoch in [0, 1, 5] {
             let mut rng = seeded(sub_seed(11, epoch));
