@@ -252,3 +252,49 @@ fn parallel_runs_do_not_depend_on_thread_count() {
         run(&scaling, "2", "scaling-2.json")
     );
 }
+
+/// `lth --activation` reaches the run (the written config says so, and tanh and ReLU train to different
+/// losses); an unknown name is a usage error (exit 2) that lists the valid ones.
+#[test]
+fn lth_activation_option() {
+    let dir = std::env::temp_dir().join(format!("moment-lab-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut finals = Vec::new();
+    for act in ["relu", "tanh"] {
+        let out = dir.join(format!("lth-{act}.json"));
+        run_ok(bin().args([
+            "lth",
+            "--width",
+            "200",
+            "--target",
+            "60",
+            "--order",
+            "3",
+            "--epochs",
+            "2",
+            "--samples",
+            "300",
+            "--activation",
+            act,
+            "--out",
+            out.to_str().unwrap(),
+        ]));
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+        assert_eq!(json["config"]["activation"], act);
+        let original = &json["summary"]["arms"][0];
+        assert_eq!(original["arm"], "original");
+        finals.push(original["final_test"].as_f64().unwrap());
+    }
+    assert_ne!(
+        finals[0], finals[1],
+        "relu and tanh runs gave the same loss"
+    );
+    let out = bin()
+        .args(["lth", "--activation", "softplus"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("relu, tanh or sigmoid"), "{err}");
+}
