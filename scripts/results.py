@@ -393,7 +393,7 @@ def main():
     if paper:
         md += ["### Fig. 2 at the paper's scale", "",
                "d = 1000 … 128 000, 20 trials, m = 1 … 4 (the dimensions of the authors' panels and α table). "
-               "m = 5 is left out: its 100 costliest compressions (d = 128 000, k = 2 … 6) alone took 89 "
+               "m = 5 is left out: its 100 costliest compressions (d = 128 000, k = 2 … 6) alone took about 90 "
                "CPU-minutes, so the grid needs about 3 CPU-hours (`moment-lab fig2 --preset paper --dims 5`).", ""]
         md += fig2_section(*run("fig2-paper", ["fig2", "--preset", "paper", "--dims", "1,2,3,4"], f))
     if demo:
