@@ -156,64 +156,66 @@ fn test_curve(curve_json: &str) -> Value {
     )
 }
 
-#[wasm_bindgen_test]
-fn lth_fixture_reproduces_exactly() {
-    // One fixture per activation: tanh and sigmoid go through `nn::fastmath`, ReLU does not.
-    let fixtures = [
-        ("relu", include_str!("fixtures/lth_fixture.json")),
-        ("tanh", include_str!("fixtures/lth_tanh_fixture.json")),
-        ("sigmoid", include_str!("fixtures/lth_sigmoid_fixture.json")),
-    ];
-    for (act, fixture) in fixtures {
-        let fixture: Value = serde_json::from_str(fixture).unwrap();
-        let mut config: Value =
-            serde_json::from_str(include_str!("fixtures/lth_config.json")).unwrap();
-        if act != "relu" {
-            config["activation"] = act.into();
-        }
-        let mut run = moment_lab::wasm::LthRun::new(&config.to_string())
-            .unwrap_or_else(|_| panic!("lth fixture config rejected ({act})"));
+/// Builds a wasm run handle (`LthRun` or `DatasetRun`) from a native fixture's own config, steps it to the
+/// end `$step` epochs at a time, and asserts that it echoes that config and reproduces the fixture's
+/// test-loss curves bit for bit. A macro because the two handles share methods but no trait.
+macro_rules! assert_reproduces_fixture {
+    ($handle:ty, $fixture:expr, $step:expr, $what:expr) => {{
+        let fixture: Value = serde_json::from_str($fixture).unwrap();
+        let what = $what;
+        let mut run = <$handle>::new(&fixture["config"].to_string())
+            .unwrap_or_else(|_| panic!("{what}: fixture config rejected"));
         for _ in 0..100_000 {
             if run.done() {
                 break;
             }
-            run.step(7);
+            run.step($step);
         }
-        assert!(run.done(), "lth run did not finish ({act})");
+        assert!(run.done(), "{what}: run did not finish");
         let config: Value = serde_json::from_str(&run.config_json()).unwrap();
         assert_eq!(
             config, fixture["config"],
-            "config differs from the native fixture's ({act})"
+            "{what}: config differs from the native fixture's"
         );
         assert_eq!(
             test_curve(&run.curve_json()),
             fixture["result"],
-            "wasm test-loss curves differ from the native fixture ({act})"
+            "{what}: wasm test-loss curves differ from the native fixture"
         );
-    }
+    }};
+}
+
+#[wasm_bindgen_test]
+fn lth_fixture_reproduces_exactly() {
+    // One fixture per activation: tanh and sigmoid go through `nn::fastmath`, ReLU does not.
+    use moment_lab::wasm::LthRun;
+    assert_reproduces_fixture!(
+        LthRun,
+        include_str!("fixtures/lth_fixture.json"),
+        7,
+        "lth relu"
+    );
+    assert_reproduces_fixture!(
+        LthRun,
+        include_str!("fixtures/lth_tanh_fixture.json"),
+        7,
+        "lth tanh"
+    );
+    assert_reproduces_fixture!(
+        LthRun,
+        include_str!("fixtures/lth_sigmoid_fixture.json"),
+        7,
+        "lth sigmoid"
+    );
 }
 
 #[wasm_bindgen_test]
 fn dataset_fixture_reproduces_exactly() {
-    let fixture: Value =
-        serde_json::from_str(include_str!("fixtures/dataset_fixture.json")).unwrap();
-    let mut run = moment_lab::wasm::DatasetRun::new(include_str!("fixtures/dataset_config.json"))
-        .unwrap_or_else(|_| panic!("dataset fixture config rejected"));
-    for _ in 0..100_000 {
-        if run.done() {
-            break;
-        }
-        run.step(2);
-    }
-    assert!(run.done(), "dataset run did not finish");
-    let config: Value = serde_json::from_str(&run.config_json()).unwrap();
-    assert_eq!(
-        config, fixture["config"],
-        "config differs from the native fixture's"
-    );
-    assert_eq!(
-        test_curve(&run.curve_json()),
-        fixture["result"],
-        "wasm test-loss curves differ from the native fixture"
+    use moment_lab::wasm::DatasetRun;
+    assert_reproduces_fixture!(
+        DatasetRun,
+        include_str!("fixtures/dataset_fixture.json"),
+        2,
+        "dataset"
     );
 }
