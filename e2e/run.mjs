@@ -266,6 +266,9 @@ const cases = {
     assert(await page.isVisible('#tab-lth'), 'the link did not open the LTH tab');
     await startBudgetProbe(page);
     await page.click('#tab-lth [data-action="run"]');
+    // The maps of the initial nets are drawn as soon as the run starts, long before it ends.
+    await page.waitForSelector('#tab-lth [data-role="heatmaps"]:not([hidden]) canvas', { timeout: TIMEOUT });
+    assert(!(await page.evaluate(() => document.body.dataset.done)), 'lth: no function maps while the run was going');
     const r = await waitDone(page, 'lth');
     const budget = await readBudgetProbe(page);
     assert(r.error === null && r.done, `lth: ${r.error}`);
@@ -284,9 +287,30 @@ const cases = {
     const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#tab-lth [data-csv="test"]')]);
     const text = readFileSync(await csv.path(), 'utf8');
     assert(/^series,x,y\n"original",0,/.test(text), `lth CSV export starts ${JSON.stringify(text.slice(0, 40))}`);
-    const [mj] = await Promise.all([page.waitForEvent('download'), page.click('#tab-lth [data-role="maps-json"]')]);
-    const maps = JSON.parse(readFileSync(await mj.path(), 'utf8')).maps;
-    assert(maps.original.length === 64 * 64 && maps.target.length === 64 * 64 && maps.original.every(finite), 'lth maps JSON export');
+    // The maps at any recorded epoch: the slider ends at the last epoch; at its start (epoch 0) the compressed
+    // net computes nearly the original's function and the naive one does not.
+    const slider = '#tab-lth [data-role="maps-epoch"]';
+    const sliderState = () => page.$eval(slider, (el) => ({ max: Number(el.max), value: Number(el.value), label: el.parentElement.parentElement.querySelector('output').textContent }));
+    const end = await sliderState();
+    assert(end.max >= 20 && end.value === end.max && end.label === `epoch ${s.epochs_done}`, `lth maps slider at the end: ${JSON.stringify(end)}`);
+    const exportMaps = async () => {
+      const [mj] = await Promise.all([page.waitForEvent('download'), page.click('#tab-lth [data-role="maps-json"]')]);
+      return JSON.parse(readFileSync(await mj.path(), 'utf8'));
+    };
+    const rms = (a, b) => Math.sqrt(a.reduce((t, v, i) => t + (v - b[i]) ** 2, 0) / a.length);
+    const last = await exportMaps();
+    assert(last.epoch === s.epochs_done && last.maps.original.length === 48 * 48 && last.maps.target.length === 48 * 48
+      && last.maps.original.every(finite), 'lth maps JSON export at the last epoch');
+    await page.$eval(slider, (el) => { el.value = '0'; el.dispatchEvent(new Event('input')); });
+    const first = await exportMaps();
+    const start = await sliderState();
+    assert(start.label === 'epoch 0' && first.epoch === 0, `lth maps slider at the start: ${JSON.stringify(start)}, export epoch ${first.epoch}`);
+    const [rc, rn] = [rms(first.maps.compressed, first.maps.original), rms(first.maps.naive, first.maps.original)];
+    assert(rc < rn / 2, `lth maps at epoch 0: compressed differs by rms ${rc}, naive by ${rn}`);
+    const caption = await page.textContent('#tab-lth [data-role="maps"] figure:nth-child(6) figcaption');
+    assert(/^compressed − original \(rms /.test(caption), `lth maps caption: ${caption}`);
+    console.log(`     lth maps: ${end.max + 1} epochs recorded; at epoch 0 the compressed net differs by rms ${rc.toPrecision(2)}, the naive by ${rn.toPrecision(2)}`);
+    await page.$eval(slider, (el) => { el.value = el.max; el.dispatchEvent(new Event('input')); });
     await shot(page, 'lth');
     noProblems(problems, 'lth');
   },

@@ -376,6 +376,33 @@ impl LthRun {
         let flat: Vec<f32> = maps.concat();
         js_sys::Float32Array::from(&flat[..])
     }
+
+    /// How many function maps have been recorded (config `maps_every`; 0 if off).
+    pub fn maps_count(&self) -> usize {
+        self.inner.function_maps().len()
+    }
+
+    /// The epoch of recorded map `i`.
+    pub fn maps_epoch(&self, i: usize) -> Result<usize, JsError> {
+        Ok(self.recorded(i)?.epoch)
+    }
+
+    /// Recorded map `i` in the layout of [`LthRun::heatmaps`] at the config's `maps_res`: every arm's
+    /// grid, then the target's.
+    pub fn maps_at(&self, i: usize) -> Result<js_sys::Float32Array, JsError> {
+        let res = self.inner.config().maps_res;
+        let mut flat: Vec<f32> = self.recorded(i)?.arms.concat();
+        flat.extend(crate::experiments::lth::target_map(res));
+        Ok(js_sys::Float32Array::from(&flat[..]))
+    }
+}
+
+impl LthRun {
+    fn recorded(&self, i: usize) -> Result<&crate::experiments::lth::FunctionMaps, JsError> {
+        let maps = self.inner.function_maps();
+        maps.get(i)
+            .ok_or_else(|| JsError::new(&format!("no recorded map {i} (there are {})", maps.len())))
+    }
 }
 
 /// Fig. 3, dataset compression, stepped an epoch at a time.

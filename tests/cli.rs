@@ -298,3 +298,59 @@ fn lth_activation_option() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("relu, tanh or sigmoid"), "{err}");
 }
+
+/// `lth --maps E --maps-res R` writes every arm's function at epoch 0, every E epochs and the last one, on
+/// an R × R grid with the target; `--maps 0` is a usage error.
+#[test]
+fn lth_maps_option() {
+    let dir = std::env::temp_dir().join(format!("moment-lab-cli-maps-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("lth-maps.json");
+    run_ok(bin().args([
+        "lth",
+        "--width",
+        "200",
+        "--target",
+        "60",
+        "--order",
+        "3",
+        "--epochs",
+        "5",
+        "--samples",
+        "300",
+        "--maps",
+        "2",
+        "--maps-res",
+        "6",
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let maps = &json["function_maps"];
+    assert_eq!(maps["res"], 6);
+    assert_eq!(maps["target"].as_array().unwrap().len(), 36);
+    let epochs: Vec<u64> = maps["epochs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["epoch"].as_u64().unwrap())
+        .collect();
+    assert_eq!(epochs, [0, 2, 4, 5]);
+    for e in maps["epochs"].as_array().unwrap() {
+        let arms = e["arms"].as_array().unwrap();
+        assert_eq!(arms.len(), 4);
+        assert!(arms.iter().all(|a| {
+            a.as_array().unwrap().len() == 36
+                && a.as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|v| v.as_f64().unwrap().is_finite())
+        }));
+    }
+    let out = bin().args(["lth", "--maps", "0"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("--maps expects"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}

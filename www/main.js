@@ -219,7 +219,7 @@ function createController(tab) {
         status.textContent = view.started(msg.info) || 'running…';
         break;
       case 'progress': {
-        view.progress(msg.items || [], msg.fraction);
+        view.progress(msg.items || [], msg.fraction, msg.maps);
         progress.value = msg.fraction;
         lastFraction = msg.fraction;
         const ms = elapsed();

@@ -18,7 +18,9 @@ import init, * as wasm from './pkg/moment_lab.js';
 //   worker -> page
 //     {type:'ready', version, simd, presets}      presets: every experiment's preset configs (from Rust)
 //     {type:'started', runId, kind, info}          info: kind-specific (arms, config, points, …)
-//     {type:'progress', runId, fraction, items}    items: new curve points / rows / trial results since the last
+//     {type:'progress', runId, fraction, items, maps?}  items: new curve points / rows / trial results since the last
+//                                                  maps (lth): function maps recorded since the last, [{epoch, data}]
+//                                                  (data as the 'heatmaps' answer; 'started' info has the first)
 //     {type:'done', runId, summary, extra}         extra: kind-specific final data
 //     {type:'stopped', runId}
 //     {type:'answer', runId, what, data}
@@ -121,7 +123,28 @@ function trainingAdapter(make) {
     step: (run, budget) => ({ items: JSON.parse(run.step(budget)), fraction: run.progress() }),
     done: (run) => run.done(),
     finish: (run) => ({ summary: JSON.parse(run.summary_json()) }),
+    newMaps,
   };
+}
+
+// LTH: the function maps the run recorded since the last call, as {maps: [{epoch, data}], transfer}.
+function newMaps(run, job) {
+  const maps = [];
+  if (typeof run.maps_count !== 'function') return { maps, transfer: [] };
+  job.mapsSent ??= 0;
+  for (const n = run.maps_count(); job.mapsSent < n; job.mapsSent++) {
+    maps.push({ epoch: run.maps_epoch(job.mapsSent), data: run.maps_at(job.mapsSent) });
+  }
+  return { maps, transfer: maps.map((m) => m.data.buffer) };
+}
+
+// A progress message with the pending items and, for runs that record them, the new function maps (unless
+// `always`, none is sent when there is nothing new).
+function postProgress(job, fraction, items, always = false) {
+  const extra = job.adapter.newMaps ? job.adapter.newMaps(job.run, job) : { maps: [], transfer: [] };
+  if (!always && !items.length && !extra.maps.length) return;
+  self.postMessage({ type: 'progress', runId: job.runId, fraction, items, ...(extra.maps.length ? { maps: extra.maps } : {}) },
+    extra.transfer);
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -139,7 +162,7 @@ async function loop(job) {
     while (!adapter.done(job.run)) {
       await yieldNow();
       if (job.stopped || current !== job) {
-        if (pending.length) self.postMessage({ type: 'progress', runId: job.runId, fraction, items: pending });
+        postProgress(job, fraction, pending);
         job.running = false;
         if (current === job) self.postMessage({ type: 'stopped', runId: job.runId });
         return;
@@ -164,12 +187,12 @@ async function loop(job) {
       // Steer the budget so one call takes about SLICE_MS (at most doubling or halving per slice).
       budget = Math.max(1, Math.round(budget * Math.min(2, Math.max(0.5, SLICE_MS / Math.max(took, 0.05)))));
       if (t - lastPost > PROGRESS_MS) {
-        self.postMessage({ type: 'progress', runId: job.runId, fraction, items: pending });
+        postProgress(job, fraction, pending, true);
         pending = [];
         lastPost = t;
       }
     }
-    if (pending.length) self.postMessage({ type: 'progress', runId: job.runId, fraction: 1, items: pending });
+    postProgress(job, 1, pending);
     const out = adapter.finish(job.run);
     job.running = false;
     job.finished = true;
@@ -212,7 +235,9 @@ function start({ runId, kind, config, csv }) {
     job.run = adapter.create(config, csv);
     const { data, transfer } = adapter.info(job.run);
     job.info = { ...data };
-    self.postMessage({ type: 'started', runId, kind, info: data }, transfer || []);
+    const first = adapter.newMaps ? adapter.newMaps(job.run, job) : { maps: [], transfer: [] };
+    if (first.maps.length) data.maps = first.maps;
+    self.postMessage({ type: 'started', runId, kind, info: data }, [...(transfer || []), ...first.transfer]);
   } catch (e) {
     fail(job, e);
     return;

@@ -77,8 +77,18 @@ pub struct LthConfig {
     pub arms: Vec<Arm>,
     /// Test loss every this many epochs (and at epoch 0 and the last epoch).
     pub eval_every: usize,
+    /// Record every arm's function on a `maps_res × maps_res` grid over `[-1,1]²` at epoch 0, every
+    /// `maps_every` epochs and at the last epoch, for heat maps at any of those epochs (0 = never).
+    pub maps_every: usize,
+    /// Grid resolution of the recorded maps (2 to [`MAX_MAPS_RES`]).
+    pub maps_res: usize,
     pub seed: u64,
 }
+
+/// Largest grid resolution of [`LthConfig::maps_res`].
+pub const MAX_MAPS_RES: usize = 256;
+/// Largest number of values all recorded maps may hold together (64 MB of f32).
+pub const MAX_MAPS_VALUES: usize = 1 << 24;
 
 impl Default for LthConfig {
     fn default() -> Self {
@@ -105,6 +115,8 @@ impl LthConfig {
             chart: NeuronChart::default(),
             arms: Arm::ALL.to_vec(),
             eval_every: 10,
+            maps_every: 0,
+            maps_res: 48,
             seed: 42,
         }
     }
@@ -144,6 +156,21 @@ impl LthConfig {
             "demo" => Some(Self::demo()),
             "quick" => Some(Self::quick()),
             _ => None,
+        }
+    }
+
+    /// Whether the function maps are recorded at the end of `epoch` (0 = the initial nets).
+    pub fn records_maps_at(&self, epoch: usize) -> bool {
+        self.maps_every > 0
+            && (epoch.is_multiple_of(self.maps_every) || epoch == self.epochs)
+            && epoch <= self.epochs
+    }
+
+    /// How many epochs [`LthConfig::records_maps_at`] (0 if maps are off).
+    pub fn map_epochs_count(&self) -> usize {
+        match self.maps_every {
+            0 => 0,
+            e => self.epochs / e + 1 + usize::from(!self.epochs.is_multiple_of(e)),
         }
     }
 
@@ -189,12 +216,42 @@ impl LthConfig {
         if self.width > 100_000 || self.n_train > 2_000_000 || self.n_test > 2_000_000 {
             return Err("sizes above 10^5 neurons or 2·10^6 samples are refused".into());
         }
+        if self.maps_every > 0 {
+            if !(2..=MAX_MAPS_RES).contains(&self.maps_res) {
+                return Err(format!(
+                    "map resolution must be between 2 and {MAX_MAPS_RES}, got {}",
+                    self.maps_res
+                ));
+            }
+            let values = self
+                .map_epochs_count()
+                .saturating_mul(self.arms.len())
+                .saturating_mul(self.maps_res * self.maps_res);
+            if values > MAX_MAPS_VALUES {
+                return Err(format!(
+                    "recording {} maps of {}×{} would hold {values} values (at most {MAX_MAPS_VALUES}); \
+                     record less often or at a lower resolution",
+                    self.map_epochs_count() * self.arms.len(),
+                    self.maps_res,
+                    self.maps_res
+                ));
+            }
+        }
         let kind = OptimizerKind::by_name(&self.optimizer).map_err(|e| e.to_string())?;
         TrainConfig::new(kind, self.lr)
             .validate()
             .map_err(|e| e.to_string())?;
         Ok(kind)
     }
+}
+
+/// Every arm's function at one epoch, for heat maps.
+#[derive(Clone, Debug, Serialize)]
+pub struct FunctionMaps {
+    pub epoch: usize,
+    /// One `res × res` grid per arm (in the order of [`LthRun::arms`]), row-major, the first row at
+    /// `y = +1`, columns from `x = -1`. A diverged arm's grid is NaN.
+    pub arms: Vec<Vec<f32>>,
 }
 
 /// One recorded point of the curves.
@@ -253,6 +310,29 @@ pub struct LthRun {
     batch_pos: usize,
     curve: Vec<CurvePoint>,
     compression_residual: f64,
+    maps: Vec<FunctionMaps>,
+}
+
+/// A `res × res` grid over `[-1,1]²` as `(x, y)` pairs: row-major, the first row at `y = +1`, columns from
+/// `x = -1`.
+pub fn grid_points(res: usize) -> Vec<f64> {
+    let at = |i: usize| -1.0 + 2.0 * i as f64 / (res.max(2) - 1) as f64;
+    let mut grid = Vec::with_capacity(2 * res * res);
+    for r in 0..res {
+        for c in 0..res {
+            grid.push(at(c));
+            grid.push(-at(r));
+        }
+    }
+    grid
+}
+
+/// The target `J_6(20 r) cos 6θ` on the grid of [`grid_points`].
+pub fn target_map(res: usize) -> Vec<f32> {
+    grid_points(res)
+        .chunks_exact(2)
+        .map(|p| cylindrical_harmonic(p[0], p[1]) as f32)
+        .collect()
 }
 
 fn make_data(seed: u64, n: usize, noise: f64) -> (Vec<f32>, Vec<f32>) {
@@ -358,6 +438,7 @@ impl LthRun {
             batch_pos: 0,
             curve: Vec::new(),
             compression_residual,
+            maps: Vec::new(),
         };
         let test = run.test_losses();
         run.curve.push(CurvePoint {
@@ -365,6 +446,7 @@ impl LthRun {
             train: vec![f64::NAN; run.arms.len()],
             test,
         });
+        run.record_maps();
         run.stream.fill_epoch(0, &mut run.order);
         Ok(run)
     }
@@ -463,6 +545,7 @@ impl LthRun {
             train,
             test,
         });
+        self.record_maps();
         self.batch_pos = 0;
         if self.epoch < self.config.epochs {
             self.stream.fill_epoch(self.epoch as u64, &mut self.order);
@@ -473,34 +556,43 @@ impl LthRun {
         &self.curve
     }
 
-    /// Each arm's prediction on a `res × res` grid over `[-1,1]²` (row-major, y from top = +1), and the
-    /// target function on the same grid as the last entry.
+    /// Each arm's prediction on a `res × res` grid over `[-1,1]²` (row-major, y from top = +1) now, and
+    /// the target function on the same grid as the last entry.
     pub fn heatmaps(&mut self, res: usize) -> Vec<Vec<f32>> {
         let res = res.clamp(2, 512);
-        let mut grid = Vec::with_capacity(2 * res * res);
-        let mut target = Vec::with_capacity(res * res);
-        for r in 0..res {
-            let yv = 1.0 - 2.0 * r as f64 / (res - 1) as f64;
-            for c in 0..res {
-                let xv = -1.0 + 2.0 * c as f64 / (res - 1) as f64;
-                grid.push(xv as f32);
-                grid.push(yv as f32);
-                target.push(cylindrical_harmonic(xv, yv) as f32);
-            }
+        let mut out = self.arm_maps(res);
+        out.push(target_map(res));
+        out
+    }
+
+    /// The maps recorded so far (see [`LthConfig::maps_every`]), oldest first.
+    pub fn function_maps(&self) -> &[FunctionMaps] {
+        &self.maps
+    }
+
+    fn record_maps(&mut self) {
+        if self.config.records_maps_at(self.epoch) {
+            let arms = self.arm_maps(self.config.maps_res);
+            self.maps.push(FunctionMaps {
+                epoch: self.epoch,
+                arms,
+            });
         }
-        let mut out: Vec<Vec<f32>> = self
-            .arms
+    }
+
+    /// Every arm's prediction on the `res × res` grid of [`grid_points`]; NaN for a diverged arm.
+    fn arm_maps(&mut self, res: usize) -> Vec<Vec<f32>> {
+        let grid: Vec<f32> = grid_points(res).into_iter().map(|v| v as f32).collect();
+        self.arms
             .iter_mut()
             .map(|a| {
-                let mut o = vec![0.0f32; res * res];
-                if a.trainer.predict(&grid, &mut o).is_err() {
-                    o.iter_mut().for_each(|v| *v = f32::NAN);
+                let mut o = vec![f32::NAN; res * res];
+                if a.diverged.is_some() || a.trainer.predict(&grid, &mut o).is_err() {
+                    o.fill(f32::NAN);
                 }
                 o
             })
-            .collect();
-        out.push(target);
-        out
+            .collect()
     }
 
     pub fn summary(&self) -> LthSummary {
@@ -644,6 +736,101 @@ mod tests {
         };
         let e = LthRun::new(tanh).err().unwrap();
         assert!(e.contains("raw chart with tanh"), "{e}");
+    }
+
+    /// Maps are recorded at epoch 0, every `maps_every` epochs and at the last epoch; each is exactly the
+    /// nets' prediction at that moment (the same bits as `heatmaps` then); recording leaves the training
+    /// untouched; and at epoch 0 the compressed net computes a function much closer to the original's than
+    /// the naive sub-network does.
+    #[test]
+    fn function_maps_at_recorded_epochs() {
+        let cfg = LthConfig {
+            width: 400,
+            target: 150,
+            n_train: 500,
+            n_test: 200,
+            epochs: 7,
+            maps_every: 3,
+            maps_res: 9,
+            ..LthConfig::quick()
+        };
+        assert_eq!(cfg.map_epochs_count(), 4);
+        let mut run = LthRun::new(cfg.clone()).unwrap();
+        let initial = run.heatmaps(9);
+        assert_eq!(run.function_maps().len(), 1);
+        assert_eq!(run.function_maps()[0].arms[..], initial[..4]);
+        let mut after_three = None;
+        while !run.is_done() {
+            run.step(1);
+            if run.epoch() == 3 && after_three.is_none() {
+                after_three = Some(run.heatmaps(9));
+            }
+        }
+        let epochs: Vec<usize> = run.function_maps().iter().map(|m| m.epoch).collect();
+        assert_eq!(epochs, [0, 3, 6, 7]);
+        assert_eq!(run.function_maps()[1].arms[..], after_three.unwrap()[..4]);
+        let now = run.heatmaps(9);
+        assert_eq!(run.function_maps()[3].arms[..], now[..4]);
+        let plain = LthRun::new(LthConfig {
+            maps_every: 0,
+            ..cfg
+        })
+        .map(|mut r| {
+            while !r.is_done() {
+                r.step(5);
+            }
+            r
+        })
+        .unwrap();
+        assert!(plain.function_maps().is_empty());
+        let curves = |r: &LthRun| serde_json::to_string(r.curve()).unwrap();
+        assert_eq!(curves(&plain), curves(&run));
+        // Epoch 0: distance of each baseline's map to the original's.
+        let rms = |a: &[f32], b: &[f32]| {
+            (a.iter()
+                .zip(b)
+                .map(|(x, y)| (x - y).powi(2) as f64)
+                .sum::<f64>()
+                / a.len() as f64)
+                .sqrt()
+        };
+        let m0 = &run.function_maps()[0].arms;
+        let (compressed, naive) = (rms(&m0[1], &m0[0]), rms(&m0[2], &m0[0]));
+        assert!(
+            compressed < naive / 2.0,
+            "compressed {compressed}, naive {naive}"
+        );
+        // The grid's corners and the target on it.
+        let g = grid_points(9);
+        assert_eq!((g[0], g[1]), (-1.0, 1.0));
+        assert_eq!((g[g.len() - 2], g[g.len() - 1]), (1.0, -1.0));
+        assert_eq!(
+            target_map(9)[4 * 9 + 4],
+            cylindrical_harmonic(0.0, 0.0) as f32
+        );
+    }
+
+    #[test]
+    fn bad_map_configs() {
+        let base = LthConfig {
+            maps_every: 1,
+            ..LthConfig::quick()
+        };
+        let e = LthRun::new(LthConfig {
+            maps_res: 1,
+            ..base.clone()
+        })
+        .err()
+        .unwrap();
+        assert!(e.contains("between 2 and 256"), "{e}");
+        let e = LthRun::new(LthConfig {
+            maps_res: 256,
+            epochs: 100,
+            ..base
+        })
+        .err()
+        .unwrap();
+        assert!(e.contains("record less often"), "{e}");
     }
 
     #[test]

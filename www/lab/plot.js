@@ -270,14 +270,22 @@ export function drawHeatmap(canvas, values, res, { min, max, diverging = false }
   }
   if (diverging) { const a = Math.max(Math.abs(lo), Math.abs(hi)) || 1; lo = -a; hi = a; }
   if (!(hi > lo)) hi = lo + 1;
-  canvas.width = res;
-  canvas.height = res;
+  if (canvas.width !== res) canvas.width = res;
+  if (canvas.height !== res) canvas.height = res;
   const g = canvas.getContext('2d');
   const img = g.createImageData(res, res);
+  const lut = diverging ? DIVERGING_LUT : SEQUENTIAL_LUT;
+  const top = lut.length / 4 - 1;
+  const scale = top / (hi - lo);
+  const px = img.data;
   for (let i = 0; i < res * res; i++) {
-    const t = Math.min(1, Math.max(0, (values[i] - lo) / (hi - lo)));
-    const [r, gg, b] = diverging ? divergingColour(t) : sequentialColour(t);
-    img.data.set([r, gg, b, 255], 4 * i);
+    // NaN (a diverged net) is drawn as the lowest colour, like the clamped values below the range.
+    const t = Math.round((values[i] - lo) * scale);
+    const c = 4 * (t > 0 ? (t < top ? t : top) : 0);
+    px[4 * i] = lut[c];
+    px[4 * i + 1] = lut[c + 1];
+    px[4 * i + 2] = lut[c + 2];
+    px[4 * i + 3] = 255;
   }
   g.putImageData(img, 0, 0);
   return { lo, hi };
@@ -298,6 +306,15 @@ function sequentialColour(t) {
   const f = x - i;
   return stops[i].map((v, j) => Math.round(v + (stops[i + 1][j] - v) * f));
 }
+
+// 1024-step colour tables (RGBA), so drawing a map is a lookup per pixel.
+function colourTable(colour, steps = 1024) {
+  const lut = new Uint8ClampedArray(4 * steps);
+  for (let i = 0; i < steps; i++) lut.set([...colour(i / (steps - 1)), 255], 4 * i);
+  return lut;
+}
+const DIVERGING_LUT = colourTable(divergingColour);
+const SEQUENTIAL_LUT = colourTable(sequentialColour);
 
 // Download helpers for the export buttons.
 export function download(name, blob) {

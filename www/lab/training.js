@@ -113,17 +113,62 @@ function presetApplier(ctx, presetsOf, map) {
 
 // ------------------------------------------------------------------------------------------------ LTH
 
+// Maps recorded per run: about this many epochs apart over the run, at this resolution.
+const MAP_SNAPSHOTS = 30;
+const MAP_RES = 48;
+
 export function createLth(ctx) {
   const { q } = ctx;
   const view = curveView(ctx);
   let summary = null;
   let mapsRes = 0;
   let grids = null;
+  let shownEpoch = null;
+  // The function maps of the run, [{epoch, data}] oldest first; the slider picks one, and follows the newest
+  // while it is at the right end.
+  let snapshots = [];
+  let cells = null;   // the map figures {key, figures: [{canvas, caption}]}, reused while the arms stay the same
+  const slider = q('[data-role="maps-epoch"]');
+  const sliderLabel = q('[data-role="maps-epoch-label"]');
   ctx.lastSummary = () => summary;
   wireExports(ctx, view.plots, 'lottery-ticket');
   for (const asCsv of [false, true]) {
-    q(`[data-role="maps-${asCsv ? 'csv' : 'json'}"]`).addEventListener('click', () => grids && exportGrids('lottery-ticket-functions', grids, mapsRes, 1, { summary }, asCsv));
+    q(`[data-role="maps-${asCsv ? 'csv' : 'json'}"]`).addEventListener('click', () => grids && exportGrids('lottery-ticket-functions', grids, mapsRes, 1, { epoch: shownEpoch, summary }, asCsv));
   }
+  // Drawing waits for the next frame and draws only the newest request, so a burst of maps costs one draw.
+  // The first time, the figures appear in one frame and are drawn in the next: each frame stays short.
+  let drawPending = null;
+  const drawFrame = () => {
+    const snap = drawPending;
+    if (!snap || !snapshots.includes(snap)) {
+      drawPending = null;
+      return;
+    }
+    if (cells?.key !== mapsKey()) {
+      prepareCells();
+      requestAnimationFrame(drawFrame);
+      return;
+    }
+    drawPending = null;
+    drawMaps(snap.data, MAP_RES, snap.epoch);
+  };
+  const showSnapshot = (i) => {
+    const snap = snapshots[i];
+    if (!snap) return;
+    slider.value = String(i);
+    sliderLabel.textContent = `epoch ${snap.epoch}`;
+    if (drawPending === null) requestAnimationFrame(drawFrame);
+    drawPending = snap;
+  };
+  const addSnapshots = (list) => {
+    if (!list?.length) return;
+    const following = snapshots.length === 0 || Number(slider.value) >= snapshots.length - 1;
+    snapshots = snapshots.concat(list);
+    slider.max = String(snapshots.length - 1);
+    slider.disabled = snapshots.length < 2;
+    if (following) showSnapshot(snapshots.length - 1);
+  };
+  slider.addEventListener('input', () => showSnapshot(Number(slider.value)));
   const applyPreset = presetApplier(ctx, () => ctx.presets?.lth, {
     seed: (p) => p.seed, width: (p) => p.width, target: (p) => p.target, order: (p) => p.order, epochs: (p) => p.epochs,
     optimizer: (p) => p.optimizer, lr: (p) => p.lr, batch_size: (p) => p.batch_size, n_train: (p) => p.n_train,
@@ -150,12 +195,16 @@ export function createLth(ctx) {
           ...base, seed: v.seed, width: v.width, target: v.target, order: v.order, epochs: v.epochs,
           optimizer: v.optimizer, lr: v.lr, batch_size: v.batch_size, n_train: v.n_train, n_test: v.n_train,
           activation: v.activation, chart: v.chart, eval_every: Math.max(1, Math.round(v.epochs / 60)),
+          maps_every: Math.max(1, Math.round(v.epochs / MAP_SNAPSHOTS)), maps_res: MAP_RES,
         },
       };
     },
     shareable: () => true,
     reset() {
       summary = null;
+      snapshots = [];
+      grids = null;
+      cells = null;
       view.reset([]);
       q('[data-role="heatmaps"]').hidden = true;
       factsList(q('[data-role="facts"]'), []);
@@ -163,10 +212,14 @@ export function createLth(ctx) {
     },
     started(info) {
       view.started(info, describe);
+      snapshots = [];
+      slider.value = '0';
+      addSnapshots(info.maps);
       return `training ${info.arms.length} networks (width ${info.config.width} and ${info.config.target})…`;
     },
-    progress(items) {
+    progress(items, _fraction, maps) {
       view.progress(items, describeLive);
+      addSnapshots(maps);
     },
     done(s, _extra, ms, setupMs) {
       summary = s;
@@ -183,36 +236,64 @@ export function createLth(ctx) {
         ['training, all arms', `${((ms - setupMs) / 1000).toFixed(1)} s`],
         ...s.arms.filter((a) => a.diverged).map((a) => [`${a.arm} diverged`, a.diverged]),
       ]);
-      ctx.query('heatmaps', { res: 64 });
+      // Runs that record no maps at the last epoch (all arms diverged early): the nets as they are now.
+      if (snapshots[snapshots.length - 1]?.epoch !== s.epochs_done) ctx.query('heatmaps', { res: MAP_RES });
       return `done: ${s.epochs_done} epochs`;
     },
     answer(what, data) {
       if (what !== 'heatmaps' || !data) return;
-      const res = 64;
-      mapsRes = res;
-      const n = res * res;
-      const names = [...view.arms, 'target'];
-      const maps = names.map((_, i) => data.subarray(i * n, (i + 1) * n));
-      let lo = Infinity, hi = -Infinity;
-      for (const m of maps) for (const v of m) { if (v < lo) lo = v; if (v > hi) hi = v; }
-      const orig = maps[0];
-      const diffs = maps.slice(1, view.arms.length).map((m) => m.map((v, i) => v - orig[i]));
-      let dmax = 0;
-      for (const d of diffs) for (const v of d) dmax = Math.max(dmax, Math.abs(v));
-      const box = q('[data-role="maps"]');
-      const cells = [];
-      names.forEach((name, i) => cells.push(mapCell(`${name === 'target' ? 'target' : ARM_STYLE[name]?.label || name}`, maps[i], res, { min: lo, max: hi })));
-      diffs.forEach((d, i) => {
-        const name = view.arms[i + 1];
-        let rms = 0;
-        for (const v of d) rms += v * v;
-        cells.push(mapCell(`${name} − original (rms ${Math.sqrt(rms / d.length).toPrecision(2)})`, d, res, { min: -dmax, max: dmax, diverging: true }));
-      });
-      box.replaceChildren(...cells);
-      grids = Object.fromEntries(names.map((nm, i) => [nm, maps[i]]));
-      q('[data-role="heatmaps"]').hidden = false;
+      addSnapshots([{ epoch: summary?.epochs_done ?? view.curve[view.curve.length - 1]?.epoch ?? 0, data }]);
     },
   };
+
+  // One recorded moment of the run: every arm's function and the target (flat, res² each), and each arm's
+  // difference to the original on one shared diverging scale.
+  function drawMaps(data, res, epoch) {
+    mapsRes = res;
+    shownEpoch = epoch;
+    const n = res * res;
+    const names = [...view.arms, 'target'];
+    const maps = names.map((_, i) => data.subarray(i * n, (i + 1) * n));
+    let lo = Infinity, hi = -Infinity;
+    for (const m of maps) for (const v of m) { if (v < lo) lo = v; if (v > hi) hi = v; }
+    const orig = maps[0];
+    const diffs = maps.slice(1, view.arms.length).map((m) => m.map((v, i) => v - orig[i]));
+    let dmax = 0;
+    for (const d of diffs) for (const v of d) if (Math.abs(v) > dmax) dmax = Math.abs(v);   // NaN (diverged) skipped
+    const drawn = [
+      ...names.map((name, i) => [name === 'target' ? 'target' : ARM_STYLE[name]?.label || name, maps[i], { min: lo, max: hi }]),
+      ...diffs.map((d, i) => {
+        let rms = 0;
+        for (const v of d) rms += v * v;
+        rms = Math.sqrt(rms / d.length);
+        return [`${view.arms[i + 1]} − original (${Number.isFinite(rms) ? `rms ${rms.toPrecision(2)}` : 'diverged'})`, d,
+          { min: -dmax, max: dmax, diverging: true }];
+      }),
+    ];
+    if (cells?.key !== mapsKey()) prepareCells();
+    drawn.forEach(([title, values, opts], i) => {
+      const { canvas, caption } = cells.figures[i];
+      canvas.setAttribute('aria-label', `${title}, epoch ${epoch}`);
+      caption.textContent = title;
+      drawHeatmap(canvas, values, res, opts);
+    });
+    grids = Object.fromEntries(names.map((nm, i) => [nm, maps[i]]));
+  }
+
+  // One figure per arm and the target, then one per arm's difference to the original.
+  function mapsKey() { return view.arms.join(','); }
+  function prepareCells() {
+    const count = 2 * view.arms.length;
+    const figures = Array.from({ length: count }, () => mapCell());
+    for (const f of figures) {
+      f.canvas.width = MAP_RES;
+      f.canvas.height = MAP_RES;
+      f.canvas.getContext('2d');
+    }
+    q('[data-role="maps"]').replaceChildren(...figures.map((f) => f.figure));
+    q('[data-role="heatmaps"]').hidden = false;
+    cells = { key: mapsKey(), figures };
+  }
 }
 
 // Grids (name -> res×res values, row-major, first row = top) as JSON or as long CSV `map,row,col,x,y,value`
@@ -231,17 +312,20 @@ function exportGrids(name, grids, res, span, extra, asCsv) {
   }
 }
 
+// An empty map figure (canvas and caption), or one drawn with `values` when given.
 function mapCell(title, values, res, opts) {
-  const fig = document.createElement('figure');
-  fig.className = 'map';
-  const c = document.createElement('canvas');
-  c.setAttribute('role', 'img');
-  c.setAttribute('aria-label', title);
-  drawHeatmap(c, values, res, opts);
-  const cap = document.createElement('figcaption');
-  cap.textContent = title;
-  fig.append(c, cap);
-  return fig;
+  const figure = document.createElement('figure');
+  figure.className = 'map';
+  const canvas = document.createElement('canvas');
+  canvas.setAttribute('role', 'img');
+  const caption = document.createElement('figcaption');
+  if (title !== undefined) {
+    canvas.setAttribute('aria-label', title);
+    caption.textContent = title;
+    drawHeatmap(canvas, values, res, opts);
+  }
+  figure.append(canvas, caption);
+  return values === undefined ? { figure, canvas, caption } : figure;
 }
 
 // ------------------------------------------------------------------------------------------------ dataset

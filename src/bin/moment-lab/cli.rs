@@ -36,12 +36,15 @@ USAGE:
       Each compression uses T threads (default 1, one core).
   moment-lab lth [--preset quick|demo|paper] [--optimizer sgd|adam|adamw|rprop|rmsprop] [--lr LR] [--seed S]
                  [--order K] [--width D] [--target D'] [--epochs E] [--samples N] [--batch B] [--no-rescale]
-                 [--activation relu|tanh|sigmoid] [--chart raw|homogeneous] [--out results.json]
+                 [--activation relu|tanh|sigmoid] [--chart raw|homogeneous] [--maps E [--maps-res R]]
+                 [--out results.json]
       Fig. 4, the dynamical lottery ticket: original, compressed (moment-matched neurons, activation x c_j,
       gradients x 1/c_j), naive (first d' neurons) and magnitude-pruned nets on identical batches. Writes
       every curve and a `summary` with initial/final train/test loss per arm. --chart: the coordinates in
       which neurons are moment-matched: raw (default, the paper's (v, w, b)) or homogeneous (ReLU only:
       scale v|(w,b)| and direction (w,b)/|(w,b)|; matches the initial function better, the dynamics less).
+      --maps E: also write `function_maps`, every arm's function on an R x R grid (default 48) over
+      [-1,1]^2 at epoch 0, every E epochs and at the last epoch, with the target on the same grid.
   moment-lab dataset [--preset quick|demo|paper|paper-sgd-full|paper-adamw-full|paper-sgd-batch|paper-adamw-batch]
                      [--optimizer O] [--lr LR] [--seed S] [--epochs E] [--target D'] [--order K]
                      [--teacher-seed T] [--kmeans] [--landscape RES] [--data own.csv] [--out results.json]
@@ -546,6 +549,19 @@ fn lth_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
                 let chart = parse_chart(&mut parser)?;
                 overrides.push(Box::new(move |c| c.chart = chart));
             }
+            Long("maps") => {
+                let e: usize = parse_num(&mut parser, "maps")?;
+                if e == 0 {
+                    return Err(Failure::Usage(
+                        "--maps expects the number of epochs between maps, at least 1".into(),
+                    ));
+                }
+                overrides.push(Box::new(move |c| c.maps_every = e));
+            }
+            Long("maps-res") => {
+                let r: usize = parse_num(&mut parser, "maps-res")?;
+                overrides.push(Box::new(move |c| c.maps_res = r));
+            }
             Long("out") | Long("output") => out = Some(parser.value()?.string()?),
             other => return Err(other.unexpected().into()),
         }
@@ -582,7 +598,7 @@ fn lth_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
     }
     let summary = run.summary();
     eprintln!("{}", serde_json::to_string(&summary).map_err(run_err)?);
-    let json = serde_json::json!({
+    let mut json = serde_json::json!({
         "experiment": "lth",
         "config": config,
         "arms": names,
@@ -591,6 +607,15 @@ fn lth_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
         "summary": summary,
         "curve": run.curve(),
     });
+    if config.maps_every > 0 {
+        json["function_maps"] = serde_json::json!({
+            "res": config.maps_res,
+            "span": 1.0,
+            "rows": "row-major, first row at y = +1, columns from x = -1",
+            "target": moment_lab::experiments::lth::target_map(config.maps_res),
+            "epochs": run.function_maps(),
+        });
+    }
     write_json(out.as_deref(), &json)
 }
 
