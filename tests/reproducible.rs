@@ -24,6 +24,10 @@ fn check(name: &str, value: serde_json::Value) {
         fixture["result"], value["result"],
         "{name}: numbers differ from the fixture"
     );
+    assert_eq!(
+        fixture["maps"], value["maps"],
+        "{name}: function maps differ from the fixture"
+    );
 }
 
 /// The LTH fixture config with activation `act` (ReLU is the config as written).
@@ -54,9 +58,13 @@ fn lth_run_matches_fixture() {
             run.step(7);
         }
         let test: Vec<Vec<f64>> = run.curve().iter().map(|p| p.test.clone()).collect();
+        assert!(
+            !run.function_maps().is_empty(),
+            "the fixture config records maps"
+        );
         check(
             &lth_fixture_name(act),
-            serde_json::json!({"config": config, "result": test}),
+            serde_json::json!({"config": config, "result": test, "maps": run.function_maps()}),
         );
     }
 }

@@ -158,7 +158,8 @@ fn test_curve(curve_json: &str) -> Value {
 
 /// Builds a wasm run handle (`LthRun` or `DatasetRun`) from a native fixture's own config, steps it to the
 /// end `$step` epochs at a time, and asserts that it echoes that config and reproduces the fixture's
-/// test-loss curves bit for bit. A macro because the two handles share methods but no trait.
+/// test-loss curves bit for bit; evaluates to the finished run. A macro because the two handles share
+/// methods but no trait.
 macro_rules! assert_reproduces_fixture {
     ($handle:ty, $fixture:expr, $step:expr, $what:expr) => {{
         let fixture: Value = serde_json::from_str($fixture).unwrap();
@@ -182,6 +183,7 @@ macro_rules! assert_reproduces_fixture {
             fixture["result"],
             "{what}: wasm test-loss curves differ from the native fixture"
         );
+        run
     }};
 }
 
@@ -189,24 +191,31 @@ macro_rules! assert_reproduces_fixture {
 fn lth_fixture_reproduces_exactly() {
     // One fixture per activation: tanh and sigmoid go through `nn::fastmath`, ReLU does not.
     use moment_lab::wasm::LthRun;
-    assert_reproduces_fixture!(
-        LthRun,
-        include_str!("fixtures/lth_fixture.json"),
-        7,
-        "lth relu"
-    );
-    assert_reproduces_fixture!(
-        LthRun,
-        include_str!("fixtures/lth_tanh_fixture.json"),
-        7,
-        "lth tanh"
-    );
-    assert_reproduces_fixture!(
-        LthRun,
-        include_str!("fixtures/lth_sigmoid_fixture.json"),
-        7,
-        "lth sigmoid"
-    );
+    for (fixture, what) in [
+        (include_str!("fixtures/lth_fixture.json"), "lth relu"),
+        (include_str!("fixtures/lth_tanh_fixture.json"), "lth tanh"),
+        (
+            include_str!("fixtures/lth_sigmoid_fixture.json"),
+            "lth sigmoid",
+        ),
+    ] {
+        let run = assert_reproduces_fixture!(LthRun, fixture, 7, what);
+        // The recorded function maps (every arm's grid per epoch; `maps_at` appends the target's).
+        let expected: Value = serde_json::from_str::<Value>(fixture).unwrap()["maps"].clone();
+        let res = expected[0]["arms"][0].as_array().unwrap().len();
+        let maps: Vec<Value> = (0..run.maps_count())
+            .map(|i| {
+                let flat = run.maps_at(i).unwrap().to_vec();
+                let arms: Vec<Vec<f32>> = flat.chunks(res).map(<[f32]>::to_vec).collect();
+                serde_json::json!({"epoch": run.maps_epoch(i).unwrap(), "arms": arms[..arms.len() - 1]})
+            })
+            .collect();
+        assert_eq!(
+            Value::Array(maps),
+            expected,
+            "{what}: wasm function maps differ from the native fixture"
+        );
+    }
 }
 
 #[wasm_bindgen_test]
