@@ -109,6 +109,16 @@ fn bad_configs_are_errors_not_panics() {
         );
     }
     assert!(n_moments(0, 2).is_err());
+    // Function maps: a resolution out of range is a config error; asking for a map never recorded is an
+    // error, not a trap.
+    use moment_lab::wasm::LthRun;
+    let small =
+        r#"{"width": 200, "target": 60, "order": 3, "n_train": 100, "n_test": 50, "epochs": 1"#;
+    assert!(LthRun::new(&format!(r#"{small}, "maps_every": 1, "maps_res": 1}}"#)).is_err());
+    let run = LthRun::new(&format!(r#"{small}, "maps_every": 1, "maps_res": 4}}"#)).unwrap();
+    assert_eq!(run.maps_count(), 1);
+    assert_eq!(run.maps_at(0).unwrap().length(), 5 * 16);
+    assert!(run.maps_at(1).is_err() && run.maps_epoch(1).is_err());
 }
 
 #[wasm_bindgen_test]
