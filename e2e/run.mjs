@@ -260,6 +260,32 @@ const cases = {
     noProblems(problems, 'lth chart');
   },
 
+  // SGD 0.5 makes the wide net diverge at its 6th step, and the compressed one with it (same step, as the
+  // theorem says), while the narrow baselines train on: the run goes on, says which arms diverged, and the
+  // maps mark them (grey, captioned) instead of painting NaN as a colour; the page keeps working.
+  async lth_diverges({ context, base }) {
+    const { page, problems } = await openPage(context, `${base}/#v=1&tab=lth&optimizer=sgd&lr=0.5&width=600&target=150&epochs=6&n_train=2000`);
+    await page.click('#tab-lth [data-action="run"]');
+    const r = await waitDone(page, 'lth');
+    assert(r.error === null && r.done, `lth diverging: ${r.error}`);
+    const diverged = r.last.arms.filter((a) => a.diverged).map((a) => a.arm);
+    assert(diverged.join() === 'original,compressed' && r.last.epochs_done === 6, `lth diverging: diverged arms ${diverged}, epochs ${r.last.epochs_done}`);
+    assert(r.last.arms[0].diverged === r.last.arms[1].diverged, `lth diverging: ${r.last.arms[0].diverged} vs ${r.last.arms[1].diverged}`);
+    const facts = await page.textContent('#tab-lth [data-role="facts"]');
+    assert(/original diverged/.test(facts), `lth diverging: facts do not say so: ${facts.slice(0, 200)}`);
+    await page.$eval('#tab-lth [data-role="maps-epoch"]', (el) => { el.value = el.max; el.dispatchEvent(new Event('input')); });
+    await page.waitForFunction(() => /\(diverged\)/.test(document.querySelector('#tab-lth [data-role="maps"]').textContent), null, { timeout: 10_000 });
+    const grey = await page.$eval('#tab-lth [data-role="maps"] figure canvas', (c) => Array.from(c.getContext('2d').getImageData(0, 0, 1, 1).data));
+    assert(grey.join() === '160,160,160,255', `lth diverging: a NaN map pixel is drawn ${grey}`);
+    // ... and a normal run works afterwards.
+    await setControls(page, { optimizer: 'adamw', lr: 0.001 }, 'lth');
+    await page.evaluate(() => { delete document.body.dataset.done; });
+    await page.click('#tab-lth [data-action="run"]');
+    const again = await waitDone(page, 'lth');
+    assert(again.done && again.error === null && again.last.arms.every((a) => !a.diverged), 'lth after divergence');
+    noProblems(problems, 'lth diverging');
+  },
+
   // LTH quick preset end to end, with the main-thread budgets measured during the run.
   async lth_quick({ context, base }) {
     const { page, problems } = await openPage(context, `${base}/#v=1&tab=lth`, { viewport: { width: 1200, height: 900 } });

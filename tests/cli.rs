@@ -352,5 +352,9 @@ fn lth_maps_option() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("--maps expects"), "{err}");
+    let out = bin().args(["lth", "--maps-res", "1000"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("give --maps too"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -162,7 +162,7 @@ async function loop(job) {
     while (!adapter.done(job.run)) {
       await yieldNow();
       if (job.stopped || current !== job) {
-        postProgress(job, fraction, pending);
+        if (current === job) postProgress(job, fraction, pending);   // a replaced run is already freed
         job.running = false;
         if (current === job) self.postMessage({ type: 'stopped', runId: job.runId });
         return;

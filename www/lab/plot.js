@@ -264,12 +264,13 @@ function decimate(pts, X) {
 // Diverging (blue–white–orange) for signed differences around 0, sequential otherwise.
 export function drawHeatmap(canvas, values, res, { min, max, diverging = false } = {}) {
   let lo = min, hi = max;
-  if (lo === undefined || hi === undefined) {
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) {
     lo = Infinity; hi = -Infinity;
     for (const v of values) if (Number.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    if (!Number.isFinite(lo)) { lo = 0; hi = 1; }   // nothing finite: every pixel is NaN grey or clamped
   }
   if (diverging) { const a = Math.max(Math.abs(lo), Math.abs(hi)) || 1; lo = -a; hi = a; }
-  if (!(hi > lo)) hi = lo + 1;
+  if (!(hi > lo)) hi = lo + Math.max(1, Math.abs(lo));
   if (canvas.width !== res) canvas.width = res;
   if (canvas.height !== res) canvas.height = res;
   const g = canvas.getContext('2d');
@@ -279,8 +280,13 @@ export function drawHeatmap(canvas, values, res, { min, max, diverging = false }
   const scale = top / (hi - lo);
   const px = img.data;
   for (let i = 0; i < res * res; i++) {
-    // NaN (a diverged net) is drawn as the lowest colour, like the clamped values below the range.
-    const t = Math.round((values[i] - lo) * scale);
+    const v = values[i];
+    if (v !== v) {   // NaN (a diverged net): neutral grey, not a colour of the scale
+      px[4 * i] = px[4 * i + 1] = px[4 * i + 2] = 160;
+      px[4 * i + 3] = 255;
+      continue;
+    }
+    const t = Math.round((v - lo) * scale);   // ±∞ clamp to the ends
     const c = 4 * (t > 0 ? (t < top ? t : top) : 0);
     px[4 * i] = lut[c];
     px[4 * i + 1] = lut[c + 1];

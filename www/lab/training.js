@@ -128,6 +128,7 @@ export function createLth(ctx) {
   // while it is at the right end.
   let snapshots = [];
   let cells = null;   // the map figures {key, figures: [{canvas, caption}]}, reused while the arms stay the same
+  let runMapsRes = MAP_RES;   // the run's config.maps_res
   const slider = q('[data-role="maps-epoch"]');
   const sliderLabel = q('[data-role="maps-epoch-label"]');
   ctx.lastSummary = () => summary;
@@ -150,13 +151,20 @@ export function createLth(ctx) {
       return;
     }
     drawPending = null;
-    drawMaps(snap.data, MAP_RES, snap.epoch);
+    drawMaps(snap.data, runMapsRes, snap.epoch);
   };
   const showSnapshot = (i) => {
     const snap = snapshots[i];
     if (!snap) return;
     slider.value = String(i);
+    slider.setAttribute('aria-valuetext', `epoch ${snap.epoch}`);
     sliderLabel.textContent = `epoch ${snap.epoch}`;
+    // What the export buttons save follows the slider at once, not at the next frame.
+    const n = runMapsRes * runMapsRes;
+    const names = [...view.arms, 'target'];
+    grids = Object.fromEntries(names.map((nm, k) => [nm, snap.data.subarray(k * n, (k + 1) * n)]));
+    mapsRes = runMapsRes;
+    shownEpoch = snap.epoch;
     if (drawPending === null) requestAnimationFrame(drawFrame);
     drawPending = snap;
   };
@@ -212,6 +220,7 @@ export function createLth(ctx) {
     },
     started(info) {
       view.started(info, describe);
+      runMapsRes = info.config?.maps_res ?? MAP_RES;
       snapshots = [];
       slider.value = '0';
       addSnapshots(info.maps);
@@ -237,7 +246,7 @@ export function createLth(ctx) {
         ...s.arms.filter((a) => a.diverged).map((a) => [`${a.arm} diverged`, a.diverged]),
       ]);
       // Runs that record no maps at the last epoch (all arms diverged early): the nets as they are now.
-      if (snapshots[snapshots.length - 1]?.epoch !== s.epochs_done) ctx.query('heatmaps', { res: MAP_RES });
+      if (snapshots[snapshots.length - 1]?.epoch !== s.epochs_done) ctx.query('heatmaps', { res: runMapsRes });
       return `done: ${s.epochs_done} epochs`;
     },
     answer(what, data) {
@@ -248,25 +257,27 @@ export function createLth(ctx) {
 
   // One recorded moment of the run: every arm's function and the target (flat, res² each), and each arm's
   // difference to the original on one shared diverging scale.
+  // Colour ranges are taken over finite values only: a diverged arm (NaN, drawn grey) or one blowing up (±∞)
+  // does not wash out the others.
   function drawMaps(data, res, epoch) {
-    mapsRes = res;
-    shownEpoch = epoch;
     const n = res * res;
     const names = [...view.arms, 'target'];
     const maps = names.map((_, i) => data.subarray(i * n, (i + 1) * n));
     let lo = Infinity, hi = -Infinity;
-    for (const m of maps) for (const v of m) { if (v < lo) lo = v; if (v > hi) hi = v; }
+    for (const m of maps) for (const v of m) if (Number.isFinite(v)) { if (v < lo) lo = v; if (v > hi) hi = v; }
     const orig = maps[0];
     const diffs = maps.slice(1, view.arms.length).map((m) => m.map((v, i) => v - orig[i]));
     let dmax = 0;
-    for (const d of diffs) for (const v of d) if (Math.abs(v) > dmax) dmax = Math.abs(v);   // NaN (diverged) skipped
+    for (const d of diffs) for (const v of d) if (Number.isFinite(v) && Math.abs(v) > dmax) dmax = Math.abs(v);
+    const broken = (m) => !m.some(Number.isFinite);
     const drawn = [
-      ...names.map((name, i) => [name === 'target' ? 'target' : ARM_STYLE[name]?.label || name, maps[i], { min: lo, max: hi }]),
+      ...names.map((name, i) => [`${name === 'target' ? 'target' : ARM_STYLE[name]?.label || name}${broken(maps[i]) ? ' (diverged)' : ''}`,
+        maps[i], { min: lo, max: hi }]),
       ...diffs.map((d, i) => {
         let rms = 0;
         for (const v of d) rms += v * v;
         rms = Math.sqrt(rms / d.length);
-        return [`${view.arms[i + 1]} − original (${Number.isFinite(rms) ? `rms ${rms.toPrecision(2)}` : 'diverged'})`, d,
+        return [`${view.arms[i + 1]} − original (${Number.isFinite(rms) ? `rms ${rms.toPrecision(2)}` : 'not finite'})`, d,
           { min: -dmax, max: dmax, diverging: true }];
       }),
     ];
@@ -277,7 +288,6 @@ export function createLth(ctx) {
       caption.textContent = title;
       drawHeatmap(canvas, values, res, opts);
     });
-    grids = Object.fromEntries(names.map((nm, i) => [nm, maps[i]]));
   }
 
   // One figure per arm and the target, then one per arm's difference to the original.
@@ -286,8 +296,8 @@ export function createLth(ctx) {
     const count = 2 * view.arms.length;
     const figures = Array.from({ length: count }, () => mapCell());
     for (const f of figures) {
-      f.canvas.width = MAP_RES;
-      f.canvas.height = MAP_RES;
+      f.canvas.width = runMapsRes;
+      f.canvas.height = runMapsRes;
       f.canvas.getContext('2d');
     }
     q('[data-role="maps"]').replaceChildren(...figures.map((f) => f.figure));

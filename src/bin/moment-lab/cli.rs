@@ -490,6 +490,7 @@ fn lth_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
     use moment_lab::experiments::lth::{LthConfig, LthRun};
     let mut config = LthConfig::quick();
     let mut out = None;
+    let mut maps_res_given = false;
     let mut overrides: Vec<Override<LthConfig>> = Vec::new();
     while let Some(arg) = parser.next()? {
         match arg {
@@ -560,6 +561,7 @@ fn lth_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
             }
             Long("maps-res") => {
                 let r: usize = parse_num(&mut parser, "maps-res")?;
+                maps_res_given = true;
                 overrides.push(Box::new(move |c| c.maps_res = r));
             }
             Long("out") | Long("output") => out = Some(parser.value()?.string()?),
@@ -568,6 +570,12 @@ fn lth_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
     }
     for o in &overrides {
         o(&mut config);
+    }
+    if maps_res_given && config.maps_every == 0 {
+        return Err(Failure::Usage(
+            "--maps-res sets the resolution of the maps that --maps E records; give --maps too"
+                .into(),
+        ));
     }
     let started = Instant::now();
     let mut run = LthRun::new(config.clone()).map_err(Failure::Run)?;
