@@ -7,14 +7,15 @@
 // runs under a sub-path (http://127.0.0.1:PORT/blog/lab/index.html): a root-absolute URL anywhere breaks it.
 // With --base, BASE must be the URL of the folder holding index.html (e.g. scripts/serve.sh's root URL).
 // Test pages that are not in the repository are served by Playwright under BASE/__embed_test__/.
-// Expects a built page (scripts/build-web.sh). Writes e2e/shots/blog.png and docs/screenshot-blog.png.
+// Expects a built page (scripts/build-web.sh). Writes e2e/shots/blog.png (and, with UPDATE_SCREENSHOTS=1,
+// docs/screenshot-blog.png).
 // The last line printed is "e2e-embed: N passed, M failed"; the exit code is non-zero on any failure.
 
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ROOT, SHOTS, assert, noProblems, offlineCase, openWatchedPage, runSuite, serveDirectory } from './lib.mjs';
+import { ROOT, SHOTS, assert, noProblems, offlineCase, openWatchedPage, publishShot, runSuite, serveDirectory } from './lib.mjs';
 
 const READY_TIMEOUT = 60_000;
 const DONE_TIMEOUT = 120_000;
@@ -199,8 +200,7 @@ const cases = {
 
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: join(SHOTS, 'blog.png'), fullPage: true });
-    mkdirSync(join(ROOT, 'docs'), { recursive: true });
-    copyFileSync(join(SHOTS, 'blog.png'), join(ROOT, 'docs', 'screenshot-blog.png'));
+    publishShot('blog');
     noProblems(problems, 'blog example');
     assert(offsite.length === 0, `requests left 127.0.0.1: ${offsite.join(', ')}`);
 

@@ -2,7 +2,7 @@
 // server, assertions, the rule for which requests count as local, and a suite's main (runSuite).
 
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,14 @@ import { chromium } from 'playwright-core';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 // Screenshots of both suites.
 export const SHOTS = join(ROOT, 'e2e', 'shots');
+
+// Screenshots always go to e2e/shots/; with UPDATE_SCREENSHOTS=1 they also replace the README's
+// docs/screenshot-<name>.png (so that an ordinary test run leaves the working tree clean).
+export function publishShot(name) {
+  if (!process.env.UPDATE_SCREENSHOTS) return;
+  mkdirSync(join(ROOT, 'docs'), { recursive: true });
+  copyFileSync(join(SHOTS, `${name}.png`), join(ROOT, 'docs', `screenshot-${name}.png`));
+}
 
 const argv = process.argv.slice(2);
 // The value after `--name` on the command line, or undefined.

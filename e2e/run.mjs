@@ -4,14 +4,14 @@
 //
 // Without --base it serves the repository root itself (python3 -m http.server on a free 127.0.0.1 port).
 // Expects a built page (scripts/build-web.sh): www/pkg/ and www/single.html.
-// Writes screenshots to e2e/shots/ and copies one per experiment to docs/screenshot-<experiment>.png.
+// Writes screenshots to e2e/shots/; with UPDATE_SCREENSHOTS=1 also to docs/screenshot-<experiment>.png.
 // The last line printed is "e2e: N passed, M failed"; the exit code is non-zero on any failure.
 
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { ROOT, SHOTS, assert, noProblems, offlineCase, openWatchedPage, runSuite, serveDirectory } from './lib.mjs';
+import { ROOT, SHOTS, assert, noProblems, offlineCase, openWatchedPage, publishShot, runSuite, serveDirectory } from './lib.mjs';
 
 const TIMEOUT = 90_000;
 
@@ -113,9 +113,7 @@ async function readBudgetProbe(page) {
 }
 
 function shot(page, name) {
-  mkdirSync(join(ROOT, 'docs'), { recursive: true });
-  return page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true })
-    .then(() => copyFileSync(join(SHOTS, `${name}.png`), join(ROOT, 'docs', `screenshot-${name}.png`)));
+  return page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true }).then(() => publishShot(name));
 }
 
 const finite = (x) => typeof x === 'number' && Number.isFinite(x);
