@@ -311,12 +311,17 @@ fn fig2_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
         let (m, k, d, _) = run.task(i).unwrap_or_default();
         std::cmp::Reverse((d, n_moments(m, k).unwrap_or(usize::MAX)))
     });
+    // Progress every 50 compressions, and at least once a minute (the costliest come first and can take
+    // a minute each at m = 5).
+    let last_report = std::sync::Mutex::new(Instant::now());
     let (threads, trials) = run_in_parallel(
         threads,
         &order,
         |i| run.run_task(i),
         |_, n| {
-            if n % 50 == 0 || n == total {
+            let mut last = last_report.lock().unwrap_or_else(|e| e.into_inner());
+            if n % 50 == 0 || n == total || last.elapsed().as_secs() >= 60 {
+                *last = Instant::now();
                 eprintln!(
                     "fig2: {n}/{total} compressions, {:.0} s",
                     started.elapsed().as_secs_f64()
