@@ -356,5 +356,12 @@ fn lth_maps_option() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("give --maps too"), "{err}");
+    let out = bin()
+        .args(["lth", "--strategy", "nearest"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("greedy, bulk, auto or random"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }

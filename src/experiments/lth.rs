@@ -20,7 +20,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::compress::{Cloud, CompressParams, compress, n_moments};
+use crate::compress::{Cloud, CompressParams, Strategy, compress, n_moments};
 use crate::nn::{
     Activation, BatchStream, Dataset, GradMode, NeuronChart, NnError, OptimizerKind, TrainConfig,
     Trainer, TwoLayerNet, bessel_jn,
@@ -74,6 +74,8 @@ pub struct LthConfig {
     /// Coordinates of the neurons for moment matching (default: the paper's raw `(v, w, b)`; see
     /// [`NeuronChart`] for the ReLU-only scale-and-direction chart and its trade-off).
     pub chart: NeuronChart,
+    /// How the compressor picks its clusters (default: automatic, as everywhere else).
+    pub strategy: Strategy,
     pub arms: Vec<Arm>,
     /// Test loss every this many epochs (and at epoch 0 and the last epoch).
     pub eval_every: usize,
@@ -113,6 +115,7 @@ impl LthConfig {
             activation: Activation::Relu,
             rescale: true,
             chart: NeuronChart::default(),
+            strategy: Strategy::Auto,
             arms: Arm::ALL.to_vec(),
             eval_every: 10,
             maps_every: 0,
@@ -371,7 +374,8 @@ impl LthRun {
                     let params = CompressParams {
                         seed: config.seed,
                         ..CompressParams::new(config.order, d_prime)
-                    };
+                    }
+                    .with_strategy(config.strategy);
                     let r = compress(&cloud, &params).map_err(|e| e.to_string())?;
                     compression_residual = r.diagnostics.residual;
                     let net = original

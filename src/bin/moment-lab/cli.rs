@@ -36,8 +36,8 @@ USAGE:
       Each compression uses T threads (default 1, one core).
   moment-lab lth [--preset quick|demo|paper] [--optimizer sgd|adam|adamw|rprop|rmsprop] [--lr LR] [--seed S]
                  [--order K] [--width D] [--target D'] [--epochs E] [--samples N] [--batch B] [--no-rescale]
-                 [--activation relu|tanh|sigmoid] [--chart raw|homogeneous] [--maps E [--maps-res R]]
-                 [--out results.json]
+                 [--activation relu|tanh|sigmoid] [--chart raw|homogeneous] [--strategy S]
+                 [--maps E [--maps-res R]] [--out results.json]
       Fig. 4, the dynamical lottery ticket: original, compressed (moment-matched neurons, activation x c_j,
       gradients x 1/c_j), naive (first d' neurons) and magnitude-pruned nets on identical batches. Writes
       every curve and a `summary` with initial/final train/test loss per arm. --chart: the coordinates in
@@ -554,6 +554,13 @@ fn lth_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
             Long("chart") => {
                 let chart = parse_chart(&mut parser)?;
                 overrides.push(Box::new(move |c| c.chart = chart));
+            }
+            Long("strategy") => {
+                let v = parser.value()?.string()?;
+                let strategy: moment_lab::compress::Strategy = v
+                    .parse()
+                    .map_err(|e| Failure::Usage(format!("--strategy: {e}")))?;
+                overrides.push(Box::new(move |c| c.strategy = strategy));
             }
             Long("maps") => {
                 let e: usize = parse_num(&mut parser, "maps")?;
