@@ -253,6 +253,37 @@ fn parallel_runs_do_not_depend_on_thread_count() {
     );
 }
 
+/// Asserts that `moment-lab ARGS` is a usage error (exit 2) whose message contains `expected`.
+fn assert_usage_error(args: &[&str], expected: &str) {
+    let out = bin().args(args).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+    assert!(err.contains(expected), "{args:?}: {err}");
+}
+
+/// Runs a small `lth` (width 200 → 60, k = 3, 300 samples, `epochs` epochs) with `extra` options, writing
+/// to `name` in `dir`, and returns its JSON output.
+fn small_lth(dir: &std::path::Path, name: &str, epochs: &str, extra: &[&str]) -> serde_json::Value {
+    let out = dir.join(name);
+    let mut args = vec![
+        "lth",
+        "--width",
+        "200",
+        "--target",
+        "60",
+        "--order",
+        "3",
+        "--epochs",
+        epochs,
+        "--samples",
+        "300",
+    ];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&["--out", out.to_str().unwrap()]);
+    run_ok(bin().args(&args));
+    serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap()
+}
+
 /// `lth --activation` reaches the run (the written config says so, and tanh and ReLU train to different
 /// losses); an unknown name is a usage error (exit 2) that lists the valid ones.
 #[test]
@@ -261,26 +292,12 @@ fn lth_activation_option() {
     std::fs::create_dir_all(&dir).unwrap();
     let mut finals = Vec::new();
     for act in ["relu", "tanh"] {
-        let out = dir.join(format!("lth-{act}.json"));
-        run_ok(bin().args([
-            "lth",
-            "--width",
-            "200",
-            "--target",
-            "60",
-            "--order",
-            "3",
-            "--epochs",
+        let json = small_lth(
+            &dir,
+            &format!("lth-{act}.json"),
             "2",
-            "--samples",
-            "300",
-            "--activation",
-            act,
-            "--out",
-            out.to_str().unwrap(),
-        ]));
-        let json: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+            &["--activation", act],
+        );
         assert_eq!(json["config"]["activation"], act);
         let original = &json["summary"]["arms"][0];
         assert_eq!(original["arm"], "original");
@@ -290,43 +307,25 @@ fn lth_activation_option() {
         finals[0], finals[1],
         "relu and tanh runs gave the same loss"
     );
-    let out = bin()
-        .args(["lth", "--activation", "softplus"])
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("relu, tanh or sigmoid"), "{err}");
+    assert_usage_error(
+        &["lth", "--activation", "softplus"],
+        "relu, tanh or sigmoid",
+    );
 }
 
 /// `lth --maps E --maps-res R` writes every arm's function at epoch 0, every E epochs and the last one, on
-/// an R × R grid with the target; `--maps 0` is a usage error.
+/// an R × R grid with the target; `--maps 0`, `--maps-res` alone and an unknown `--strategy` are usage
+/// errors.
 #[test]
 fn lth_maps_option() {
     let dir = std::env::temp_dir().join(format!("moment-lab-cli-maps-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let out = dir.join("lth-maps.json");
-    run_ok(bin().args([
-        "lth",
-        "--width",
-        "200",
-        "--target",
-        "60",
-        "--order",
-        "3",
-        "--epochs",
+    let json = small_lth(
+        &dir,
+        "lth-maps.json",
         "5",
-        "--samples",
-        "300",
-        "--maps",
-        "2",
-        "--maps-res",
-        "6",
-        "--out",
-        out.to_str().unwrap(),
-    ]));
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+        &["--maps", "2", "--maps-res", "6"],
+    );
     let maps = &json["function_maps"];
     assert_eq!(maps["res"], 6);
     assert_eq!(maps["target"].as_array().unwrap().len(), 36);
@@ -348,20 +347,11 @@ fn lth_maps_option() {
                     .all(|v| v.as_f64().unwrap().is_finite())
         }));
     }
-    let out = bin().args(["lth", "--maps", "0"]).output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("--maps expects"), "{err}");
-    let out = bin().args(["lth", "--maps-res", "1000"]).output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("give --maps too"), "{err}");
-    let out = bin()
-        .args(["lth", "--strategy", "nearest"])
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("greedy, bulk, auto or random"), "{err}");
+    assert_usage_error(&["lth", "--maps", "0"], "--maps expects");
+    assert_usage_error(&["lth", "--maps-res", "1000"], "give --maps too");
+    assert_usage_error(
+        &["lth", "--strategy", "nearest"],
+        "greedy, bulk, auto or random",
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
