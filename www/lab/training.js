@@ -137,7 +137,8 @@ export function createLth(ctx) {
     q(`[data-role="maps-${asCsv ? 'csv' : 'json'}"]`).addEventListener('click', () => grids && exportGrids('lottery-ticket-functions', grids, mapsRes, 1, { epoch: shownEpoch, summary }, asCsv));
   }
   // Drawing waits for the next frame and draws only the newest request, so a burst of maps costs one draw.
-  // The first time, the figures appear in one frame and are drawn in the next: each frame stays short.
+  // The first time, the figures are made in one frame, shown in the next and drawn in the one after: each
+  // frame stays short (a cold page took 60 ms when all three happened at once).
   let drawPending = null;
   const drawFrame = () => {
     const snap = drawPending;
@@ -145,8 +146,10 @@ export function createLth(ctx) {
       drawPending = null;
       return;
     }
-    if (cells?.key !== mapsKey()) {
-      prepareCells();
+    const section = q('[data-role="heatmaps"]');
+    if (cells?.key !== mapsKey() || section.hidden) {
+      if (cells?.key !== mapsKey()) prepareCells();
+      else section.hidden = false;
       requestAnimationFrame(drawFrame);
       return;
     }
@@ -282,6 +285,7 @@ export function createLth(ctx) {
       }),
     ];
     if (cells?.key !== mapsKey()) prepareCells();
+    q('[data-role="heatmaps"]').hidden = false;
     drawn.forEach(([title, values, opts], i) => {
       const { canvas, caption } = cells.figures[i];
       canvas.setAttribute('aria-label', `${title}, epoch ${epoch}`);
@@ -298,10 +302,8 @@ export function createLth(ctx) {
     for (const f of figures) {
       f.canvas.width = runMapsRes;
       f.canvas.height = runMapsRes;
-      f.canvas.getContext('2d');
     }
     q('[data-role="maps"]').replaceChildren(...figures.map((f) => f.figure));
-    q('[data-role="heatmaps"]').hidden = false;
     cells = { key: mapsKey(), figures };
   }
 }
