@@ -316,6 +316,8 @@ impl NnBench {
 #[wasm_bindgen]
 pub struct LthRun {
     inner: crate::experiments::lth::LthRun,
+    /// The target on the maps' grid, computed once for all `maps_at` calls.
+    target_map: std::cell::OnceCell<Vec<f32>>,
 }
 
 #[wasm_bindgen]
@@ -332,6 +334,7 @@ impl LthRun {
         };
         Ok(LthRun {
             inner: Core::new(config).map_err(|e| JsError::new(&e))?,
+            target_map: std::cell::OnceCell::new(),
         })
     }
 
@@ -390,9 +393,11 @@ impl LthRun {
     /// Recorded map `i` in the layout of [`LthRun::heatmaps`] at the config's `maps_res`: every arm's
     /// grid, then the target's.
     pub fn maps_at(&self, i: usize) -> Result<js_sys::Float32Array, JsError> {
-        let res = self.inner.config().maps_res;
         let mut flat: Vec<f32> = self.recorded(i)?.arms.concat();
-        flat.extend(crate::experiments::lth::target_map(res));
+        flat.extend_from_slice(
+            self.target_map
+                .get_or_init(|| crate::experiments::lth::target_map(self.inner.config().maps_res)),
+        );
         Ok(js_sys::Float32Array::from(&flat[..]))
     }
 }

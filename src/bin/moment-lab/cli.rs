@@ -139,6 +139,17 @@ fn parse_num<T: std::str::FromStr>(parser: &mut lexopt::Parser, name: &str) -> R
     })
 }
 
+/// A named value (`--activation tanh`, `--strategy greedy`): its `FromStr` error, which lists the valid names,
+/// becomes a usage error.
+fn parse_name<T: std::str::FromStr>(parser: &mut lexopt::Parser, name: &str) -> Result<T, Failure>
+where
+    T::Err: std::fmt::Display,
+{
+    let v = parser.value()?.string()?;
+    v.parse()
+        .map_err(|e| Failure::Usage(format!("--{name}: {e}")))
+}
+
 fn write_output(path: Option<&str>, text: &str) -> Result<(), Failure> {
     match path {
         Some(p) => {
@@ -545,10 +556,7 @@ fn lth_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
             }
             Long("no-rescale") => overrides.push(Box::new(|c| c.rescale = false)),
             Long("activation") => {
-                let v = parser.value()?.string()?;
-                let act: moment_lab::nn::Activation = v
-                    .parse()
-                    .map_err(|e| Failure::Usage(format!("--activation: {e}")))?;
+                let act: moment_lab::nn::Activation = parse_name(&mut parser, "activation")?;
                 overrides.push(Box::new(move |c| c.activation = act));
             }
             Long("chart") => {
@@ -556,10 +564,7 @@ fn lth_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
                 overrides.push(Box::new(move |c| c.chart = chart));
             }
             Long("strategy") => {
-                let v = parser.value()?.string()?;
-                let strategy: moment_lab::compress::Strategy = v
-                    .parse()
-                    .map_err(|e| Failure::Usage(format!("--strategy: {e}")))?;
+                let strategy: moment_lab::compress::Strategy = parse_name(&mut parser, "strategy")?;
                 overrides.push(Box::new(move |c| c.strategy = strategy));
             }
             Long("maps") => {
