@@ -129,6 +129,7 @@ export function createLth(ctx) {
   let snapshots = [];
   let cells = null;   // the map figures {key, figures: [{canvas, caption}]}, reused while the arms stay the same
   let runMapsRes = MAP_RES;   // the run's config.maps_res
+  let initialMaps = null;     // the maps of 'started', drawn with the first progress
   const slider = q('[data-role="maps-epoch"]');
   const sliderLabel = q('[data-role="maps-epoch-label"]');
   ctx.lastSummary = () => summary;
@@ -214,6 +215,7 @@ export function createLth(ctx) {
     reset() {
       summary = null;
       snapshots = [];
+      initialMaps = null;
       grids = null;
       cells = null;
       view.reset([]);
@@ -226,16 +228,25 @@ export function createLth(ctx) {
       runMapsRes = info.config?.maps_res ?? MAP_RES;
       snapshots = [];
       slider.value = '0';
-      addSnapshots(info.maps);
+      // The epoch-0 maps wait for the first progress message: the start of a run is already a busy frame.
+      initialMaps = info.maps || null;
       return `training ${info.arms.length} networks (width ${info.config.width} and ${info.config.target})…`;
     },
     progress(items, _fraction, maps) {
       view.progress(items, describeLive);
+      if (initialMaps) {
+        addSnapshots(initialMaps);
+        initialMaps = null;
+      }
       addSnapshots(maps);
     },
     done(s, _extra, ms, setupMs) {
       summary = s;
       describe(true);
+      if (initialMaps) {
+        addSnapshots(initialMaps);
+        initialMaps = null;
+      }
       const o = s.arms.find((a) => a.arm === 'original');
       factsList(q('[data-role="facts"]'), [
         ['initial test loss, compressed / original', s.initial_ratio_compressed != null ? `${((s.initial_ratio_compressed - 1) * 100).toFixed(2)} %` : '–', 'relative difference at epoch 0'],
