@@ -97,6 +97,24 @@ def radii(sets):
     return np.sqrt(np.max(np.einsum("skm,skm->sk", sets - sets[:, :1], sets - sets[:, :1]), axis=1))
 
 
+def smallest_diameter(sets, chunk=32):
+    """argmin of diameters(sets) (first on ties), without computing every diameter: a set's diameter is
+    at least its radius about its first point, so sets are visited by increasing radius until that
+    exceeds the best diameter found."""
+    r = radii(sets)
+    order = np.argsort(r, kind="stable")
+    best_d, best_i = np.inf, -1
+    for start in range(0, len(order), chunk):
+        idx = order[start : start + chunk]
+        if r[idx[0]] > best_d:
+            break
+        dia = diameters(sets[idx])
+        for i, dv in zip(idx, dia):
+            if dv < best_d or (dv == best_d and i < best_i):
+                best_d, best_i = dv, i
+    return best_i
+
+
 def compress(x, k, dstop, greedy_threshold=2000, seed=0, select="diameter"):
     d, m = x.shape
     exps = exponents(m, k)
@@ -128,8 +146,8 @@ def compress(x, k, dstop, greedy_threshold=2000, seed=0, select="diameter"):
         cand = rng.choice(alive, size=n_cand, replace=False)
         tree = cKDTree(x[alive])
         _, nn = tree.query(x[cand], k=min(n_mom + 1, len(alive)))
-        size = diameters if select == "diameter" else radii
-        best = np.argmin(size(x[alive[nn]]))
+        sets = x[alive[nn]]
+        best = smallest_diameter(sets) if select == "diameter" else np.argmin(radii(sets))
         members = alive[nn[best]]
         c[members] = caratheodory(x[members], c[members], exps, rng)
     keep = np.flatnonzero(c > 0)
