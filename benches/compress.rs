@@ -8,6 +8,7 @@
 //! - `case=4,5,10000,1000`: one custom case `m,k,d,d'` (repeatable);
 //! - `reps=3`: timing repetitions;
 //! - `threads=2`: compressor threads (default 1; the result is the same for every count);
+//! - `from=3`, `frac=0.1`, `q=8`, `lookahead=1`: the end-phase parameters of [`CompressParams`];
 //! - `clouds=DIR m=3 ids=1..8` (optional `k=5 target=1000`): instead of our own random clouds, the team's
 //!   generator's clouds and probes (`python3 bench/compressor-reference/make_clouds.py DIR 3 1 2 … 8`),
 //!   compared cloud by cloud with the reference method's error from `bench/compressor-reference/`: the
@@ -33,7 +34,8 @@ struct Run {
     qrs: usize,
 }
 
-/// End-phase tuning and thread overrides from the command line (`from=3`, `frac=0.1`, `q=8`, `threads=2`).
+/// End-phase tuning and thread overrides from the command line (`from=3`, `frac=0.1`, `q=8`, `threads=2`,
+/// `lookahead=1`).
 fn tune(mut p: CompressParams) -> CompressParams {
     for a in std::env::args() {
         if let Some(v) = a.strip_prefix("from=") {
@@ -44,6 +46,8 @@ fn tune(mut p: CompressParams) -> CompressParams {
             p.end_q = v.parse().unwrap();
         } else if let Some(v) = a.strip_prefix("threads=") {
             p.threads = v.parse().unwrap();
+        } else if let Some(v) = a.strip_prefix("lookahead=") {
+            p.lookahead = v == "1" || v == "true";
         }
     }
     p

@@ -101,6 +101,14 @@ pub struct CompressParams {
     /// linearly to 1 as the target is approached.
     #[serde(default = "default_end_q")]
     pub end_q: usize,
+    /// Keep the moments of order k+1 as well wherever a cluster is large enough (more than `N(m,k+1)`
+    /// points), and make the end phase's balls `N(m,k+1) + q` points so that they are: every elimination
+    /// then perturbs smooth functions only at order k+2, so the error is much smaller — but it decays like
+    /// the error of order k+1, so leave it off where the error's dependence on k is what is measured
+    /// (Fig. 2). Off: a cluster larger than `N(m,k+1)` is peeled at order k+1 first and then at order k
+    /// down to its target as before (see [`recombine`]), and the end phase stays at order k.
+    #[serde(default)]
+    pub lookahead: bool,
     /// Worker threads for disjoint clusters and neighbour queries (native only; 0 = one per core). The
     /// result is bit-identical for every thread count: clusters that are reduced together are disjoint
     /// and would not have been capped one after the other (see [`Compressor::step`]).
@@ -137,6 +145,7 @@ impl CompressParams {
             end_from: default_end_from(),
             round_fraction: default_round_fraction(),
             end_q: default_end_q(),
+            lookahead: false,
             threads: default_threads(),
         }
     }
@@ -466,6 +475,15 @@ pub struct Compressor {
 /// How many clusters one `step` call records for display.
 pub const RECORDED_CLUSTERS: usize = 256;
 
+/// How the compressor's clusters are peeled (see [`CompressParams::lookahead`]).
+fn peel_lookahead(params: &CompressParams) -> recombine::Lookahead {
+    if params.lookahead {
+        recombine::Lookahead::Only
+    } else {
+        recombine::Lookahead::First
+    }
+}
+
 /// Approximate working memory (bytes) for order k in m dimensions: cluster matrices, copies and the
 /// null-space basis of a `2N`-point cluster.
 pub fn working_memory(dim: usize, order: usize) -> f64 {
@@ -509,7 +527,7 @@ impl Compressor {
             phase: Phase::Done,
             diag: Diagnostics::default(),
             round_max_diam: 0.0,
-            ws: recombine::Workspace::default(),
+            ws: recombine::Workspace::new(peel_lookahead(&params)),
             workers: Workers::new(params.threads),
             scratch: None,
             recent: None,
@@ -615,15 +633,28 @@ impl Compressor {
         (1 + (qmax - 1) * left / span).clamp(1, qmax)
     }
 
+    /// Points a ball of the end phase has beyond the `q` it loses: `N`, or with
+    /// [`CompressParams::lookahead`] `N(m,k+1)` (so that it can keep the order-(k+1) moments) when the
+    /// target leaves room for two such balls.
+    fn ball_base(&self) -> usize {
+        if !self.params.lookahead {
+            return self.n_mom;
+        }
+        match n_moments(self.cloud.dim, self.params.order + 1) {
+            Some(n_up) if n_up <= self.params.target / 2 => n_up,
+            _ => self.n_mom,
+        }
+    }
+
     fn start_rounds(&mut self) -> Phase {
         let ids = self.alive_ids();
         let start = self.alive;
-        let size = self.n_mom + self.end_q(start);
+        let size = self.ball_base() + self.end_q(start);
         let tree = KdTree::build(&self.cloud.points, self.cloud.dim, ids.clone(), 16);
         let mut st = RoundsState {
             balls: BallCache::new(
                 tree,
-                cache_len(self.n_mom + self.params.end_q.max(1), ids.len()),
+                cache_len(self.ball_base() + self.params.end_q.max(1), ids.len()),
             ),
             heap: BinaryHeap::with_capacity(ids.len()),
             members: Vec::new(),
@@ -654,7 +685,7 @@ impl Compressor {
     /// One end-phase round; returns the number of points removed (0 when nothing more can be done).
     fn run_round(&mut self, st: &mut RoundsState) -> usize {
         let q = self.end_q(st.start);
-        let size = self.n_mom + q;
+        let size = self.ball_base() + q;
         if size < st.size {
             // Smaller balls: the old keys are no longer lower bounds, recompute them all.
             st.size = size;
@@ -778,9 +809,10 @@ impl Compressor {
             return clusters.iter().map(|m| self.reduce(m, cap)).collect();
         }
         let features = &self.features;
+        let lookahead = peel_lookahead(&self.params);
         let scratch = self.scratch.get_or_insert_with(|| {
             PerWorker::new(&self.workers, || {
-                (recombine::Workspace::default(), features.clone())
+                (recombine::Workspace::new(lookahead), features.clone())
             })
         });
         let (points, weights) = (&self.cloud.points, &self.weights);
