@@ -28,12 +28,14 @@ pub fn simd_enabled() -> bool {
     cfg!(target_feature = "simd128")
 }
 
-/// `N(m,k) = C(m+k,k)`.
+/// `N(m,k) = C(m+k,k)`, for the page's hint: the same function and order limit as every config. Constant
+/// time (see [`compress::n_moments`]).
 #[wasm_bindgen]
 pub fn n_moments(m: usize, k: usize) -> Result<f64, JsError> {
     if m == 0 {
         return Err(JsError::new("m must be at least 1"));
     }
+    compress::check_order(k).map_err(js_err)?;
     compress::n_moments(m, k)
         .map(|n| n as f64)
         .ok_or_else(|| JsError::new("N(m,k) overflows"))

@@ -75,6 +75,19 @@ impl std::str::FromStr for Strategy {
     }
 }
 
+/// The highest moment order any compression accepts. `N(m, k)` and the cost grow fast with k (the paper
+/// uses k ≤ 6; Fig. 8 raises k while the error falls, up to 40 in one dimension); an order above this is
+/// refused with [`CompressError::OrderTooHigh`] by the compressor and by every experiment config.
+pub const MAX_ORDER: usize = 64;
+
+/// Checks an order against [`MAX_ORDER`].
+pub fn check_order(order: usize) -> Result<(), CompressError> {
+    if order > MAX_ORDER {
+        return Err(CompressError::OrderTooHigh { order });
+    }
+    Ok(())
+}
+
 /// Parameters of a compression.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CompressParams {
@@ -185,6 +198,10 @@ pub enum CompressError {
         limit_bytes: usize,
     },
     UnknownStrategy(String),
+    /// An order above [`MAX_ORDER`].
+    OrderTooHigh {
+        order: usize,
+    },
 }
 
 impl fmt::Display for CompressError {
@@ -228,6 +245,10 @@ impl fmt::Display for CompressError {
                 "order k={order} in m={dim} dimensions needs about {} of working memory (limit {}); lower k",
                 human_bytes(*needed_bytes),
                 human_bytes(*limit_bytes as f64)
+            ),
+            OrderTooHigh { order } => write!(
+                f,
+                "order k = {order} is above the maximum of {MAX_ORDER}; lower k"
             ),
             UnknownStrategy(s) => write!(
                 f,
@@ -480,6 +501,7 @@ impl Compressor {
         cloud.validate()?;
         let dim = cloud.dim;
         let order = params.order;
+        check_order(order)?;
         let needed = working_memory(dim, order);
         if needed > params.memory_limit as f64 {
             return Err(CompressError::TooLarge {
@@ -489,7 +511,12 @@ impl Compressor {
                 limit_bytes: params.memory_limit,
             });
         }
-        let n_mom = n_moments(dim, order).expect("checked by working_memory");
+        let n_mom = n_moments(dim, order).ok_or(CompressError::TooLarge {
+            dim,
+            order,
+            needed_bytes: needed,
+            limit_bytes: params.memory_limit,
+        })?;
         if params.target < n_mom {
             return Err(CompressError::TargetBelowMoments {
                 target: params.target,

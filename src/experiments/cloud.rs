@@ -110,6 +110,7 @@ pub struct CloudRun {
 impl CloudRun {
     /// A standard-normal cloud from the config's seed.
     pub fn new(config: CloudConfig) -> Result<CloudRun, CloudError> {
+        compress::check_order(config.k)?;
         if config.d == 0 {
             return Err(CloudError::Config("d must be at least 1".into()));
         }
@@ -134,6 +135,7 @@ impl CloudRun {
 
     /// A user's cloud from CSV text; `config.d` and `config.dim` are taken from the file.
     pub fn from_csv(text: &str, mut config: CloudConfig) -> Result<CloudRun, CloudError> {
+        compress::check_order(config.k)?;
         let cloud = csv::parse_cloud(text, MAX_POINTS).map_err(CloudError::Csv)?;
         config.d = cloud.len();
         config.dim = cloud.dim;

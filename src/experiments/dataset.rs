@@ -22,7 +22,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::compress::baselines::kmeans_centroids;
-use crate::compress::{Cloud, CompressParams, compress, n_moments};
+use crate::compress::{Cloud, CompressParams, check_order, compress, n_moments};
 use crate::data::tasks::{Dataset as DataSet, Teacher};
 use crate::nn::{
     Activation, BatchStream, Dataset, GradMode, NnError, OptimizerKind, TrainConfig, Trainer,
@@ -161,6 +161,7 @@ impl DatasetConfig {
             ));
         }
         let m = in_dim + 1;
+        check_order(self.order).map_err(|e| e.to_string())?;
         let n = n_moments(m, self.order).unwrap_or(usize::MAX);
         if n > self.target {
             return Err(format!(

@@ -20,7 +20,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::compress::{Cloud, CompressParams, Strategy, compress, n_moments};
+use crate::compress::{Cloud, CompressParams, Strategy, check_order, compress, n_moments};
 use crate::nn::{
     Activation, BatchStream, Dataset, GradMode, NeuronChart, NnError, OptimizerKind, TrainConfig,
     Trainer, TwoLayerNet, bessel_jn,
@@ -187,6 +187,7 @@ impl LthConfig {
                 self.target, self.width
             ));
         }
+        check_order(self.order).map_err(|e| e.to_string())?;
         let n = n_moments(4, self.order).unwrap_or(usize::MAX);
         if n > self.target {
             return Err(format!(
