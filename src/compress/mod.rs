@@ -202,6 +202,11 @@ pub enum CompressError {
     OrderTooHigh {
         order: usize,
     },
+    /// A coordinate beyond [`MAX_COORDINATE`] in magnitude.
+    CoordinateTooLarge {
+        row: usize,
+        col: usize,
+    },
 }
 
 impl fmt::Display for CompressError {
@@ -246,6 +251,11 @@ impl fmt::Display for CompressError {
                 human_bytes(*needed_bytes),
                 human_bytes(*limit_bytes as f64)
             ),
+            CoordinateTooLarge { row, col } => write!(
+                f,
+                "point {row}, coordinate {col} is beyond ±1e300; rescale that column (the compressor works \
+                 at any scale up to there)"
+            ),
             OrderTooHigh { order } => write!(
                 f,
                 "order k = {order} is above the maximum of {MAX_ORDER}; lower k"
@@ -267,6 +277,23 @@ fn human_bytes(b: f64) -> String {
         format!("{:.1} GB", b / 1e9)
     } else {
         format!("{:.1} MB", b / 1e6)
+    }
+}
+
+/// The largest coordinate magnitude a cloud may have. Internally the compressor works on the cloud divided
+/// by a power of two when its coordinates are very large or very small (see [`Compressor`]), so any scale
+/// up to this works; the bound keeps reported diameters (in the user's units) finite.
+pub const MAX_COORDINATE: f64 = 1e300;
+
+/// The largest power of two not above `a` (for a finite `a` > 0; `f64::MIN_POSITIVE` for a subnormal `a`,
+/// 1 for anything else): dividing by it is exact and maps `a` into `[1, 2)`.
+pub fn power_of_two_below(a: f64) -> f64 {
+    if !(a.is_finite() && a > 0.0) {
+        1.0
+    } else if a < f64::MIN_POSITIVE {
+        f64::MIN_POSITIVE
+    } else {
+        f64::from_bits(a.to_bits() & 0x7FF0_0000_0000_0000)
     }
 }
 
@@ -323,6 +350,12 @@ impl Cloud {
         }
         if let Some(p) = self.points.iter().position(|v| !v.is_finite()) {
             return Err(CompressError::NonFinite {
+                row: p / self.dim,
+                col: p % self.dim,
+            });
+        }
+        if let Some(p) = self.points.iter().position(|v| v.abs() > MAX_COORDINATE) {
+            return Err(CompressError::CoordinateTooLarge {
                 row: p / self.dim,
                 col: p % self.dim,
             });
@@ -465,7 +498,15 @@ fn take_bulk_batch(st: &mut BulkState, room: usize) -> Vec<(f64, Vec<usize>)> {
 /// Step-able compressor. `new` validates; `step(budget)` eliminates about `budget` points; `result` reads
 /// the current (final once `done`) support.
 pub struct Compressor {
+    /// The cloud the compressor works on: the input divided by `unit`.
     cloud: Cloud,
+    /// The input as given, when `unit` is not 1 (else `cloud` is the input).
+    input: Option<Cloud>,
+    /// A power of two: 1, unless the input's largest coordinate is beyond 2^±400, where squared distances
+    /// would overflow or underflow; then the largest one's power of two. Dividing by a power of two is
+    /// exact and every quantity the compressor compares scales with it, so the result is that of the input
+    /// computed without overflow.
+    unit: f64,
     params: CompressParams,
     features: Features,
     n_mom: usize,
@@ -525,6 +566,22 @@ impl Compressor {
                 order,
             });
         }
+        let largest = cloud.points.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+        let unit = if largest > 2f64.powi(400) || (largest > 0.0 && largest < 2f64.powi(-400)) {
+            power_of_two_below(largest)
+        } else {
+            1.0
+        };
+        let (cloud, input) = if unit == 1.0 {
+            (cloud, None)
+        } else {
+            let scaled = Cloud {
+                dim,
+                points: cloud.points.iter().map(|v| v / unit).collect(),
+                weights: cloud.weights.clone(),
+            };
+            (scaled, Some(cloud))
+        };
         let weights = cloud.weights.clone();
         let alive = weights.iter().filter(|&&w| w > 0.0).count();
         let mut c = Compressor {
@@ -541,6 +598,8 @@ impl Compressor {
             scratch: None,
             recent: None,
             cloud,
+            input,
+            unit,
             params,
         };
         if c.alive > c.params.target {
@@ -776,7 +835,9 @@ impl Compressor {
         self.diag.max_diameter_per_round.push(0.0);
     }
 
+    /// Records a cluster diameter (in the working units; kept in the input's).
     fn note_diameter(&mut self, d: f64) {
+        let d = d * self.unit;
         if d > self.round_max_diam {
             self.round_max_diam = d;
             if let Some(last) = self.diag.max_diameter_per_round.last_mut() {
@@ -1025,8 +1086,9 @@ impl Compressor {
         matches!(self.phase, Phase::Done)
     }
 
+    /// The input cloud, as given.
     pub fn cloud(&self) -> &Cloud {
-        &self.cloud
+        self.input.as_ref().unwrap_or(&self.cloud)
     }
 
     /// From now on, remember the clusters each `step` reduces (see [`Self::recent_clusters`]). Off by
