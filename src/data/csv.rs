@@ -173,7 +173,7 @@ fn strip_bom(text: &str) -> &str {
 
 /// At most [`EXCERPT_CHARS`] characters of `s` (then `…`), control characters escaped, for an error
 /// message.
-fn excerpt(s: &str) -> String {
+pub(crate) fn excerpt(s: &str) -> String {
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
         if i == EXCERPT_CHARS {
@@ -476,7 +476,10 @@ mod tests {
         let msg = parse_cloud("weight,x,weight\n1,2,3\n", 10)
             .unwrap_err()
             .to_string();
-        assert!(msg.contains("columns 1 and 3 are both named 'weight'"), "{msg}");
+        assert!(
+            msg.contains("columns 1 and 3 are both named 'weight'"),
+            "{msg}"
+        );
     }
 
     /// A UTF-8 byte-order mark is not part of the first column's name, and a file of only a BOM is empty.
@@ -501,23 +504,42 @@ mod tests {
         // Commas and line breaks inside quoted names and values.
         let text = "\"price, $\",\"age\nin years\"\r\n\" 1 \",\"2\"\r\n3,\"4\"\n";
         let d = parse_regression(text, 10).unwrap();
-        assert_eq!(d.names, vec!["price, $".to_string(), "age\nin years".into()]);
+        assert_eq!(
+            d.names,
+            vec!["price, $".to_string(), "age\nin years".into()]
+        );
         assert_eq!((d.x, d.y), (vec![1.0, 3.0], vec![2.0, 4.0]));
         // Line numbers count the lines of the file, not the records.
         let err = parse_cloud("\"a\nb\",c\n1,2\n3,x\n", 10).unwrap_err();
-        assert!(matches!(err, CsvError::NotNumeric { line: 4, .. }), "{err:?}");
+        assert!(
+            matches!(err, CsvError::NotNumeric { line: 4, .. }),
+            "{err:?}"
+        );
         let msg = err.to_string();
         assert!(msg.starts_with("line 4, column 'c': 'x'"), "{msg}");
         // A control character in a column name is escaped in the message.
-        let err = parse_cloud("\"a\nb\",c\nq,2\n", 10).unwrap_err().to_string();
+        let err = parse_cloud("\"a\nb\",c\nq,2\n", 10)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("column 'a\\nb'"), "{err}");
     }
 
     #[test]
     fn infinities_and_nans_in_any_spelling_are_errors() {
         for word in [
-            "inf", "-inf", "+Inf", "INF", "Infinity", "-infinity", "iNfInItY", "NaN", "nan", "-NaN",
-            "+nan", "NAN", " inf ",
+            "inf",
+            "-inf",
+            "+Inf",
+            "INF",
+            "Infinity",
+            "-infinity",
+            "iNfInItY",
+            "NaN",
+            "nan",
+            "-NaN",
+            "+nan",
+            "NAN",
+            " inf ",
         ] {
             let err = parse_cloud(&format!("x,y\n1,2\n3,{word}\n"), 10).unwrap_err();
             assert_eq!(
@@ -573,7 +595,10 @@ mod tests {
                 utf16: false
             }
         );
-        assert!(err.to_string().contains("not UTF-8 text (an invalid byte on line 3)"));
+        assert!(
+            err.to_string()
+                .contains("not UTF-8 text (an invalid byte on line 3)")
+        );
         // Latin-1 "é" in a header.
         assert_eq!(
             decode_text(b"caf\xE9,y\n1,2\n"),
@@ -591,10 +616,17 @@ mod tests {
     #[test]
     fn messages_quote_short_excerpts() {
         let long = "z".repeat(5000);
-        let msg = parse_cloud(&format!("x\n{long}\n"), 10).unwrap_err().to_string();
+        let msg = parse_cloud(&format!("x\n{long}\n"), 10)
+            .unwrap_err()
+            .to_string();
         assert!(msg.len() < 120, "{msg}");
-        assert!(msg.contains(&format!("'{}…'", "z".repeat(EXCERPT_CHARS))), "{msg}");
-        let msg = parse_cloud(&format!("{long}\nq\n"), 10).unwrap_err().to_string();
+        assert!(
+            msg.contains(&format!("'{}…'", "z".repeat(EXCERPT_CHARS))),
+            "{msg}"
+        );
+        let msg = parse_cloud(&format!("{long}\nq\n"), 10)
+            .unwrap_err()
+            .to_string();
         assert!(msg.len() < 120, "{msg}");
         let msg = parse_cloud("x,y\n1,\n", 10).unwrap_err().to_string();
         assert_eq!(msg, "line 2, column 'y': the value is empty");

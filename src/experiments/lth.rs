@@ -427,6 +427,8 @@ impl LthRun {
                 diverged: None,
             });
         }
+        Dataset::new(&x_train, &y_train, 2).map_err(nn_err)?;
+        Dataset::new(&x_test, &y_test, 2).map_err(nn_err)?;
         let stream =
             BatchStream::shuffled(config.n_train, config.batch_size, sub_seed(config.seed, 3))
                 .map_err(nn_err)?;
@@ -479,17 +481,25 @@ impl LthRun {
     }
 
     fn test_losses(&mut self) -> Vec<f64> {
-        let data = Dataset::new(&self.x_test, &self.y_test, 2).expect("validated");
+        // The generated sets are finite (checked in `new`); should that ever fail, every arm stops with
+        // the reason.
+        let data = Dataset::new(&self.x_test, &self.y_test, 2);
         self.arms
             .iter_mut()
             .map(|a| {
                 if a.diverged.is_some() {
-                    f64::NAN
-                } else {
-                    a.trainer
-                        .evaluate(&data)
+                    return f64::NAN;
+                }
+                match &data {
+                    Ok(data) => a
+                        .trainer
+                        .evaluate(data)
                         .map(|l| l as f64)
-                        .unwrap_or(f64::NAN)
+                        .unwrap_or(f64::NAN),
+                    Err(e) => {
+                        a.diverged = Some(format!("the test set cannot be evaluated: {e}"));
+                        f64::NAN
+                    }
                 }
             })
             .collect()
@@ -503,9 +513,13 @@ impl LthRun {
         while left > 0 && !self.is_done() {
             let end = (self.batch_pos + self.config.batch_size).min(self.order.len());
             let batch = &self.order[self.batch_pos..end];
-            let data = Dataset::new(&self.x_train, &self.y_train, 2).expect("validated");
+            let data = Dataset::new(&self.x_train, &self.y_train, 2);
             for a in self.arms.iter_mut().filter(|a| a.diverged.is_none()) {
-                match a.trainer.step(&data, Some(batch), self.epoch as u64) {
+                let step = data
+                    .as_ref()
+                    .map_err(Clone::clone)
+                    .and_then(|data| a.trainer.step(data, Some(batch), self.epoch as u64));
+                match step {
                     Ok(loss) => {
                         a.epoch_loss += loss as f64;
                         a.epoch_batches += 1;
@@ -632,8 +646,9 @@ impl LthRun {
                 diverged: a.diverged.clone(),
             })
             .collect();
-        let o = idx(Arm::Original).expect("validated");
-        let ratio = |arm: Arm, f: &dyn Fn(usize) -> f64| idx(arm).map(|i| f(i) / f(o));
+        // The original arm is always there (validated); without it there is nothing to compare with.
+        let o = idx(Arm::Original);
+        let ratio = |arm: Arm, f: &dyn Fn(usize) -> f64| Some(f(idx(arm)?) / f(o?));
         LthSummary {
             initial_ratio_compressed: ratio(Arm::Compressed, &first_test),
             final_ratio_compressed: ratio(Arm::Compressed, &last_test),
