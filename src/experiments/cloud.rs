@@ -6,7 +6,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::compress::{
-    self, Cloud, CompressError, CompressParams, Compressor, MomentRow, Progress, Strategy,
+    self, Cloud, CompressError, CompressParams, Compressor, MomentFrame, MomentRow, Progress,
+    Strategy,
 };
 use crate::data::csv::{self, CsvError};
 use crate::rng::{seeded, standard_normal};
@@ -86,6 +87,15 @@ impl From<CompressError> for CloudError {
 }
 
 /// Summary of a finished (or current) run, as the page and the CLI show it.
+///
+/// - `moments`: one row per `|α| ≤ k` (see [`MomentRow`]), in the coordinates of `moment_frame`.
+/// - `moment_frame`: `{centre, scale}`, the table's coordinates `u = (x − centre) / scale`: the identity
+///   (centre 0, scale 1, raw moments of the input) whenever those are finite, else the cloud's bounding
+///   box mapped to `[-1, 1]^m` (coordinates whose powers overflow `f64`, e.g. 1e200 at k = 2). The moment
+///   space is the same in every frame, so the table says the same thing.
+/// - `max_rel_moment_diff`: the largest `rel_diff`; NaN (JSON `null`) if any is NaN, never dropped.
+/// - `moments_finite`: every number of the table is finite (false only if the compression itself broke
+///   down, e.g. a non-finite weight).
 #[derive(Clone, Debug, Serialize)]
 pub struct CloudSummary {
     pub d: usize,
@@ -96,10 +106,23 @@ pub struct CloudSummary {
     pub kept: usize,
     pub residual: f64,
     pub max_rel_moment_diff: f64,
+    pub moments_finite: bool,
     pub rounds: usize,
     pub max_cluster_diameter: f64,
     pub factorisations: usize,
+    pub moment_frame: MomentFrame,
     pub moments: Vec<MomentRow>,
+}
+
+/// The largest of `values`, NaN if any is NaN (`f64::max` would drop it); 0 for none.
+pub fn max_or_nan(values: impl IntoIterator<Item = f64>) -> f64 {
+    values.into_iter().fold(0.0, |a: f64, b| {
+        if a.is_nan() || b.is_nan() {
+            f64::NAN
+        } else {
+            a.max(b)
+        }
+    })
 }
 
 pub struct CloudRun {
@@ -185,7 +208,8 @@ impl CloudRun {
     pub fn summary(&self) -> CloudSummary {
         let r = self.result();
         let cloud = self.cloud();
-        let moments = compress::moment_table(cloud, &r.indices, &r.weights, self.config.k);
+        let (moment_frame, moments) =
+            compress::moment_table(cloud, &r.indices, &r.weights, self.config.k);
         CloudSummary {
             d: cloud.len(),
             dim: cloud.dim,
@@ -194,15 +218,12 @@ impl CloudRun {
             target: self.config.target,
             kept: r.indices.len(),
             residual: r.diagnostics.residual,
-            max_rel_moment_diff: moments.iter().map(|m| m.rel_diff).fold(0.0, f64::max),
+            max_rel_moment_diff: max_or_nan(moments.iter().map(|m| m.rel_diff)),
+            moments_finite: compress::table_is_finite(&moments),
             rounds: r.diagnostics.rounds,
-            max_cluster_diameter: r
-                .diagnostics
-                .max_diameter_per_round
-                .iter()
-                .cloned()
-                .fold(0.0, f64::max),
+            max_cluster_diameter: max_or_nan(r.diagnostics.max_diameter_per_round.iter().cloned()),
             factorisations: r.diagnostics.factorisations,
+            moment_frame,
             moments,
         }
     }
@@ -226,6 +247,7 @@ fn check_target(target: usize, d: usize) -> Result<(), CloudError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rng::{seeded, standard_normal};
 
     #[test]
     fn default_demo_keeps_40_with_exact_moments() {
@@ -236,6 +258,69 @@ mod tests {
         assert_eq!(s.n_moments, 6);
         assert!(s.residual < 1e-12, "{}", s.residual);
         assert!(s.max_rel_moment_diff < 1e-12, "{}", s.max_rel_moment_diff);
+    }
+
+    /// Coordinates whose powers overflow (1e200 at k = 2: 1e400) give a finite table in the cloud's
+    /// bounding-box frame, said so in `moment_frame`; the JSON has no `null`. Ordinary clouds keep raw
+    /// moments (the identity frame).
+    #[test]
+    fn moment_table_is_finite_for_huge_coordinates() {
+        let mut rng = seeded(4);
+        let mut csv = String::from("a,b,weight\n");
+        for i in 0..300 {
+            let (a, b) = (standard_normal(&mut rng), standard_normal(&mut rng));
+            csv.push_str(&format!(
+                "{:?},{:?},{}\n",
+                1e200 * a,
+                3e199 * b + 5e200,
+                1 + i % 3
+            ));
+        }
+        let mut run = CloudRun::from_csv(
+            &csv,
+            CloudConfig {
+                k: 3,
+                target: 30,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        while !run.step(50).done {}
+        let s = run.summary();
+        assert!(!s.moment_frame.is_identity());
+        assert!(s.moment_frame.scale > 1e199 && s.moment_frame.centre[1] > 1e200);
+        assert!(s.moments_finite);
+        assert!(s.max_rel_moment_diff < 1e-12, "{}", s.max_rel_moment_diff);
+        assert_eq!(
+            s.moments[0].original, 600.0,
+            "order 0 is the total weight in any frame"
+        );
+        assert!(s.max_cluster_diameter.is_finite() && s.max_cluster_diameter > 1e199);
+        let json = serde_json::to_string(&s).unwrap();
+        assert!(!json.contains("null"), "{json}");
+
+        let mut plain = CloudRun::new(CloudConfig::default()).unwrap();
+        while !plain.step(50).done {}
+        let p = plain.summary();
+        assert!(p.moment_frame.is_identity() && p.moments_finite);
+        assert_eq!(p.moments[3].exponents, vec![2, 0]);
+        let sum_x2: f64 = (0..plain.cloud().len())
+            .map(|i| plain.cloud().point(i)[0].powi(2))
+            .sum();
+        assert!(
+            (p.moments[3].original - sum_x2).abs() < 1e-9 * sum_x2,
+            "raw moments"
+        );
+    }
+
+    /// A NaN among the relative differences is not dropped by the maximum (f64::max would drop it).
+    #[test]
+    fn max_rel_moment_diff_keeps_nan() {
+        assert!(max_or_nan([0.1, f64::NAN, 0.3]).is_nan());
+        assert!(max_or_nan([f64::NAN, 0.1]).is_nan());
+        assert!(max_or_nan([0.1, 0.3, f64::NAN]).is_nan());
+        assert_eq!(max_or_nan([0.1, 0.3, 0.2]), 0.3);
+        assert_eq!(max_or_nan([]), 0.0);
     }
 
     #[test]

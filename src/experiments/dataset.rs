@@ -314,7 +314,7 @@ fn check_representable(
     what: &str,
 ) -> Result<(), String> {
     let m = data.in_dim;
-    let bad = |v: f64| !(v.abs() <= MAX_STANDARDISED);
+    let bad = |v: f64| v.is_nan() || v.abs() > MAX_STANDARDISED;
     let found = data
         .x
         .iter()
