@@ -135,8 +135,16 @@ fn default_end_q() -> usize {
     8
 }
 
-fn default_memory_limit() -> usize {
+/// The default of [`CompressParams::memory_limit`]: 1 GiB natively, 256 MiB in the wasm build, well
+/// under what a phone's browser grants a page (the cloud, the tree and the page's own memory come on top).
+pub const DEFAULT_MEMORY_LIMIT: usize = if cfg!(target_arch = "wasm32") {
+    256 << 20
+} else {
     1 << 30
+};
+
+fn default_memory_limit() -> usize {
+    DEFAULT_MEMORY_LIMIT
 }
 
 impl CompressParams {
@@ -247,7 +255,8 @@ impl fmt::Display for CompressError {
                 limit_bytes,
             } => write!(
                 f,
-                "order k={order} in m={dim} dimensions needs about {} of working memory (limit {}); lower k",
+                "order k={order} in m={dim} dimensions needs about {} of working memory, above the limit of {}; \
+                 lower the order k (or the dimension m)",
                 human_bytes(*needed_bytes),
                 human_bytes(*limit_bytes as f64)
             ),
@@ -270,13 +279,16 @@ impl fmt::Display for CompressError {
 
 impl std::error::Error for CompressError {}
 
-fn human_bytes(b: f64) -> String {
-    if b >= 1e12 {
-        format!("{:.1e} bytes", b)
-    } else if b >= 1e9 {
-        format!("{:.1} GB", b / 1e9)
+/// Bytes in binary units (`256 MiB`, `1.5 GiB`), or in scientific notation from a TiB on.
+pub fn human_bytes(b: f64) -> String {
+    const MIB: f64 = (1u64 << 20) as f64;
+    const GIB: f64 = (1u64 << 30) as f64;
+    if b >= 1024.0 * GIB {
+        format!("{b:.1e} bytes")
+    } else if b >= GIB {
+        format!("{:.1} GiB", b / GIB)
     } else {
-        format!("{:.1} MB", b / 1e6)
+        format!("{:.0} MiB", (b / MIB).ceil())
     }
 }
 
