@@ -287,7 +287,7 @@ impl BenchCase {
     pub fn new(config_json: &str) -> Result<BenchCase, JsError> {
         let case: crate::experiments::bench::BenchCase = parse_config(config_json)?;
         Ok(BenchCase {
-            inner: case.prepare(),
+            inner: case.prepare().map_err(|e| JsError::new(&e))?,
         })
     }
 
@@ -558,7 +558,11 @@ impl DatasetRun {
         around_trained: bool,
     ) -> Result<String, JsError> {
         let seed = self.inner.config().seed;
-        to_json(&self.inner.landscape(res, span, around_trained, seed))
+        let landscape = self
+            .inner
+            .landscape(res, span, around_trained, seed)
+            .map_err(|e| JsError::new(&e))?;
+        to_json(&landscape)
     }
 }
 

@@ -10,6 +10,7 @@ use crate::compress::{
     Strategy,
 };
 use crate::data::csv::{self, CsvError};
+use crate::experiments::cost::{Cost, Hints};
 use crate::rng::{seeded, standard_normal};
 
 /// The largest cloud the page accepts (generated or uploaded).
@@ -130,25 +131,72 @@ pub struct CloudRun {
     compressor: Compressor,
 }
 
-impl CloudRun {
-    /// A standard-normal cloud from the config's seed.
-    pub fn new(config: CloudConfig) -> Result<CloudRun, CloudError> {
-        compress::check_order(config.k)?;
-        if config.d == 0 {
+impl CloudConfig {
+    /// Checks a config for a generated cloud: sizes, order, target, cost.
+    pub fn validate(&self) -> Result<(), CloudError> {
+        compress::check_order(self.k)?;
+        if self.d == 0 {
             return Err(CloudError::Config("d must be at least 1".into()));
         }
-        if config.dim == 0 || config.dim > 16 {
+        if self.dim == 0 || self.dim > 16 {
             return Err(CloudError::Config(
                 "dimension m must be between 1 and 16".into(),
             ));
         }
-        if config.d > MAX_POINTS {
+        if self.d > MAX_POINTS {
             return Err(CloudError::Config(format!(
                 "d = {} is above the limit of {MAX_POINTS} points",
-                config.d
+                self.d
             )));
         }
-        check_target(config.target, config.d)?;
+        check_target(self.target, self.d)?;
+        self.check_cost()
+    }
+
+    /// The cost of the run (see [`crate::experiments::cost`]) with this config's `d` and `dim`: making the
+    /// cloud, compressing it, and the summary's moment table.
+    pub fn cost(&self) -> Cost {
+        cloud_cost(self.d, self.dim, self.k, self.target, self.strategy, 1)
+    }
+
+    fn check_cost(&self) -> Result<(), CloudError> {
+        self.cost()
+            .check(&Hints {
+                call: "lower the number of points d, the target d′ or the order k (or use the auto strategy)",
+                run: "lower the number of points d, the target d′ or the order k",
+                bytes: "lower the number of points d or the order k",
+            })
+            .map_err(CloudError::Config)
+    }
+}
+
+/// The cost of a cloud run of `d` points in `dim` dimensions compressed to `target` at order `k` with
+/// `strategy` on `threads` threads: making (or reading) the cloud, compressing it, and the summary's
+/// moment table (`N(m,k)` sums over every point, twice if the raw moments overflow).
+pub fn cloud_cost(
+    d: usize,
+    dim: usize,
+    k: usize,
+    target: usize,
+    strategy: Strategy,
+    threads: usize,
+) -> Cost {
+    let c = compress::estimated_cost(d, dim, k, target, strategy, threads);
+    let n_mom = compress::n_moments(dim, k).map_or(f64::INFINITY, |n| n as f64);
+    let (df, m) = (d as f64, dim as f64);
+    let make = 20.0 * df * m;
+    let table = 2.0 * n_mom * (df + target as f64) * (2.0 * m + k as f64);
+    Cost {
+        call_flops: (c.largest_call_flops + make).max(table),
+        run_flops: make + c.flops + table,
+        bytes: df * (8.0 * m + 8.0) + c.bytes + n_mom * (4.0 * m + 64.0),
+    }
+}
+
+impl CloudRun {
+    /// A standard-normal cloud from the config's seed.
+    pub fn new(config: CloudConfig) -> Result<CloudRun, CloudError> {
+        config.validate()?;
         let mut rng = seeded(config.seed);
         let points = (0..config.d * config.dim)
             .map(|_| standard_normal(&mut rng))
@@ -163,6 +211,7 @@ impl CloudRun {
         config.d = cloud.len();
         config.dim = cloud.dim;
         check_target(config.target, config.d)?;
+        config.check_cost()?;
         Self::with_cloud(config, cloud)
     }
 

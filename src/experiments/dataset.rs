@@ -23,9 +23,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::compress::baselines::kmeans_centroids;
 use crate::compress::{
-    Cloud, CompressParams, check_order, compress, n_moments, power_of_two_below,
+    self, Cloud, CompressParams, Strategy, check_order, compress, n_moments, power_of_two_below,
 };
 use crate::data::tasks::{Dataset as DataSet, Teacher};
+use crate::experiments::cost::{self, Cost, Hints};
 use crate::nn::{
     Activation, BatchStream, Dataset, GradMode, NnError, OptimizerKind, TrainConfig, Trainer,
     TwoLayerNet, Workspace,
@@ -192,7 +193,83 @@ impl DatasetConfig {
         TrainConfig::new(kind, self.lr)
             .validate()
             .map_err(|e| e.to_string())?;
+        self.cost_for(in_dim).check(&Hints {
+            call: "lower d or d′ (or leave out the k-means arm, ~20 d·d′ operations), or the samples per epoch",
+            run: "lower the epochs, d or the samples per epoch",
+            bytes: "lower d, the test size or the epochs",
+        })?;
         Ok(kind)
+    }
+
+    /// The cost of a run on inputs of dimension `in_dim` (see [`crate::experiments::cost`]): the set-up
+    /// (data, compression, k-means, initial losses, all in the constructor), one epoch of every arm with
+    /// its test evaluation (the unit of `step`), and the whole run.
+    pub fn cost_for(&self, in_dim: usize) -> Cost {
+        let (d, t, n_test) = (self.d as f64, self.target as f64, self.n_test as f64);
+        let (h, inp, m) = (self.hidden as f64, in_dim as f64, in_dim as f64 + 1.0);
+        let arms = self.arms.len() as f64;
+        let sizes: f64 = self
+            .arms
+            .iter()
+            .map(|a| if *a == DataArm::Full { d } else { t })
+            .sum();
+        let eval = cost::eval_flops_per_sample(h, inp);
+        let compress = compress::estimated_cost(
+            self.d,
+            in_dim + 1,
+            self.order,
+            self.target,
+            Strategy::Auto,
+            1,
+        );
+        let kmeans = if self.arms.contains(&DataArm::Kmeans) {
+            3.0 * m * d * t * 21.0
+        } else {
+            0.0
+        };
+        let setup =
+            (d + n_test) * m * 60.0 + compress.flops + kmeans + (sizes + arms * n_test) * eval;
+        let epoch: f64 = self
+            .arms
+            .iter()
+            .map(|a| {
+                let n = if *a == DataArm::Full { d } else { t };
+                match self.batch_size {
+                    None => {
+                        n * (cost::train_flops_per_sample(h, inp) + m)
+                            + cost::optimiser_flops(h, inp)
+                    }
+                    Some(bs) => {
+                        let s = self.samples_per_epoch as f64;
+                        s * cost::train_flops_per_sample(h, inp)
+                            + (s / bs.max(1) as f64).ceil() * cost::optimiser_flops(h, inp)
+                            + n * m
+                    }
+                }
+            })
+            .sum();
+        let epochs = self.epochs as f64;
+        let evals = (epochs / self.eval_every.max(1) as f64).ceil() + 1.0;
+        let test_eval = arms * n_test * eval;
+        let bytes = d * m * 8.0 * 3.0
+            + n_test * m * 12.0
+            + compress.bytes
+            + if kmeans > 0.0 {
+                d * 32.0 + t * m * 8.0
+            } else {
+                0.0
+            }
+            + sizes * (4.0 * m + 24.0)
+            + self
+                .batch_size
+                .map_or(0.0, |_| self.samples_per_epoch as f64 * 8.0)
+            + arms * cost::trainer_bytes(h, inp)
+            + epochs * (arms * 16.0 + 64.0);
+        Cost {
+            call_flops: setup.max(epoch + test_eval),
+            run_flops: setup + epochs * epoch + evals * test_eval,
+            bytes,
+        }
     }
 }
 
@@ -913,8 +990,29 @@ impl DatasetRun {
     /// The loss landscape of every arm's training set on a `res × res` plane through the initial
     /// parameters (`around_trained = false`) or the full-data arm's current parameters, `span` = half
     /// width of the plane in units of the filter-normalised directions.
-    pub fn landscape(&self, res: usize, span: f64, around_trained: bool, seed: u64) -> Landscape {
+    /// `res` is clamped to 3..=201; a plane whose evaluation would exceed the cost cap of one call
+    /// ([`cost::MAX_CALL_FLOPS`]: `res²` evaluations of every arm's set) is an error.
+    pub fn landscape(
+        &self,
+        res: usize,
+        span: f64,
+        around_trained: bool,
+        seed: u64,
+    ) -> Result<Landscape, String> {
         let res = res.clamp(3, 201);
+        let sizes: usize = self.arms.iter().map(|a| a.set.len()).sum();
+        let flops = (res * res) as f64
+            * sizes as f64
+            * cost::eval_flops_per_sample(self.config.hidden as f64, self.in_dim as f64);
+        Cost {
+            call_flops: flops,
+            ..Cost::default()
+        }
+        .check(&Hints {
+            call: "lower the landscape's resolution",
+            run: "",
+            bytes: "",
+        })?;
         let centre = if around_trained {
             self.arms[0].trainer.net().clone()
         } else {
@@ -962,14 +1060,14 @@ impl DatasetRun {
                     / scale
             })
             .collect();
-        Landscape {
+        Ok(Landscape {
             res,
             span,
             around_trained,
             arms: self.arms(),
             losses,
             deviation,
-        }
+        })
     }
 }
 
@@ -1327,7 +1425,7 @@ mod tests {
             ..DatasetConfig::quick()
         };
         let run = DatasetRun::new(cfg).unwrap();
-        let l = run.landscape(9, 1.0, false, 7);
+        let l = run.landscape(9, 1.0, false, 7).unwrap();
         assert_eq!(
             l.arms,
             vec![DataArm::Full, DataArm::Compressed, DataArm::Naive]

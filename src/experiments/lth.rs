@@ -20,7 +20,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::compress::{Cloud, CompressParams, Strategy, check_order, compress, n_moments};
+use crate::compress::{self, Cloud, CompressParams, Strategy, check_order, compress, n_moments};
+use crate::experiments::cost::{self, Cost, Hints};
 use crate::nn::{
     Activation, BatchStream, Dataset, GradMode, NeuronChart, NnError, OptimizerKind, TrainConfig,
     Trainer, TwoLayerNet, bessel_jn,
@@ -245,7 +246,67 @@ impl LthConfig {
         TrainConfig::new(kind, self.lr)
             .validate()
             .map_err(|e| e.to_string())?;
+        self.cost().check(&Hints {
+            call: "lower the width d, the order k or the test size",
+            run: "lower the epochs, the number of samples or the widths",
+            bytes: "lower the number of samples, the widths or the recorded maps",
+        })?;
         Ok(kind)
+    }
+
+    /// The cost of the run (see [`crate::experiments::cost`]): the set-up (data, compression of the
+    /// width-d net's neurons, initial test losses and maps, all in the constructor), one mini-batch of
+    /// every arm with an epoch's end (test losses, maps: the unit of `step`), and the whole run.
+    pub fn cost(&self) -> Cost {
+        let (w, t) = (self.width as f64, self.target as f64);
+        let (n_train, n_test) = (self.n_train as f64, self.n_test as f64);
+        let widths: f64 = self
+            .arms
+            .iter()
+            .map(|a| if *a == Arm::Original { w } else { t })
+            .sum();
+        let arms = self.arms.len() as f64;
+        let eval = cost::eval_flops_per_sample(widths, 2.0);
+        let res2 = if self.maps_every > 0 {
+            (self.maps_res * self.maps_res) as f64
+        } else {
+            0.0
+        };
+        let compress = if self.arms.contains(&Arm::Compressed) {
+            compress::estimated_cost(self.width, 4, self.order, self.target, self.strategy, 1)
+        } else {
+            Default::default()
+        };
+        let setup = (n_train + n_test) * 300.0
+            + compress.flops
+            + w * (w + 1.0).log2() * 4.0
+            + (n_test + res2) * eval;
+        let batch = self.batch_size as f64 * cost::train_flops_per_sample(widths, 2.0)
+            + arms * cost::optimiser_flops(w, 2.0);
+        let epoch_end = (n_test + res2) * eval + n_train * 4.0;
+        let epochs = self.epochs as f64;
+        let batches = (n_train / self.batch_size.max(1) as f64).ceil();
+        let evals = (epochs / self.eval_every.max(1) as f64).ceil() + 1.0;
+        let map_epochs = self.map_epochs_count() as f64;
+        Cost {
+            call_flops: setup.max(batch + epoch_end),
+            run_flops: setup
+                + epochs * (batches * batch + n_train * 4.0)
+                + evals * n_test * eval
+                + map_epochs * res2 * eval,
+            bytes: (n_train + n_test) * 12.0
+                + n_train * 8.0
+                + compress.bytes
+                + w * 64.0
+                + self
+                    .arms
+                    .iter()
+                    .map(|a| cost::trainer_bytes(if *a == Arm::Original { w } else { t }, 2.0))
+                    .sum::<f64>()
+                + map_epochs * arms * res2 * 4.0
+                + (arms + 1.0) * 512.0 * 512.0 * 8.0
+                + epochs * (arms * 16.0 + 64.0),
+        }
     }
 }
 

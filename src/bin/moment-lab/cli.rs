@@ -718,8 +718,10 @@ fn dataset_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
     let setup = started.elapsed().as_secs_f64();
     let names: Vec<&str> = run.arms().iter().map(|a| a.name()).collect();
     eprintln!("dataset: set-up (data, compression, k-means) {setup:.2} s; arms {names:?}");
-    let landscape_init =
-        (landscape_res > 0).then(|| run.landscape(landscape_res, 1.0, false, config.seed));
+    let landscape_init = (landscape_res > 0)
+        .then(|| run.landscape(landscape_res, 1.0, false, config.seed))
+        .transpose()
+        .map_err(Failure::Run)?;
     let t_train = Instant::now();
     while !run.is_done() {
         run.step(10);
@@ -739,8 +741,10 @@ fn dataset_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
         }
     }
     let training = t_train.elapsed().as_secs_f64();
-    let landscape_end =
-        (landscape_res > 0).then(|| run.landscape(landscape_res, 1.0, true, config.seed));
+    let landscape_end = (landscape_res > 0)
+        .then(|| run.landscape(landscape_res, 1.0, true, config.seed))
+        .transpose()
+        .map_err(Failure::Run)?;
     let summary = run.summary();
     eprintln!("{}", serde_json::to_string(&summary).map_err(run_err)?);
     if let (Some(a), Some(b)) = (&landscape_init, &landscape_end) {
@@ -974,21 +978,33 @@ fn bench_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
             Err(e) => serde_json::json!({"error": format!("bad request: {e}")}),
             Ok(Request::Compress { case, reps }) => {
                 let key = serde_json::to_string(&case).map_err(run_err)?;
-                let prepared = cases.entry(key).or_insert_with(|| case.prepare());
-                let mut seconds = Vec::new();
-                let mut out = None;
-                for _ in 0..reps.unwrap_or(1).max(1) {
-                    let t = Instant::now();
-                    let r = prepared.run();
-                    seconds.push(t.elapsed().as_secs_f64());
-                    out = Some(r);
-                }
-                match out.unwrap() {
-                    Ok(o) => {
-                        serde_json::json!({"seconds": seconds, "kept": o.kept, "residual": o.residual,
-                        "fig2_error": o.fig2_error, "factorisations": o.factorisations})
+                let prepared = match cases.entry(key) {
+                    std::collections::hash_map::Entry::Occupied(e) => Ok(e.into_mut()),
+                    std::collections::hash_map::Entry::Vacant(v) => {
+                        case.prepare().map(|p| v.insert(p))
                     }
-                    Err(e) => serde_json::json!({"error": e.to_string()}),
+                };
+                let reps = reps.unwrap_or(1).max(1);
+                match prepared {
+                    Err(e) => serde_json::json!({"error": e}),
+                    Ok(_) if reps > 1000 => serde_json::json!({"error": "at most 1000 reps"}),
+                    Ok(prepared) => {
+                        let mut seconds = Vec::new();
+                        let mut out = Vec::new();
+                        for _ in 0..reps {
+                            let t = Instant::now();
+                            out.push(prepared.run());
+                            seconds.push(t.elapsed().as_secs_f64());
+                        }
+                        match out.pop() {
+                            Some(Ok(o)) => {
+                                serde_json::json!({"seconds": seconds, "kept": o.kept, "residual": o.residual,
+                                "fig2_error": o.fig2_error, "factorisations": o.factorisations})
+                            }
+                            Some(Err(e)) => serde_json::json!({"error": e.to_string()}),
+                            None => serde_json::json!({"error": "no run"}),
+                        }
+                    }
                 }
             }
             Ok(Request::Nn {
