@@ -163,8 +163,8 @@ impl DatasetConfig {
                 self.d, self.target
             ));
         }
+        let kind = self.validate_options()?;
         let m = in_dim + 1;
-        check_order(self.order).map_err(|e| e.to_string())?;
         let n = n_moments(m, self.order).unwrap_or(usize::MAX);
         if n > self.target {
             return Err(format!(
@@ -172,19 +172,33 @@ impl DatasetConfig {
                 self.order, self.target
             ));
         }
-        if self.hidden == 0 || self.n_test == 0 || self.epochs == 0 || self.samples_per_epoch == 0 {
-            return Err(
-                "hidden width, test size, epochs and samples per epoch must be at least 1".into(),
-            );
+        if self.n_test == 0 || self.samples_per_epoch == 0 {
+            return Err("test size and samples per epoch must be at least 1".into());
+        }
+        if self.d > 2_000_000 || self.n_test > 2_000_000 {
+            return Err("data sets above 2·10^6 points are refused".into());
+        }
+        self.cost_for(in_dim).check(&Hints {
+            call: "lower d or d′ (or leave out the k-means arm, ~20 d·d′ operations), or the samples per epoch",
+            run: "lower the epochs, d or the samples per epoch",
+            bytes: "lower d, the test size or the epochs",
+        })?;
+        Ok(kind)
+    }
+
+    /// The checks that do not depend on the data's size (for a run on the user's own data, whose `d`,
+    /// `n_test` and `samples_per_epoch` come from the file): order, widths, epochs, batch size, noise,
+    /// arms, optimiser and learning rate.
+    pub fn validate_options(&self) -> Result<OptimizerKind, String> {
+        check_order(self.order).map_err(|e| e.to_string())?;
+        if self.hidden == 0 || self.epochs == 0 {
+            return Err("hidden width and epochs must be at least 1".into());
         }
         if self.batch_size == Some(0) {
             return Err("batch size must be at least 1".into());
         }
         if !(self.noise >= 0.0 && self.noise.is_finite()) {
             return Err("noise must be a finite number ≥ 0".into());
-        }
-        if self.d > 2_000_000 || self.n_test > 2_000_000 {
-            return Err("data sets above 2·10^6 points are refused".into());
         }
         if !self.arms.contains(&DataArm::Full) {
             return Err("the full data set must be among the arms".into());
@@ -193,11 +207,6 @@ impl DatasetConfig {
         TrainConfig::new(kind, self.lr)
             .validate()
             .map_err(|e| e.to_string())?;
-        self.cost_for(in_dim).check(&Hints {
-            call: "lower d or d′ (or leave out the k-means arm, ~20 d·d′ operations), or the samples per epoch",
-            run: "lower the epochs, d or the samples per epoch",
-            bytes: "lower d, the test size or the epochs",
-        })?;
         Ok(kind)
     }
 
