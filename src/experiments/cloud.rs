@@ -150,6 +150,7 @@ impl CloudConfig {
             )));
         }
         check_target(self.target, self.d)?;
+        check_moments(self.target, self.dim, self.k)?;
         self.check_cost()
     }
 
@@ -282,6 +283,21 @@ impl CloudRun {
         let r = self.result();
         csv::write_kept(self.cloud(), &r.indices, &r.weights)
     }
+}
+
+/// The target must hold the `N(m,k)` moments (the compressor checks it too; here it comes before the cloud
+/// is made).
+fn check_moments(target: usize, dim: usize, k: usize) -> Result<(), CloudError> {
+    let n_moments = compress::n_moments(dim, k).unwrap_or(usize::MAX);
+    if target < n_moments {
+        return Err(CloudError::Compress(CompressError::TargetBelowMoments {
+            target,
+            n_moments,
+            dim,
+            order: k,
+        }));
+    }
+    Ok(())
 }
 
 fn check_target(target: usize, d: usize) -> Result<(), CloudError> {

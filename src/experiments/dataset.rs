@@ -197,8 +197,11 @@ impl DatasetConfig {
         if self.batch_size == Some(0) {
             return Err("batch size must be at least 1".into());
         }
-        if !(self.noise >= 0.0 && self.noise.is_finite()) {
-            return Err("noise must be a finite number ≥ 0".into());
+        if !(0.0..=crate::nn::MAX_NOISE).contains(&self.noise) {
+            return Err(format!(
+                "noise must be between 0 and {} (labels are trained on in 32-bit floats)",
+                crate::nn::MAX_NOISE
+            ));
         }
         if !self.arms.contains(&DataArm::Full) {
             return Err("the full data set must be among the arms".into());
