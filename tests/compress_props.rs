@@ -277,7 +277,7 @@ fn bad_input_is_a_typed_error() {
     // A moment matrix that cannot fit is refused up front, with the size in the message.
     let e = err(Cloud::new(30, vec![0.0; 300]), &CompressParams::new(12, 20));
     assert!(matches!(e, CompressError::TooLarge { .. }));
-    assert!(e.to_string().contains("lower k"), "{e}");
+    assert!(e.to_string().contains("lower the order k"), "{e}");
 }
 
 /// Very large and very small clouds compress exactly like the same cloud at unit scale: the compressor
