@@ -203,13 +203,19 @@ async function loop(job) {
   }
 }
 
+// After a trap the instance's memory is intact: one call reads what the Rust panic hook recorded
+// ("panicked at src/…:line:col: message"), null if the trap was not a panic (or the call fails).
+const panicMessage = () => {
+  try { return wasm.last_panic_message() || null; } catch { return null; }
+};
+
 function fail(job, e) {
   const fatal = isFatal(e);
   job.running = false;
   if (fatal && job.run) job.run = null;   // never touch an instance that trapped
   self.postMessage({
     type: 'error', runId: job.runId, fatal,
-    message: fatal ? `the computation crashed (${message(e)}); the worker was restarted` : message(e),
+    message: fatal ? `the computation crashed (${panicMessage() || message(e)}); the worker was restarted` : message(e),
   });
   if (current === job) drop();
 }
