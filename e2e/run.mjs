@@ -118,6 +118,95 @@ function shot(page, name) {
 
 const finite = (x) => typeof x === 'number' && Number.isFinite(x);
 
+// ------------------------------------------------------------------ helpers of the input-robustness cases
+
+// Chooses `content` (text or bytes) in the tab's file input, as a user would; the tab runs it at once.
+// Returns the outcome as waitDone does.
+async function uploadCsv(page, tab, name, content) {
+  await page.evaluate((sel) => {
+    document.querySelector(sel).hidden = true;
+    delete document.body.dataset.done;
+  }, errorSel(tab));
+  const buffer = Buffer.isBuffer(content) ? content : Buffer.from(content);
+  await page.setInputFiles(`#tab-${tab} [data-role="csv"]`, { name, mimeType: 'text/csv', buffer });
+  return waitDone(page, tab);
+}
+
+// An error a user can act on: shown, and not the words of a crash, a trap or a drawing bug.
+const CRASH_WORDS = /unreachable|RuntimeError|crashed|worker stopped|could not show the result|undefined|\[object/i;
+function assertClearError(r, what, pattern) {
+  assert(!r.done && r.error, `${what}: no error shown (done=${r.done}, result ${JSON.stringify(r.last)?.slice(0, 120)})`);
+  assert(!CRASH_WORDS.test(r.error), `${what}: the error reads like a crash: ${r.error}`);
+  if (pattern) assert(pattern.test(r.error), `${what}: error ${JSON.stringify(r.error)}, want ${pattern}`);
+}
+
+// After a refused file the tab is back on its built-in data: no file name, no "use … again" button, the
+// controls the file replaced enabled, the input empty.
+async function assertUploadCleared(page, tab, replaced) {
+  const ui = await page.evaluate(({ tab, replaced }) => {
+    const s = document.getElementById(`tab-${tab}`);
+    return {
+      name: !s.querySelector('[data-role="csv-name"]').hidden,
+      clear: !s.querySelector('[data-role="csv-clear"]').hidden,
+      files: s.querySelector('[data-role="csv"]').files.length,
+      disabled: replaced.filter((n) => s.querySelector(`[name="${n}"]`).disabled),
+    };
+  }, { tab, replaced });
+  assert(!ui.name && !ui.clear && ui.files === 0 && ui.disabled.length === 0, `${tab}: the refused file is still in use: ${JSON.stringify(ui)}`);
+}
+
+// A small deterministic generator for test data, uniform in [-1, 1).
+function lcg(seed) {
+  let s = seed;
+  return () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
+}
+
+// A cloud CSV: `n` points (x, y) times `scale`, with the given header and line ending.
+function cloudCsv(n, { scale = 1, header = 'x,y', eol = '\n', cell = (v) => String(v) } = {}) {
+  const rnd = lcg(7);
+  const rows = [header];
+  for (let i = 0; i < n; i++) rows.push(`${cell(rnd() * scale)},${cell(rnd() * scale)}`);
+  return rows.join(eol) + eol;
+}
+
+// A regression CSV: 2000 rows of three inputs and y (the dataset tab holds out a fifth).
+function datasetCsv({ header = 'a,b,c,y', eol = '\n', scale = 1 } = {}) {
+  const rnd = lcg(11);
+  const rows = [header];
+  for (let i = 0; i < 2000; i++) {
+    const [a, b, c] = [rnd(), rnd(), rnd()];
+    rows.push([a, b, c, Math.sin(3 * a) + b * c + 0.3 * rnd()].map((v) => v * scale).join(','));
+  }
+  return rows.join(eol) + eol;
+}
+
+// A page of the lab whose worker messages to the wasm side are recorded in window.__sent ({type, m, k,
+// runId}) and whose workers are kept in window.__workers, for the cases that look at the protocol.
+async function openRecordedPage(context, url) {
+  const page = await context.newPage();
+  await page.addInitScript(() => {
+    window.__sent = [];
+    window.__workers = [];
+    const Original = window.Worker;
+    window.Worker = class extends Original {
+      constructor(...args) {
+        super(...args);
+        window.__workers.push(this);
+      }
+      postMessage(msg, ...rest) {
+        if (msg && typeof msg === 'object') window.__sent.push({ type: msg.type, m: msg.m, k: msg.k, runId: msg.runId });
+        return super.postMessage(msg, ...rest);
+      }
+    };
+  });
+  const problems = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  await page.goto(url);
+  await page.waitForSelector('body[data-ready="1"]', { timeout: TIMEOUT });
+  return { page, problems };
+}
+
 // ------------------------------------------------------------------ cases
 
 const cases = {
@@ -574,6 +663,36 @@ const cases = {
     await expectDefaultDemo(page, 'run after a worker crash');
     // the crash is reported on the console by the worker itself; nothing else may be
     noProblems(problems.filter((p) => !/crash requested/.test(p)), 'worker crash');
+  },
+
+  // The page's policy starts workers only from its own files (no blob:); bench.html has no inline styles.
+  async csp({ context, base }) {
+    const { page, problems } = await openPage(context, `${base}/`);
+    const blob = await page.evaluate(() => new Promise((resolve) => {
+      document.addEventListener('securitypolicyviolation', (e) => resolve(`blocked (${e.effectiveDirective})`), { once: true });
+      try {
+        const w = new Worker(URL.createObjectURL(new Blob(['postMessage("started")'], { type: 'text/javascript' })));
+        w.onmessage = () => resolve('started');
+        w.onerror = () => resolve('error event');
+      } catch (e) {
+        resolve(`threw ${e.name}`);
+      }
+    }));
+    assert(blob !== 'started', 'index.html: a worker from a blob: URL started (worker-src allows blob:)');
+    noProblems(problems.filter((p) => !/Content Security Policy|worker-src/.test(p)), 'index.html CSP');
+    const bench = await context.newPage();
+    await bench.route('**/www/bench-worker.js', (r) => r.abort());   // the benchmark itself is not run here
+    await bench.goto(`${base}/www/bench.html?cases=small`);
+    const s = await bench.evaluate(() => {
+      const collapse = getComputedStyle(document.querySelector('table')).borderCollapse;
+      const style = document.createElement('style');
+      style.textContent = 'h1 { color: rgb(255, 0, 0) }';
+      document.head.append(style);
+      return { collapse, injected: getComputedStyle(document.querySelector('h1')).color };
+    });
+    assert(s.collapse === 'collapse', 'bench.html: its stylesheet is not applied');
+    assert(s.injected !== 'rgb(255, 0, 0)', "bench.html: an inline <style> applies: the policy still allows 'unsafe-inline'");
+    await bench.close();
   },
 
   async single_file({ context, base }) {
