@@ -665,6 +665,93 @@ const cases = {
     noProblems(problems.filter((p) => !/crash requested/.test(p)), 'worker crash');
   },
 
+  // The N(m,k) hint asks the worker only for values the form accepts, once typing pauses.
+  async nmoments_hint({ context, base }) {
+    const { page, problems } = await openRecordedPage(context, `${base}/`);
+    const hint = '#tab-cloud [data-role="hint"]';
+    await page.waitForFunction((sel) => /N\(2,2\) = 6/.test(document.querySelector(sel).textContent), hint, { timeout: 10_000 });
+    // Keystrokes in one task: "1", "12" (valid), then "125" (above the maximum 12).
+    const type = (name, values) => page.evaluate(({ name, values }) => {
+      window.__sent.length = 0;
+      const el = document.querySelector(`#tab-cloud [name="${name}"]`);
+      for (const v of values) {
+        el.value = v;
+        el.dispatchEvent(new Event('input', { bubbles: true }));
+      }
+    }, { name, values });
+    const sent = () => page.evaluate(() => window.__sent.filter((m) => m.type === 'nmoments').map((m) => [m.m, m.k]));
+    const waitHint = (re) => page.waitForFunction(({ sel, re }) => new RegExp(re).test(document.querySelector(sel).textContent), { sel: hint, re }, { timeout: 10_000 })
+      .catch(async () => { throw new Error(`hint ${JSON.stringify(await page.textContent(hint))}, want /${re}/`); });
+    await type('k', ['1', '12']);
+    await waitHint('N\\(2,12\\) = 91');
+    let s = await sent();
+    assert(JSON.stringify(s) === '[[2,12]]', `typing "12": the worker was asked ${JSON.stringify(s)}, want once for k = 12`);
+    await type('k', ['1', '12', '125']);
+    await waitHint('order k: 125 is outside \\[0, 12\\]');
+    assert((await sent()).length === 0, `k = 125 (above the maximum) was sent: ${JSON.stringify(await sent())}`);
+    await type('k', ['18446744073709551615']);
+    await waitHint('order k: .* is outside');
+    await type('k', ['3']);
+    await type('dim', ['0']);
+    await waitHint('dimension m: 0 is outside \\[1, 16\\]');
+    s = await sent();
+    assert(s.length === 0, `m = 0 was sent: ${JSON.stringify(s)}`);
+    await type('dim', ['3']);
+    await waitHint('N\\(3,3\\) = 20');
+    noProblems(problems, 'N(m,k) hint');
+  },
+
+  // Moments that are not finite (coordinates of 1e200: x² overflows) are marked in the table, never a
+  // "could not show the result"; the same for a summary carrying null, NaN and Infinity anywhere.
+  async moment_table_overflow({ context, base }) {
+    const { page, problems } = await openRecordedPage(context, `${base}/#v=1&tab=cloud&target=20`);
+    const table = () => page.evaluate(() => ({
+      rows: [...document.querySelectorAll('#tab-cloud [data-role="moments"] tbody tr')].map((tr) => [...tr.querySelectorAll('td')]
+        .map((td) => ({ text: td.textContent, nonfinite: td.dataset.nonfinite === '1', title: td.title }))),
+      note: document.querySelector('#tab-cloud [data-role="moments-note"]').hidden ? null : document.querySelector('#tab-cloud [data-role="moments-note"]').textContent,
+    }));
+    const checkTable = (t, what) => {
+      for (const c of t.rows.flat()) {
+        if (c.nonfinite) assert(c.text === '—' && c.title.length > 10, `${what}: a non-finite cell shows ${JSON.stringify(c)}`);
+        else assert(Number.isFinite(Number(c.text)), `${what}: cell ${JSON.stringify(c.text)} is neither a number nor marked`);
+      }
+      const marked = t.rows.flat().filter((c) => c.nonfinite).length;
+      assert(marked ? /not a finite number/.test(t.note || '') : t.note === null, `${what}: ${marked} marked cells, note ${JSON.stringify(t.note)}`);
+    };
+    const r = await uploadCsv(page, 'cloud', 'huge.csv', cloudCsv(100, { scale: 1e200 }));
+    if (r.error) {
+      assertClearError(r, 'coordinates of 1e200');
+    } else {
+      const t = await table();
+      assert(t.rows.length === 6, `1e200: ${t.rows.length} moment rows, want 6`);
+      checkTable(t, '1e200');
+    }
+    await page.locator('#tab-cloud .result').screenshot({ path: join(SHOTS, 'cloud-overflow.png') });
+    // A summary with every kind of non-finite value, through the page's own message handler.
+    await page.click('#tab-cloud [data-role="csv-clear"]').catch(() => {});
+    await run(page);
+    const runId = await page.evaluate(() => window.__sent.filter((m) => m.type === 'start').at(-1).runId);
+    await page.evaluate((runId) => {
+      const summary = { d: 1000, kept: 40, dim: 2, k: 2, n_moments: 6, residual: null, rounds: 3, max_cluster_diameter: NaN,
+        moments: [
+          { exponents: [0, 0], original: 1000, compressed: 1000, rel_diff: 0 },
+          { exponents: [2, 0], original: null, compressed: null, rel_diff: null },
+          { exponents: [1, 1], original: Infinity, compressed: -Infinity, rel_diff: NaN },
+          { exponents: [0, 2], original: 1e308, compressed: 1e308, rel_diff: 1e-16 },
+        ] };
+      window.__workers.at(-1).onmessage({ data: { type: 'done', runId, summary, extra: { indices: [0, 1], weights: [500, 500], csv: 'index,weight,x1,x2\n' } } });
+    }, runId);
+    const err = await page.evaluate((sel) => (document.querySelector(sel).hidden ? null : document.querySelector(sel).textContent), errorSel('cloud'));
+    assert(err === null, `a summary with null/NaN/Infinity: error ${err}`);
+    const t = await table();
+    checkTable(t, 'null/NaN/Infinity');
+    assert(t.rows.flat().filter((c) => c.nonfinite).length === 6, `null/NaN/Infinity: ${JSON.stringify(t.rows)}`);
+    const facts = await page.textContent('#tab-cloud .facts');
+    assert(/relative residual\s*—/.test(facts) && !/NaN|null|undefined/.test(facts), `facts: ${facts}`);
+    await page.locator('#tab-cloud .result').screenshot({ path: join(SHOTS, 'cloud-nonfinite.png') });
+    noProblems(problems, 'moment table overflow');
+  },
+
   // The page's policy starts workers only from its own files (no blob:); bench.html has no inline styles.
   async csp({ context, base }) {
     const { page, problems } = await openPage(context, `${base}/`);

@@ -11,7 +11,8 @@
 //   {source:'moment-lab', type:'ready'|'height'|'done'|'error', tab, height?, summary?, message?}.
 
 import { TABS, applyValues, formValues, makeHash, readForm, readHash } from './lab/state.js';
-import { createCloud, fmtMs } from './lab/cloud.js';
+import { fmtMs } from './lab/format.js';
+import { createCloud } from './lab/cloud.js';
 import { createDataset, createLth } from './lab/training.js';
 import { createScaling } from './lab/scaling.js';
 import { createTheory } from './lab/theory.js';
