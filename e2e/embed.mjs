@@ -127,6 +127,10 @@ post({ type: 'height', height: 'junk' });
 parent.postMessage({ source: 'someone-else', type: 'height', height: 3 }, '*');
 if (p.get('fail') === '1') post({ type: 'error', message: 'stub failure' });
 else post({ type: 'done', summary: { ok: true, params: Object.fromEntries(p) } });`,
+  // No policy at all: a javascript: URL in a frame would run here (the scheme case must not rely on CSP).
+  'scheme.html': `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,">
+<title>moment-lab src scheme test</title><script type="module" src="../www/embed.js"></script></head><body>
+<h1>src scheme test</h1></body></html>`,
 };
 
 async function serveFixtures(context, base) {
@@ -406,6 +410,45 @@ const cases = {
     });
     await waitFor(page, { kind: 'event', from: 'stub', type: 'done', timeout: 20_000, after: t1 });
     noProblems(problems, 'protocol');
+  },
+
+  // <moment-lab src> takes only http(s) URLs: javascript:, data:, blob: and file: (on an http page) fall
+  // back to the default lab page with a console warning, and never run.
+  async src_scheme({ context, base }) {
+    const page = await context.newPage();
+    const warnings = [];
+    const problems = [];
+    page.on('console', (m) => {
+      if (m.type() === 'warning') warnings.push(m.text());
+      if (m.type() === 'error') problems.push(m.text());
+    });
+    page.on('pageerror', (e) => problems.push(e.message));
+    await page.goto(`${base}/__embed_test__/scheme.html`);
+    await page.waitForFunction(() => customElements.get('moment-lab'), null, { timeout: 10_000 });
+    const bad = ['javascript:top.__pwned=1', ' JavaScript:top.__pwned=2', 'java\tscript:top.__pwned=3',
+      'data:text/html,<script>top.__pwned=4<\/script>', 'blob:http://127.0.0.1/x', 'file:///etc/passwd', 'http://[::1'];
+    const srcs = await page.evaluate((bad) => {
+      const out = [];
+      for (const [i, src] of [...bad, 'stub.html'].entries()) {
+        const el = document.createElement('moment-lab');
+        el.id = `lab${i}`;
+        el.setAttribute('experiment', 'theory');
+        el.setAttribute('loading', 'eager');
+        el.setAttribute('src', src);
+        document.body.append(el);
+        out.push(el.iframe.src);
+      }
+      return out;
+    }, bad);
+    bad.forEach((src, i) => assert(srcs[i].startsWith(`${base}/index.html?embed=1#v=1&tab=theory`),
+      `src=${JSON.stringify(src)} gave the iframe ${srcs[i]}`));
+    assert(srcs.at(-1).startsWith(`${base}/__embed_test__/stub.html?embed=1#`), `src="stub.html": ${srcs.at(-1)}`);
+    const refused = warnings.filter((w) => /<moment-lab>: src .* is not an http\(s\) URL/.test(w));
+    assert(refused.length === bad.length, `${refused.length} warnings for ${bad.length} refused srcs: ${JSON.stringify(warnings)}`);
+    await page.waitForFunction((n) => document.querySelectorAll('moment-lab').length === n
+      && [...document.querySelectorAll('moment-lab')].every((el) => el.ready), bad.length + 1, { timeout: READY_TIMEOUT });
+    assert(await page.evaluate(() => window.__pwned) === undefined, 'a javascript: src ran in the host page');
+    noProblems(problems, 'src scheme');
   },
 
   // The single-file build in embed mode, opened from disk (file://), as EMBED.md describes.
