@@ -118,6 +118,13 @@ export function createCloud(ctx) {
       return { kind: 'cloud', config: { ...lastConfig, animate: values.animate }, csv: upload.text() };
     },
     shareable: () => upload.text() === null,
+    userData: () => upload.text() !== null,
+    // A run on the file failed: back to the built-in data; returns the file's name for the message.
+    dropUpload() {
+      const name = upload.name();
+      upload.clear();
+      return name;
+    },
     reset() {
       plot = null;
       q('[data-role="download"]').hidden = true;
