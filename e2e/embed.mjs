@@ -212,14 +212,29 @@ const cases = {
     assert(lthDone.tab === 'lth', `lth 'done' has tab ${lthDone.tab}`);
     assert(lthDone.summary, "lth 'done' without a summary object");
 
-    const entries = await log(page);
+    // The labs keep drawing after 'done' (the LTH heat maps land in later frames) and report every new
+    // height. Wait until each frame's content fits it, then read the log and the frame heights in ONE
+    // evaluate: with two reads a height message could arrive in between ("lth-lab: frame height 1464px,
+    // last reported 1298px").
+    for (const f of page.frames().filter((f) => f !== page.mainFrame() && f.url().includes('index.html'))) {
+      await f.waitForFunction(() => document.documentElement.scrollHeight - window.innerHeight <= 1, null, { timeout: 20_000 })
+        .catch(() => {});   // reported below
+    }
+    const { entries, frames } = await page.evaluate(() => ({
+      entries: window.__labLog,
+      frames: Object.fromEntries(['cloud-frame', 'lth-lab'].map((id) => {
+        const el = document.getElementById(id);
+        const f = el.localName === 'moment-lab' ? el.iframe : el;
+        return [id, { style: f.style.height, box: f.getBoundingClientRect().height }];
+      })),
+    }));
     for (const from of ['cloud-frame', 'lth-lab']) {
       const kind = from === 'lth-lab' ? 'event' : 'message';
       assert(entries.some((e) => e.kind === kind && e.from === from && e.type === 'ready'), `${from}: no 'ready'`);
       const heights = entries.filter((e) => e.kind === kind && e.from === from && e.type === 'height');
       assert(heights.length > 0, `${from}: no 'height' message`);
       const last = Math.min(20000, Math.ceil(Number(heights.at(-1).height)));
-      const h = await frameHeight(page, from);
+      const h = frames[from];
       assert(h.box > 100, `${from}: frame is ${h.box} px high`);
       assert(h.style === `${last}px`, `${from}: frame height ${h.style}, last reported ${last}px`);
     }
