@@ -701,7 +701,7 @@ const cases = {
     const lr = await waitDone(long.page, 'cloud');
     const ln = await long.page.textContent('#notice');
     assert(lr.done && lr.last.d === 400 && lr.last.kept <= 30, `long hash: ${lr.error}`);
-    assert(await long.page.isVisible('#notice') && ln.includes('"p0"') && ln.length < 1000, `long hash: notice of ${ln.length} characters: ${ln.slice(0, 200)}`);
+    assert(await long.page.isVisible('#notice') && ln.includes('"p0"') && ln.includes('and 19994 more') && ln.length < 1000, `long hash: notice of ${ln.length} characters: ${ln.slice(0, 200)}`);
 
     // A link pasted into the address bar of the open page (hashchange) with autorun=1 runs it.
     await long.page.evaluate(() => {

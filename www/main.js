@@ -428,7 +428,9 @@ tablist.addEventListener('keydown', (e) => {
 function showNotice(lines) {
   const n = document.getElementById('notice');
   if (!lines.length) { n.hidden = true; return; }
-  n.textContent = `About the link: ${lines.join('; ')}. The other settings are the defaults.`;
+  // At most six reasons; a link with thousands of bad settings says how many more there were.
+  const more = lines.length > 6 ? `; and ${lines.length - 6} more` : '';
+  n.textContent = `About the link: ${lines.slice(0, 6).join('; ')}${more}. The other settings are the defaults.`;
   n.hidden = false;
 }
 
@@ -443,7 +445,7 @@ function loadState() {
     label.hidden = hideFlags.includes('all') || hideFlags.includes(label.dataset.field);
   }
   c.form.querySelector('.params').classList.toggle('locked', hideFlags.includes('all'));
-  showNotice(notices.slice(0, 6));
+  showNotice(notices);
   selectTab(tab, { save: false });
   return st;
 }
