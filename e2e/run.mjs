@@ -845,7 +845,7 @@ const cases = {
     // Outside any run: the worker is restarted too (body[data-ready] goes down, then up).
     await page.evaluate((sel) => { document.querySelector(sel).hidden = true; }, errorSel('lth'));
     await page.evaluate(() => window.momentLab.trapWorker());
-    await expectError(page, 'wasm trap outside a run', /crashed/, 'lth');
+    await expectError(page, 'wasm trap outside a run', /restarted/, 'lth');
     await page.waitForSelector('body[data-ready="1"]', { timeout: TIMEOUT });
     await page.click('#tabbtn-cloud');
     await expectDefaultDemo(page, 'run after two wasm traps');
