@@ -34,6 +34,8 @@ step "setup: wasm-bindgen CLI (version from Cargo.lock)"
 ensure_wasm_bindgen || { fail_stage setup-wasm-bindgen; summary "0 passed, 1 failed"; }
 step "setup: npm ci (playwright-core, binaryen)"
 ensure_npm || { fail_stage setup-npm; summary "0 passed, 1 failed"; }
+step "js: node --test tests/js/ (URL-hash fuzz, result formatters, embed options)"
+node --test tests/js/ || fail_stage js-unit
 
 step "native: cargo test --release"
 cargo test --release || fail_stage native-tests
