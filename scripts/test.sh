@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Command #2: every test. Installs what is missing (Chromium + ChromeDriver from apt, the wasm32 target, the
-# pinned wasm-bindgen CLI, npm packages), then runs
-#   1. native `cargo test --release`
+# Command #2: every test. Checks the sources (`cargo fmt --check`, no unused dependency: scripts/unused-deps.py),
+# installs what is missing (Chromium + ChromeDriver from apt, the wasm32 target, the pinned wasm-bindgen CLI,
+# npm packages), then runs
+#   1. native `cargo test`, then `cargo clippy --all-targets -- -D warnings`
 #   2. the web build (scripts/build-web.sh)
-#   3. `cargo test --target wasm32-unknown-unknown --test web` in headless Chromium (wasm-bindgen-test)
+#   3. `cargo test --target wasm32-unknown-unknown --test web` in headless Chromium (wasm-bindgen-test), then
+#      clippy for wasm32 (the lib and its tests)
 #   4. the Playwright e2e suite (e2e/run.mjs) against the page served on 127.0.0.1
 #   5. the Playwright embedding suite (e2e/embed.mjs: <moment-lab>, the blog example, postMessage protocol)
+# Every stage is named in the log ("=== [seconds since start] stage") and, when it fails, in the summary. The
+# suites check behaviour only; how fast the page is, is `npm run budgets` (bench/budgets.mjs).
 # Every stage runs even if an earlier test stage failed (a failed build skips what needs it). The last line
 # is "N passed, M failed" for both e2e suites together; the exit code is non-zero on any failure anywhere.
 set -uo pipefail
@@ -25,6 +29,11 @@ summary() {
   [ ${#failures[@]} -eq 0 ]
   exit
 }
+
+step "lint: cargo fmt --check"
+cargo fmt --check || fail_stage fmt
+step "lint: unused dependencies (scripts/unused-deps.py)"
+python3 scripts/unused-deps.py || fail_stage unused-deps
 
 step "setup: chromium + chromedriver (apt when missing)"
 ensure_chromium || { fail_stage setup-chromium; summary "0 passed, 1 failed"; }
