@@ -2,10 +2,10 @@
 # Command #2: every test. Checks the sources (`cargo fmt --check`, no unused dependency: scripts/unused-deps.py),
 # installs what is missing (Chromium + ChromeDriver from apt, the wasm32 target, the pinned wasm-bindgen CLI,
 # npm packages), then runs
-#   1. native `cargo test`
+#   1. native `cargo test`, then `cargo clippy --all-targets -- -D warnings`
 #   2. the web build (scripts/build-web.sh)
 #   3. `cargo test --release --target wasm32-unknown-unknown --test web` in headless Chromium
-#      (wasm-bindgen-test)
+#      (wasm-bindgen-test), then clippy for wasm32 (the lib and tests/web.rs)
 #   4. the Playwright e2e suite (e2e/run.mjs) against the page served on 127.0.0.1
 #   5. the Playwright embedding suite (e2e/embed.mjs: <moment-lab>, the blog example, postMessage protocol)
 # Every stage is named in the log ("=== [seconds since start] stage") and, when it fails, in the summary. The
@@ -48,6 +48,8 @@ ensure_npm || { fail_stage setup-npm; summary "0 passed, 1 failed"; }
 # fat LTO into one codegen unit for each of the dozen test binaries (a third less CPU time, cold).
 step "native: cargo test"
 cargo test || fail_stage native-tests
+step "lint: cargo clippy --all-targets -- -D warnings"
+cargo clippy --all-targets -- -D warnings || fail_stage clippy
 
 step "web build"
 if ! bash scripts/build-web.sh; then
@@ -59,6 +61,8 @@ fi
 # CPU time of a test-profile build) and the fixtures are checked on the code the page runs.
 step "browser: cargo test --release --target $TARGET --test web (headless Chromium)"
 cargo test --release --target "$TARGET" --test web || fail_stage wasm-browser-tests
+step "lint: cargo clippy --target $TARGET --lib --test web -- -D warnings"
+cargo clippy --target "$TARGET" --lib --test web -- -D warnings || fail_stage clippy-wasm
 
 # Runs one e2e suite (node SCRIPT), whose last line is "NAME: P passed, F failed"; adds P and F to the totals
 # (a suite that dies without that line counts as one failure) and marks the stage failed on a non-zero exit.
