@@ -6,7 +6,7 @@
 #   2. the web build (scripts/build-web.sh)
 #   3. `cargo test --release --target wasm32-unknown-unknown --test web` in headless Chromium
 #      (wasm-bindgen-test), then clippy for wasm32 (the lib and tests/web.rs)
-#   4. the Playwright e2e suite (e2e/run.mjs) against the page served on 127.0.0.1
+#   4. the Playwright e2e suite (e2e/run.mjs) against the page served on 127.0.0.1, and alongside it
 #   5. the Playwright embedding suite (e2e/embed.mjs: <moment-lab>, the blog example, postMessage protocol)
 # Every stage is named in the log ("=== [seconds since start] stage") and, when it fails, in the summary. The
 # suites check behaviour only; how fast the page is, is `npm run budgets` (bench/budgets.mjs).
@@ -64,17 +64,13 @@ cargo test --release --target "$TARGET" --test web || fail_stage wasm-browser-te
 step "lint: cargo clippy --target $TARGET --lib --test web -- -D warnings"
 cargo clippy --target "$TARGET" --lib --test web -- -D warnings || fail_stage clippy-wasm
 
-# Runs one e2e suite (node SCRIPT), whose last line is "NAME: P passed, F failed"; adds P and F to the totals
-# (a suite that dies without that line counts as one failure) and marks the stage failed on a non-zero exit.
+# Adds the counts of one finished e2e suite to the totals: its log's last "NAME: P passed, F failed" line (a
+# suite that died without that line counts as one failure); a non-zero exit status fails its stage.
 passed_total=0
 failed_total=0
-run_suite() {
-  local name="$1" script="$2" log counts rc
-  log="$(mktemp)"
-  node "$script" 2>&1 | tee "$log"
-  rc=${PIPESTATUS[0]}
+tally_suite() {
+  local name="$1" log="$2" rc="$3" counts p f
   counts="$(grep -E "^$name: [0-9]+ passed, [0-9]+ failed$" "$log" | tail -n 1 | sed -E 's/^[^:]+: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/')"
-  rm -f "$log"
   [ -n "$counts" ] || counts="0 1"
   read -r p f <<<"$counts"
   passed_total=$((passed_total + p))
@@ -82,11 +78,34 @@ run_suite() {
   [ "$rc" = 0 ] || fail_stage "$name"
 }
 
-step "e2e: playwright-core + Debian chromium"
-run_suite e2e e2e/run.mjs
+# The two suites run side by side (E2E_SERIAL=1: one after the other): each case waits on one wasm worker,
+# so one suite keeps about one of the two cores busy. The embedding suite's output follows the e2e suite's.
+e2e_log="$(mktemp)"
+embed_log="$(mktemp)"
+if [ "${E2E_SERIAL:-0}" = 1 ]; then
+  step "e2e: playwright-core + Debian chromium"
+else
+  step "e2e: playwright-core + Debian chromium (e2e-embed runs alongside)"
+  node e2e/embed.mjs >"$embed_log" 2>&1 &
+  embed_pid=$!
+  trap '[ -z "${embed_pid:-}" ] || kill "$embed_pid" 2>/dev/null' EXIT   # if this script ends first
+fi
+node e2e/run.mjs 2>&1 | tee "$e2e_log"
+tally_suite e2e "$e2e_log" "${PIPESTATUS[0]}"
 
-step "e2e-embed: <moment-lab>, the blog example and the postMessage protocol"
-run_suite e2e-embed e2e/embed.mjs
+if [ "${E2E_SERIAL:-0}" = 1 ]; then
+  step "e2e-embed: <moment-lab>, the blog example and the postMessage protocol"
+  node e2e/embed.mjs 2>&1 | tee "$embed_log"
+  tally_suite e2e-embed "$embed_log" "${PIPESTATUS[0]}"
+else
+  step "e2e-embed: <moment-lab>, the blog example and the postMessage protocol (ran alongside e2e)"
+  wait "$embed_pid"
+  embed_rc=$?
+  embed_pid=""
+  cat "$embed_log"
+  tally_suite e2e-embed "$embed_log" "$embed_rc"
+fi
+rm -f "$e2e_log" "$embed_log"
 
 # One line for both suites: the sums of their counts.
 summary "$passed_total passed, $failed_total failed"
