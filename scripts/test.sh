@@ -4,8 +4,8 @@
 # npm packages), then runs
 #   1. native `cargo test`, then `cargo clippy --all-targets -- -D warnings`
 #   2. the web build (scripts/build-web.sh)
-#   3. `cargo test --release --target wasm32-unknown-unknown --test web` in headless Chromium
-#      (wasm-bindgen-test), then clippy for wasm32 (the lib and tests/web.rs)
+#   3. `cargo test --target wasm32-unknown-unknown --test web` in headless Chromium (wasm-bindgen-test),
+#      then clippy for wasm32 (the lib and tests/web.rs)
 #   4. the Playwright e2e suite (e2e/run.mjs) against the page served on 127.0.0.1, and alongside it
 #   5. the Playwright embedding suite (e2e/embed.mjs: <moment-lab>, the blog example, postMessage protocol)
 # Every stage is named in the log ("=== [seconds since start] stage") and, when it fails, in the summary. The
@@ -57,10 +57,11 @@ if ! bash scripts/build-web.sh; then
   summary "0 passed, 1 failed"
 fi
 
-# --release: the page's own build settings, so the web build's compiled dependencies are reused (half the
-# CPU time of a test-profile build) and the fixtures are checked on the code the page runs.
-step "browser: cargo test --release --target $TARGET --test web (headless Chromium)"
-cargo test --release --target "$TARGET" --test web || fail_stage wasm-browser-tests
+# The test profile, not --release: with --release the test build and the web build want the lib with
+# different dependency features (wasm-bindgen-test's), share its unhashed .wasm output and rebuild each other
+# on every run (40 s of a warm run).
+step "browser: cargo test --target $TARGET --test web (headless Chromium)"
+cargo test --target "$TARGET" --test web || fail_stage wasm-browser-tests
 step "lint: cargo clippy --target $TARGET --lib --test web -- -D warnings"
 cargo clippy --target "$TARGET" --lib --test web -- -D warnings || fail_stage clippy-wasm
 
