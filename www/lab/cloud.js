@@ -174,13 +174,18 @@ export function createCloud(ctx) {
       set('residual', fmtSci(s.residual));
       set('rounds', `${fmtCount(s.rounds)} · ${fmtPrec(s.max_cluster_diameter, 3)}`);
       set('time', fmtMs(ms));
+      // Coordinates whose powers overflow are tabulated in the bounding-box frame u = (x − centre)/scale
+      // (the same moment space, so the same comparison); the monomials then read u and a note says so.
+      const frame = s.moment_frame;
+      const scaled = !!frame && Array.isArray(frame.centre)
+        && (frame.centre.some((c) => c !== 0) || frame.scale !== 1);
       // Moments of very large coordinates may not be finite (null in the summary): marked, never a throw.
       let nonFinite = 0;
       const rows = (Array.isArray(s.moments) ? s.moments : []).map((m) => {
         const tr = document.createElement('tr');
         const mono = document.createElement('th');
         mono.scope = 'row';
-        mono.append(...monomial(m.exponents));
+        mono.append(...monomial(m.exponents, scaled ? 'u' : 'x'));
         const cells = [[m.original, fmtNum], [m.compressed, fmtNum], [m.rel_diff, fmtSci]].map(([x, f]) => {
           const c = td(f(x));
           if (finite(x) === null) {
@@ -194,9 +199,12 @@ export function createCloud(ctx) {
         return tr;
       });
       q('[data-role="moments"] tbody').replaceChildren(...rows);
+      const lines = [];
+      if (scaled) lines.push('Your coordinates are too large for their powers to be finite numbers, so the table shows the moments of u = (x − centre) / scale, the cloud mapped into [−1, 1] (the same moments, matched the same way).');
+      if (nonFinite) lines.push(`${nonFinite} ${nonFinite === 1 ? 'entry is' : 'entries are'} not a finite number (${NOT_FINITE_TITLE.replace(/^not a finite number: /, '')}), shown as —.`);
       const note = q('[data-role="moments-note"]');
-      note.hidden = nonFinite === 0;
-      note.textContent = nonFinite ? `${nonFinite} ${nonFinite === 1 ? 'entry is' : 'entries are'} not a finite number (${NOT_FINITE_TITLE.replace(/^not a finite number: /, '')}), shown as —.` : '';
+      note.hidden = lines.length === 0;
+      note.textContent = lines.join(' ');
       if (downloadUrl) URL.revokeObjectURL(downloadUrl);
       downloadUrl = URL.createObjectURL(new Blob([extra.csv], { type: 'text/csv' }));
       const a = q('[data-role="download"]');
@@ -248,14 +256,14 @@ function td(text) {
 }
 
 // x₁²x₂ as DOM nodes; the constant monomial is the total mass.
-function monomial(exps) {
+function monomial(exps, letter = 'x') {
   if (!Array.isArray(exps)) return [document.createTextNode('?')];
   if (exps.every((e) => e === 0)) return [document.createTextNode('1 (mass)')];
   const out = [];
   exps.forEach((e, i) => {
     if (e === 0) return;
     const v = document.createElement('var');
-    v.textContent = 'x';
+    v.textContent = letter;
     const sub = document.createElement('sub');
     sub.textContent = String(i + 1);
     out.push(v, sub);
