@@ -522,6 +522,13 @@ const cases = {
     const { page, problems } = await openPage(context, `${base}/__embed_test__/frame-host.html#${encodeURIComponent(JSON.stringify(spec))}`);
     await page.waitForFunction(() => window.__raw.some((m) => m.from === 'lab' && JSON.parse(m.data).type === 'ready'), null, { timeout: READY_TIMEOUT });
     const frame = page.frames().find((f) => f.url().startsWith(`${base}/index.html?embed=1`));
+    // The built-in page's own layout settles after 'ready' (the preset fills the form): wait until the last
+    // height posted is the page's height, so that only what the upload causes is counted below.
+    await frame.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    await page.waitForFunction(async (h) => {
+      const heights = window.__raw.filter((m) => m.from === 'lab' && JSON.parse(m.data).type === 'height');
+      return heights.length > 0 && JSON.parse(heights.at(-1).data).height === h;
+    }, await frame.evaluate(() => Math.ceil(document.body.getBoundingClientRect().height)), { timeout: READY_TIMEOUT });
     const since = async () => {
       const t = await now(page);
       return async () => (await page.evaluate(() => window.__raw)).filter((m) => m.from === 'lab' && m.t >= t).map((m) => JSON.parse(m.data));
