@@ -127,6 +127,45 @@ post({ type: 'height', height: 'junk' });
 parent.postMessage({ source: 'someone-else', type: 'height', height: 3 }, '*');
 if (p.get('fail') === '1') post({ type: 'error', message: 'stub failure' });
 else post({ type: 'done', summary: { ok: true, params: Object.fromEntries(p) } });`,
+  // A host for the privacy cases: the frames (or <moment-lab> elements) listed in its hash as JSON
+  // [{id, src} | {id, attrs}], and every message from them, whole, in window.__raw.
+  'frame-host.html': `<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${CSP}"><link rel="icon" href="data:,">
+<title>moment-lab frame host</title><script type="module" src="../www/embed.js"></script>
+<script src="frame-host.js"></script></head><body><h1>frame host</h1></body></html>`,
+  'frame-host.js': `window.__raw = [];
+const spec = JSON.parse(decodeURIComponent(location.hash.slice(1)) || '[]');
+const windows = new Map();
+document.addEventListener('DOMContentLoaded', () => {
+  for (const s of spec) {
+    let el;
+    if (s.attrs) {
+      el = document.createElement('moment-lab');
+      for (const [k, v] of Object.entries(s.attrs)) el.setAttribute(k, v);
+    } else {
+      el = document.createElement('iframe');
+      el.src = s.src;
+      el.title = s.id;
+    }
+    el.id = s.id;
+    document.body.append(el);
+  }
+});
+const fromWhich = (src) => {
+  for (const s of spec) {
+    const el = document.getElementById(s.id);
+    const f = el && (el.localName === 'moment-lab' ? el.iframe : el);
+    if (f && f.contentWindow === src) return s.id;
+  }
+  return 'other';
+};
+window.addEventListener('message', (e) => {
+  window.__raw.push({ from: fromWhich(e.source), origin: e.origin, data: JSON.stringify(e.data), t: performance.now() });
+});`,
+  // No policy at all: a javascript: URL in a frame would run here (the scheme case must not rely on CSP).
+  'scheme.html': `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,">
+<title>moment-lab src scheme test</title><script type="module" src="../www/embed.js"></script></head><body>
+<h1>src scheme test</h1></body></html>`,
 };
 
 async function serveFixtures(context, base) {
@@ -173,14 +212,29 @@ const cases = {
     assert(lthDone.tab === 'lth', `lth 'done' has tab ${lthDone.tab}`);
     assert(lthDone.summary, "lth 'done' without a summary object");
 
-    const entries = await log(page);
+    // The labs keep drawing after 'done' (the LTH heat maps land in later frames) and report every new
+    // height. Wait until each frame's content fits it, then read the log and the frame heights in ONE
+    // evaluate: with two reads a height message could arrive in between ("lth-lab: frame height 1464px,
+    // last reported 1298px").
+    for (const f of page.frames().filter((f) => f !== page.mainFrame() && f.url().includes('index.html'))) {
+      await f.waitForFunction(() => document.documentElement.scrollHeight - window.innerHeight <= 1, null, { timeout: 20_000 })
+        .catch(() => {});   // reported below
+    }
+    const { entries, frames } = await page.evaluate(() => ({
+      entries: window.__labLog,
+      frames: Object.fromEntries(['cloud-frame', 'lth-lab'].map((id) => {
+        const el = document.getElementById(id);
+        const f = el.localName === 'moment-lab' ? el.iframe : el;
+        return [id, { style: f.style.height, box: f.getBoundingClientRect().height }];
+      })),
+    }));
     for (const from of ['cloud-frame', 'lth-lab']) {
       const kind = from === 'lth-lab' ? 'event' : 'message';
       assert(entries.some((e) => e.kind === kind && e.from === from && e.type === 'ready'), `${from}: no 'ready'`);
       const heights = entries.filter((e) => e.kind === kind && e.from === from && e.type === 'height');
       assert(heights.length > 0, `${from}: no 'height' message`);
       const last = Math.min(20000, Math.ceil(Number(heights.at(-1).height)));
-      const h = await frameHeight(page, from);
+      const h = frames[from];
       assert(h.box > 100, `${from}: frame is ${h.box} px high`);
       assert(h.style === `${last}px`, `${from}: frame height ${h.style}, last reported ${last}px`);
     }
@@ -406,6 +460,147 @@ const cases = {
     });
     await waitFor(page, { kind: 'event', from: 'stub', type: 'done', timeout: 20_000, after: t1 });
     noProblems(problems, 'protocol');
+  },
+
+  // Framed without ?embed=1 the lab is a page like any other: it posts nothing to its parent.
+  async post_only_in_embed_mode({ context, base }) {
+    const hash = '#v=1&tab=cloud&d=300&target=20&autorun=1';
+    const spec = [{ id: 'plain', src: `${base}/index.html${hash}` }, { id: 'embedded', src: `${base}/index.html?embed=1${hash}` }];
+    const { page, problems } = await openPage(context, `${base}/__embed_test__/frame-host.html#${encodeURIComponent(JSON.stringify(spec))}`);
+    await page.waitForFunction(() => window.__raw.some((m) => m.from === 'embedded' && JSON.parse(m.data).type === 'done'), null, { timeout: DONE_TIMEOUT });
+    const plain = page.frames().find((f) => f.url().startsWith(`${base}/index.html#`));
+    await plain.waitForFunction(() => document.body.dataset.done === '1', null, { timeout: DONE_TIMEOUT });
+    const raw = await page.evaluate(() => window.__raw);
+    const leaked = raw.filter((m) => m.from === 'plain');
+    assert(leaked.length === 0, `the lab framed without ?embed=1 posted ${leaked.length} messages: ${leaked.map((m) => m.data.slice(0, 80)).join('; ')}`);
+    noProblems(problems, 'post only in embed mode');
+  },
+
+  // ?parent=<origin> makes the lab post only to that origin; an invalid one turns the messages off (with a
+  // console warning); <moment-lab parent-origin> passes the page's own origin.
+  async parent_origin({ context, base }) {
+    const origin = new URL(base).origin;
+    const hash = '#v=1&tab=cloud&d=300&target=20&autorun=1';
+    const lab = (q) => `${base}/index.html?embed=1&parent=${encodeURIComponent(q)}${hash}`;
+    const spec = [
+      { id: 'elsewhere', src: lab('http://elsewhere.example') },
+      { id: 'bad', src: lab('javascript:alert(1)') },
+      { id: 'mine', src: lab(origin) },
+      { id: 'element', attrs: { experiment: 'cloud', d: '300', target: '20', autorun: '', 'parent-origin': '', loading: 'eager' } },
+    ];
+    const page = await context.newPage();
+    const warnings = [];
+    const problems = [];
+    page.on('console', (m) => {
+      if (m.type() === 'warning') warnings.push(m.text());
+      if (m.type() === 'error') problems.push(m.text());
+    });
+    await page.goto(`${base}/__embed_test__/frame-host.html#${encodeURIComponent(JSON.stringify(spec))}`);
+    const done = (id) => page.waitForFunction((id) => window.__raw.some((m) => m.from === id && JSON.parse(m.data).type === 'done'), id, { timeout: DONE_TIMEOUT });
+    await done('mine');
+    await done('element');
+    for (const id of ['elsewhere', 'bad']) {
+      const f = page.frames().find((fr) => fr.url().includes(encodeURIComponent(id === 'bad' ? 'javascript:alert(1)' : 'http://elsewhere.example')));
+      await f.waitForFunction(() => document.body.dataset.done === '1', null, { timeout: DONE_TIMEOUT });
+    }
+    const raw = await page.evaluate(() => window.__raw);
+    for (const id of ['elsewhere', 'bad']) {
+      const got = raw.filter((m) => m.from === id);
+      assert(got.length === 0, `${id}: ${got.length} messages reached a page of another origin: ${got.map((m) => m.data.slice(0, 60)).join('; ')}`);
+    }
+    assert(raw.filter((m) => m.from === 'mine').every((m) => m.origin === origin), 'messages of the right origin');
+    const src = await page.evaluate(() => document.getElementById('element').iframe.src);
+    assert(new URL(src).searchParams.get('parent') === origin, `<moment-lab parent-origin>: src ${src}`);
+    assert(warnings.some((w) => /not an http\(s\) origin/.test(w)), `no console warning about parent=javascript:…: ${JSON.stringify(warnings)}`);
+    noProblems(problems, 'parent origin');
+  },
+
+  // After a reader runs their own CSV in an embedded lab, the parent learns that a run on their data
+  // finished or failed — nothing else: no summary, no error text (it quotes cells), no heights.
+  async csv_posts_nothing({ context, base }) {
+    const spec = [{ id: 'lab', src: `${base}/index.html?embed=1#v=1&tab=cloud&target=20` }];
+    const { page, problems } = await openPage(context, `${base}/__embed_test__/frame-host.html#${encodeURIComponent(JSON.stringify(spec))}`);
+    await page.waitForFunction(() => window.__raw.some((m) => m.from === 'lab' && JSON.parse(m.data).type === 'ready'), null, { timeout: READY_TIMEOUT });
+    const frame = page.frames().find((f) => f.url().startsWith(`${base}/index.html?embed=1`));
+    // The built-in page's own layout settles after 'ready' (the preset fills the form): wait until the last
+    // height posted is the page's height, so that only what the upload causes is counted below.
+    await frame.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    await page.waitForFunction(async (h) => {
+      const heights = window.__raw.filter((m) => m.from === 'lab' && JSON.parse(m.data).type === 'height');
+      return heights.length > 0 && JSON.parse(heights.at(-1).data).height === h;
+    }, await frame.evaluate(() => Math.ceil(document.body.getBoundingClientRect().height)), { timeout: READY_TIMEOUT });
+    const since = async () => {
+      const t = await now(page);
+      return async () => (await page.evaluate(() => window.__raw)).filter((m) => m.from === 'lab' && m.t >= t).map((m) => JSON.parse(m.data));
+    };
+    // A file of distinctive values: 0.7071067 plus row and column, 120 rows.
+    const rows = ['secret_x,secret_y'];
+    for (let i = 0; i < 120; i++) rows.push(`${(0.7071067 + i * 1.1).toFixed(7)},${(-3.1415926 + i * 0.37).toFixed(7)}`);
+    let messages = await since();
+    await frame.setInputFiles('#tab-cloud [data-role="csv"]', { name: 'patients-2026.csv', mimeType: 'text/csv', buffer: Buffer.from(rows.join('\n')) });
+    await frame.waitForFunction(() => document.body.dataset.done === '1', null, { timeout: DONE_TIMEOUT });
+    await page.waitForFunction(() => window.__raw.some((m) => m.from === 'lab' && JSON.parse(m.data).type === 'done'), null, { timeout: DONE_TIMEOUT });
+    await frame.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));   // a height would be posted by now
+    let got = await messages();
+    assert(got.length === 1 && JSON.stringify(got[0]) === JSON.stringify({ source: 'moment-lab', type: 'done', tab: 'cloud', userData: true }),
+      `after a run on the reader's file the parent got ${JSON.stringify(got).slice(0, 300)}`);
+    // A refused file: its error quotes a cell.
+    messages = await since();
+    await frame.setInputFiles('#tab-cloud [data-role="csv"]', { name: 'patients-2027.csv', mimeType: 'text/csv', buffer: Buffer.from('secret_x,secret_y\n1,2\n3,SECRET-CELL-42\n') });
+    await frame.waitForSelector('#tab-cloud [data-role="error"]:not([hidden])', { timeout: DONE_TIMEOUT });
+    await page.waitForFunction(() => window.__raw.some((m) => m.from === 'lab' && JSON.parse(m.data).type === 'error'), null, { timeout: DONE_TIMEOUT });
+    await frame.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    got = await messages();
+    assert(got.length === 1 && JSON.stringify(got[0]) === JSON.stringify({ source: 'moment-lab', type: 'error', tab: 'cloud', userData: true }),
+      `after a refused file the parent got ${JSON.stringify(got).slice(0, 300)}`);
+    const all = JSON.stringify(await page.evaluate(() => window.__raw));
+    for (const secret of ['SECRET', 'secret_', 'patients', '0.7071067', '3.1415926']) assert(!all.includes(secret), `"${secret}" reached the parent`);
+    // Run on the built-in data again: the parent gets the summary again.
+    messages = await since();
+    await frame.click('#tab-cloud [data-action="run"]');
+    await page.waitForFunction(() => window.__raw.filter((m) => m.from === 'lab' && JSON.parse(m.data).type === 'done').length >= 2, null, { timeout: DONE_TIMEOUT });
+    got = (await messages()).filter((m) => m.type === 'done');
+    assert(got.length === 1 && got[0].summary && got[0].summary.d === 1000, `built-in run after the file: ${JSON.stringify(got).slice(0, 200)}`);
+    noProblems(problems, 'CSV posts nothing');
+  },
+
+  // <moment-lab src> takes only http(s) URLs: javascript:, data:, blob: and file: (on an http page) fall
+  // back to the default lab page with a console warning, and never run.
+  async src_scheme({ context, base }) {
+    const page = await context.newPage();
+    const warnings = [];
+    const problems = [];
+    page.on('console', (m) => {
+      if (m.type() === 'warning') warnings.push(m.text());
+      if (m.type() === 'error') problems.push(m.text());
+    });
+    page.on('pageerror', (e) => problems.push(e.message));
+    await page.goto(`${base}/__embed_test__/scheme.html`);
+    await page.waitForFunction(() => customElements.get('moment-lab'), null, { timeout: 10_000 });
+    const bad = ['javascript:top.__pwned=1', ' JavaScript:top.__pwned=2', 'java\tscript:top.__pwned=3',
+      'data:text/html,<script>top.__pwned=4<\/script>', 'blob:http://127.0.0.1/x', 'file:///etc/passwd', 'http://[::1'];
+    const srcs = await page.evaluate((bad) => {
+      const out = [];
+      for (const [i, src] of [...bad, 'stub.html'].entries()) {
+        const el = document.createElement('moment-lab');
+        el.id = `lab${i}`;
+        el.setAttribute('experiment', 'theory');
+        el.setAttribute('loading', 'eager');
+        el.setAttribute('src', src);
+        document.body.append(el);
+        out.push(el.iframe.src);
+      }
+      return out;
+    }, bad);
+    bad.forEach((src, i) => assert(srcs[i].startsWith(`${base}/index.html?embed=1#v=1&tab=theory`),
+      `src=${JSON.stringify(src)} gave the iframe ${srcs[i]}`));
+    assert(srcs.at(-1).startsWith(`${base}/__embed_test__/stub.html?embed=1#`), `src="stub.html": ${srcs.at(-1)}`);
+    const refused = warnings.filter((w) => /<moment-lab>: src .* is not an http\(s\) URL/.test(w));
+    assert(refused.length === bad.length, `${refused.length} warnings for ${bad.length} refused srcs: ${JSON.stringify(warnings)}`);
+    await page.waitForFunction((n) => document.querySelectorAll('moment-lab').length === n
+      && [...document.querySelectorAll('moment-lab')].every((el) => el.ready), bad.length + 1, { timeout: READY_TIMEOUT });
+    assert(await page.evaluate(() => window.__pwned) === undefined, 'a javascript: src ran in the host page');
+    noProblems(problems, 'src scheme');
   },
 
   // The single-file build in embed mode, opened from disk (file://), as EMBED.md describes.

@@ -10,7 +10,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { gzipSync } from 'node:zlib';
 import { ROOT, SHOTS, assert, noProblems, offlineCase, openWatchedPage, publishShot, runSuite, serveDirectory } from './lib.mjs';
 
 const TIMEOUT = 90_000;
@@ -92,31 +91,100 @@ async function expectError(page, what, pattern, tab = 'cloud') {
 }
 
 
-// Records long tasks (> 50 ms on the main thread) and animation frames from now on.
-async function startBudgetProbe(page) {
-  await page.evaluate(() => {
-    window.__probe = { longtasks: [], frames: 0, t0: performance.now() };
-    new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__probe.longtasks.push(e.duration); })
-      .observe({ type: 'longtask', buffered: false });
-    const tick = () => { window.__probe.frames++; if (!window.__probe.stop) requestAnimationFrame(tick); };
-    requestAnimationFrame(tick);
-  });
-}
-
-async function readBudgetProbe(page) {
-  return page.evaluate(() => {
-    const p = window.__probe;
-    p.stop = true;
-    const s = (performance.now() - p.t0) / 1000;
-    return { longtasks: p.longtasks, fps: p.frames / s, seconds: s };
-  });
-}
-
 function shot(page, name) {
   return page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true }).then(() => publishShot(name));
 }
 
 const finite = (x) => typeof x === 'number' && Number.isFinite(x);
+
+// ------------------------------------------------------------------ helpers of the input-robustness cases
+
+// Chooses `content` (text or bytes) in the tab's file input, as a user would; the tab runs it at once.
+// Returns the outcome as waitDone does.
+async function uploadCsv(page, tab, name, content) {
+  await page.evaluate((sel) => {
+    document.querySelector(sel).hidden = true;
+    delete document.body.dataset.done;
+  }, errorSel(tab));
+  const buffer = Buffer.isBuffer(content) ? content : Buffer.from(content);
+  await page.setInputFiles(`#tab-${tab} [data-role="csv"]`, { name, mimeType: 'text/csv', buffer });
+  return waitDone(page, tab);
+}
+
+// An error a user can act on: shown, and not the words of a crash, a trap or a drawing bug.
+const CRASH_WORDS = /unreachable|RuntimeError|crashed|worker stopped|could not show the result|undefined|\[object/i;
+function assertClearError(r, what, pattern) {
+  assert(!r.done && r.error, `${what}: no error shown (done=${r.done}, result ${JSON.stringify(r.last)?.slice(0, 120)})`);
+  assert(!CRASH_WORDS.test(r.error), `${what}: the error reads like a crash: ${r.error}`);
+  if (pattern) assert(pattern.test(r.error), `${what}: error ${JSON.stringify(r.error)}, want ${pattern}`);
+}
+
+// After a refused file the tab is back on its built-in data: no file name, no "use … again" button, the
+// controls the file replaced enabled, the input empty.
+async function assertUploadCleared(page, tab, replaced) {
+  const ui = await page.evaluate(({ tab, replaced }) => {
+    const s = document.getElementById(`tab-${tab}`);
+    return {
+      name: !s.querySelector('[data-role="csv-name"]').hidden,
+      clear: !s.querySelector('[data-role="csv-clear"]').hidden,
+      files: s.querySelector('[data-role="csv"]').files.length,
+      disabled: replaced.filter((n) => s.querySelector(`[name="${n}"]`).disabled),
+    };
+  }, { tab, replaced });
+  assert(!ui.name && !ui.clear && ui.files === 0 && ui.disabled.length === 0, `${tab}: the refused file is still in use: ${JSON.stringify(ui)}`);
+}
+
+// A small deterministic generator for test data, uniform in [-1, 1).
+function lcg(seed) {
+  let s = seed;
+  return () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
+}
+
+// A cloud CSV: `n` points (x, y) times `scale`, with the given header and line ending.
+function cloudCsv(n, { scale = 1, header = 'x,y', eol = '\n', cell = (v) => String(v) } = {}) {
+  const rnd = lcg(7);
+  const rows = [header];
+  for (let i = 0; i < n; i++) rows.push(`${cell(rnd() * scale)},${cell(rnd() * scale)}`);
+  return rows.join(eol) + eol;
+}
+
+// A regression CSV: 2000 rows of three inputs and y (the dataset tab holds out a fifth).
+function datasetCsv({ header = 'a,b,c,y', eol = '\n', scale = 1 } = {}) {
+  const rnd = lcg(11);
+  const rows = [header];
+  for (let i = 0; i < 2000; i++) {
+    const [a, b, c] = [rnd(), rnd(), rnd()];
+    rows.push([a, b, c, Math.sin(3 * a) + b * c + 0.3 * rnd()].map((v) => v * scale).join(','));
+  }
+  return rows.join(eol) + eol;
+}
+
+// A page of the lab whose worker messages to the wasm side are recorded in window.__sent ({type, m, k,
+// runId}) and whose workers are kept in window.__workers, for the cases that look at the protocol.
+async function openRecordedPage(context, url) {
+  const page = await context.newPage();
+  await page.addInitScript(() => {
+    window.__sent = [];
+    window.__workers = [];
+    const Original = window.Worker;
+    window.Worker = class extends Original {
+      constructor(...args) {
+        super(...args);
+        window.__workers.push(this);
+      }
+      postMessage(msg, ...rest) {
+        if (msg && typeof msg === 'object') window.__sent.push({ type: msg.type, m: msg.m, k: msg.k, runId: msg.runId });
+        return super.postMessage(msg, ...rest);
+      }
+    };
+  });
+  const problems = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  await page.goto(url);
+  await page.waitForSelector('body[data-ready="1"]', { timeout: TIMEOUT });
+  return { page, problems };
+}
 
 // ------------------------------------------------------------------ cases
 
@@ -223,9 +291,6 @@ const cases = {
     await setControls(page, { d: 1000000, k: 3, target: 200 });   // seconds of compressing on 2 cores
     await page.click('#tab-cloud [data-action="run"]');
     await page.waitForFunction(() => document.querySelector('#tab-cloud progress').value > 0, null, { timeout: TIMEOUT });
-    const t = Date.now();
-    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r())));
-    assert(Date.now() - t < 1000, `main thread blocked for ${Date.now() - t} ms during a run`);
     assert(await page.isEnabled('#tab-cloud [data-action="stop"]'), 'stop button disabled during a run');
     await page.click('#tab-cloud [data-action="stop"]');
     await page.waitForFunction(() => /^stopped/.test(document.querySelector('#tab-cloud [data-role="status"]').textContent), null, { timeout: 10_000 });
@@ -284,17 +349,16 @@ const cases = {
     noProblems(problems, 'lth diverging');
   },
 
-  // LTH quick preset end to end, with the main-thread budgets measured during the run.
+  // LTH quick preset end to end: results, maps from the start of the run, exports (its main-thread figures
+  // are in the budgets benchmark, bench/budgets.mjs).
   async lth_quick({ context, base }) {
     const { page, problems } = await openPage(context, `${base}/#v=1&tab=lth`, { viewport: { width: 1200, height: 900 } });
     assert(await page.isVisible('#tab-lth'), 'the link did not open the LTH tab');
-    await startBudgetProbe(page);
     await page.click('#tab-lth [data-action="run"]');
     // The maps of the initial nets are drawn as soon as the run starts, long before it ends.
     await page.waitForSelector('#tab-lth [data-role="heatmaps"]:not([hidden]) canvas', { timeout: TIMEOUT });
     assert(!(await page.evaluate(() => document.body.dataset.done)), 'lth: no function maps while the run was going');
     const r = await waitDone(page, 'lth');
-    const budget = await readBudgetProbe(page);
     assert(r.error === null && r.done, `lth: ${r.error}`);
     const s = r.last;
     for (const a of s.arms) assert(finite(a.initial_test) && finite(a.final_test), `lth: ${a.arm} losses not finite`);
@@ -304,9 +368,7 @@ const cases = {
     await page.waitForSelector('#tab-lth [data-role="heatmaps"]:not([hidden]) canvas', { timeout: TIMEOUT });
     const alt = await page.textContent('#tab-lth [data-role="alt"]');
     assert(/Final test losses/.test(alt), `lth: text alternative not updated: ${alt}`);
-    assert(budget.longtasks.every((d) => d <= 50), `lth: main-thread long tasks ${budget.longtasks.map(Math.round).join(', ')} ms`);
-    assert(budget.fps >= 20, `lth: ${budget.fps.toFixed(1)} frames/s during the run`);
-    console.log(`     lth quick: ${budget.seconds.toFixed(1)} s, ${budget.fps.toFixed(0)} fps, longest task ${Math.round(Math.max(0, ...budget.longtasks))} ms; compressed ${s.final_ratio_compressed.toFixed(3)}×, naive ${s.final_ratio_naive.toFixed(3)}×`);
+    console.log(`     lth quick: compressed ${s.final_ratio_compressed.toFixed(3)}×, naive ${s.final_ratio_naive.toFixed(3)}×`);
     // plot data export
     const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#tab-lth [data-csv="test"]')]);
     const text = readFileSync(await csv.path(), 'utf8');
@@ -351,10 +413,7 @@ const cases = {
     await page.waitForFunction(() => document.querySelector('#tab-dataset .landscape').dataset.deviation, null, { timeout: TIMEOUT });
     const dev = JSON.parse(await page.getAttribute('#tab-dataset .landscape', 'data-deviation'));
     assert(dev.every(finite) && dev[1] * 10 <= dev[2], `dataset: landscape deviations ${dev} (compressed should be ≤ 1/10 of naive)`);
-    const ls = await page.textContent('#tab-dataset [data-role="ls-status"]');
-    const secs = Number(/in ([\d.]+) s/.exec(ls)?.[1]);
-    console.log(`     dataset quick: compressed ${s.final_ratio_compressed.toFixed(3)}×, naive ${s.final_ratio_naive.toFixed(3)}×; landscape 41×41 × 3 sets in ${secs} s; deviations ${dev.map((x) => x.toExponential(1)).join(', ')}`);
-    assert(secs <= 5, `dataset: 41×41 landscapes took ${secs} s (budget 5 s)`);
+    console.log(`     dataset quick: compressed ${s.final_ratio_compressed.toFixed(3)}×, naive ${s.final_ratio_naive.toFixed(3)}×; landscape deviations ${dev.map((x) => x.toExponential(1)).join(', ')}`);
     const [lc] = await Promise.all([page.waitForEvent('download'), page.click('#tab-dataset [data-role="ls-csv"]')]);
     const lines = readFileSync(await lc.path(), 'utf8').trim().split('\n');
     assert(lines[0] === 'map,row,col,x,y,value' && lines.length === 1 + 3 * 41 * 41, `landscape CSV: ${lines[0]}, ${lines.length} lines`);
@@ -432,29 +491,68 @@ const cases = {
     noProblems(problems, 'scaling and theory');
   },
 
-  // The issues' page budgets for the larger presets: the LTH demo (5000 → 1000 neurons, 1000 epochs, four
-  // arms) in ≤ 3 minutes, the dataset demo (Fig. 3 at the authors' laptop scale) in ≤ 60 s; the numbers they
-  // reach are the CLI's (same seed, same numbers).
+  // The demo presets (the authors' laptop scale) fill the form with the lab's own preset values and run: the
+  // dataset demo to the end (about a second), the LTH demo (about 1.5 minutes on 2 cores, so its full run and
+  // both presets' timings are in `npm run budgets -- --demo`) until it reports progress, then Stop; the same
+  // preset with a link that cuts it to 5 epochs runs to the end, and the compressed net starts where the wide
+  // one does.
   async demo_presets({ context, base }) {
-    const out = [];
-    for (const [tab, budget] of [['dataset', 60], ['lth', 180]]) {
-      const { page, problems } = await openPage(context, `${base}/#v=1&tab=${tab}&preset=demo`);
-      await startBudgetProbe(page);
-      const t = Date.now();
-      await page.click(`#tab-${tab} [data-action="run"]`);
-      const r = await waitDone(page, tab, 400_000);
-      const secs = (Date.now() - t) / 1000;
-      const probe = await readBudgetProbe(page);
-      assert(r.done && r.error === null, `${tab} demo: ${r.error}`);
-      assert(secs <= budget, `${tab} demo took ${secs.toFixed(0)} s (budget ${budget} s)`);
-      const s = r.last;
-      out.push(`${tab} demo ${secs.toFixed(1)} s (budget ${budget} s), ${probe.fps.toFixed(0)} fps, ${probe.longtasks.length} long tasks` +
-        ` (longest ${Math.round(Math.max(0, ...probe.longtasks))} ms); compressed ${s.final_ratio_compressed.toFixed(3)}×, naive ${s.final_ratio_naive.toFixed(3)}×` +
-        (s.initial_ratio_compressed ? `, initial ${((s.initial_ratio_compressed - 1) * 100).toFixed(2)} %` : ''));
-      noProblems(problems, `${tab} demo`);
-      await page.close();
-    }
-    for (const line of out) console.log(`     ${line}`);
+    const formMatchesPreset = async (page, tab, preset, fields) => {
+      const form = await page.evaluate((t) => Object.fromEntries([...document.querySelectorAll(`#tab-${t} form [name]`)]
+        .map((e) => [e.name, e.type === 'checkbox' ? e.checked : e.value])), tab);
+      assert(form.preset === 'demo', `${tab} demo: preset select shows ${form.preset}`);
+      for (const [field, want] of Object.entries(fields)) {
+        const got = typeof want === 'number' ? Number(form[field]) : form[field];
+        assert(got === want, `${tab} demo: form ${field} = ${JSON.stringify(form[field])}, preset ${JSON.stringify(want)}`);
+      }
+    };
+    // The presets as the worker reports them (from Rust): a second worker, asked the same way the page asks.
+    const { page, problems } = await openPage(context, `${base}/#v=1&tab=dataset&preset=demo`);
+    const presets = await page.evaluate(() => new Promise((ok, fail) => {
+      const w = new Worker('./www/worker.js', { type: 'module' });
+      w.onmessage = ({ data }) => { if (data.type === 'ready') { w.terminate(); ok(data.presets); } };
+      w.onerror = (e) => fail(new Error(e.message));
+    }));
+    const [dp, lp] = [presets.dataset.demo, presets.lth.demo];
+    assert(dp && lp && lp.width > presets.lth.quick.width, `presets: ${JSON.stringify(presets).slice(0, 200)}`);
+
+    await formMatchesPreset(page, 'dataset', dp, {
+      seed: dp.seed, d: dp.d, target: dp.target, order: dp.order, epochs: dp.epochs, optimizer: dp.optimizer,
+      lr: dp.lr, batch_size: dp.batch_size ?? 0, noise: dp.noise, kmeans: dp.arms.includes('kmeans'),
+    });
+    await page.click('#tab-dataset [data-action="run"]');
+    const d = await waitDone(page, 'dataset');
+    assert(d.done && d.error === null, `dataset demo: ${d.error}`);
+    assert(d.last.arms.find((a) => a.arm === 'full').size === dp.d && d.last.epochs_done === dp.epochs,
+      `dataset demo: sizes ${d.last.arms.map((a) => a.size)}, epochs ${d.last.epochs_done}`);
+    assert(d.last.arms.every((a) => finite(a.final_test)) && d.last.final_ratio_compressed < d.last.final_ratio_naive,
+      `dataset demo: compressed ${d.last.final_ratio_compressed}×, naive ${d.last.final_ratio_naive}×`);
+    noProblems(problems, 'dataset demo');
+    await page.close();
+
+    const lth = await openPage(context, `${base}/#v=1&tab=lth&preset=demo`);
+    await formMatchesPreset(lth.page, 'lth', lp, {
+      seed: lp.seed, width: lp.width, target: lp.target, order: lp.order, epochs: lp.epochs, optimizer: lp.optimizer,
+      lr: lp.lr, batch_size: lp.batch_size, n_train: lp.n_train, activation: lp.activation, chart: lp.chart,
+    });
+    await lth.page.click('#tab-lth [data-action="run"]');
+    await lth.page.waitForFunction(() => document.querySelector('#tab-lth progress').value > 0, null, { timeout: TIMEOUT });
+    assert(await lth.page.evaluate(() => document.body.dataset.running !== undefined), 'lth demo: not running while it reports progress');
+    await lth.page.click('#tab-lth [data-action="stop"]');
+    await lth.page.waitForFunction(() => /^stopped/.test(document.querySelector('#tab-lth [data-role="status"]').textContent), null, { timeout: 10_000 });
+    noProblems(lth.problems, 'lth demo');
+    await lth.page.close();
+
+    const short = await openPage(context, `${base}/#v=1&tab=lth&preset=demo&epochs=5`);
+    assert(Number(await short.page.inputValue('#tab-lth [name="width"]')) === lp.width, 'lth demo, 5 epochs: width not the preset\'s');
+    await short.page.click('#tab-lth [data-action="run"]');
+    const r = await waitDone(short.page, 'lth');
+    assert(r.done && r.error === null && r.last.epochs_done === 5, `lth demo, 5 epochs: ${r.error}, epochs ${r.last?.epochs_done}`);
+    assert(r.last.arms.every((a) => finite(a.initial_test) && finite(a.final_test)), 'lth demo, 5 epochs: losses not finite');
+    assert(Math.abs(r.last.initial_ratio_compressed - 1) < 0.05, `lth demo, 5 epochs: compressed starts ${r.last.initial_ratio_compressed}× the original`);
+    console.log(`     lth demo, 5 epochs: compressed starts ${((r.last.initial_ratio_compressed - 1) * 100).toFixed(2)} % off the original`);
+    noProblems(short.problems, 'lth demo, 5 epochs');
+    await short.page.close();
   },
 
   // Opening a copied link reproduces the run exactly; stop + resume gives the same numbers as one go; Reset
@@ -576,6 +674,291 @@ const cases = {
     noProblems(problems.filter((p) => !/crash requested/.test(p)), 'worker crash');
   },
 
+  // Links with numbers in spellings an <input type=number> refuses (0x10, +5, 5.) or above a maximum leave
+  // the defaults and say why; __proto__ and constructor are ordinary unknown names; a very long hash is read;
+  // a pasted link with autorun=1 (a hashchange) runs.
+  async hash_edges({ context, base }) {
+    const fields = (page) => page.evaluate(() => Object.fromEntries(['seed', 'd', 'dim', 'k', 'target']
+      .map((n) => [n, document.querySelector(`#tab-cloud [name="${n}"]`).value])));
+    const clean = await openPage(context, `${base}/#v=1&tab=cloud`);
+    const defaults = await fields(clean.page);
+    await clean.page.close();
+
+    const odd = await openPage(context, `${base}/#v=1&tab=cloud&seed=0x10&d=%2B5&k=5.&target=1.5&dim=17`);
+    const got = await fields(odd.page);
+    assert(JSON.stringify(got) === JSON.stringify(defaults), `odd numbers: fields ${JSON.stringify(got)}, want the defaults ${JSON.stringify(defaults)}`);
+    const notice = await odd.page.textContent('#notice');
+    for (const n of ['seed', 'd', 'k', 'target', 'dim']) assert(notice.includes(`ignored ${n}:`), `odd numbers: the notice does not name ${n}: ${notice}`);
+    assert(/"0x10" is not a decimal number/.test(notice) && /17 is outside \[1, 16\]/.test(notice), `odd numbers: notice ${notice}`);
+    await expectDefaultDemo(odd.page, 'after a link with odd numbers');
+    noProblems(odd.problems, 'odd numbers');
+    await odd.page.close();
+
+    const proto = await openPage(context, `${base}/#v=1&tab=cloud&__proto__=5&constructor=1&__proto__%5Bpolluted%5D=1&seed=4&d=300&target=20&autorun=1`);
+    const pr = await waitDone(proto.page, 'cloud');
+    const pn = await proto.page.textContent('#notice');
+    assert(pn.includes('ignored unknown setting "__proto__"') && pn.includes('ignored unknown setting "constructor"'), `__proto__ link: notice ${pn}`);
+    const polluted = await proto.page.evaluate(() => ({}).polluted);
+    assert(pr.done && pr.last.d === 300 && polluted === undefined && await proto.page.inputValue('#tab-cloud [name="seed"]') === '4',
+      `__proto__ link: done ${pr.done}, error ${pr.error}, polluted ${polluted}`);
+    noProblems(proto.problems, '__proto__ link');
+    await proto.page.close();
+
+    // 20 000 unknown settings (about 180 KB): read, reported briefly, the known ones applied, the run done.
+    const filler = Array.from({ length: 20000 }, (_, i) => `p${i}=${i}`).join('&');
+    const long = await openPage(context, `${base}/#v=1&tab=cloud&seed=3&${filler}&d=400&target=30&autorun=1`);
+    const lr = await waitDone(long.page, 'cloud');
+    const ln = await long.page.textContent('#notice');
+    assert(lr.done && lr.last.d === 400 && lr.last.kept <= 30, `long hash: ${lr.error}`);
+    assert(await long.page.isVisible('#notice') && ln.includes('"p0"') && ln.includes('and 19994 more') && ln.length < 1000, `long hash: notice of ${ln.length} characters: ${ln.slice(0, 200)}`);
+
+    // A link pasted into the address bar of the open page (hashchange) with autorun=1 runs it.
+    await long.page.evaluate(() => {
+      delete document.body.dataset.done;
+      location.hash = '#v=1&tab=cloud&seed=5&d=500&target=30&autorun=1';
+    });
+    const hr = await waitDone(long.page, 'cloud');
+    assert(hr.done && hr.last.d === 500 && await long.page.inputValue('#tab-cloud [name="seed"]') === '5', `hashchange autorun: ${hr.error}, d ${hr.last?.d}`);
+    noProblems(long.problems, 'long hash');
+  },
+
+  // The N(m,k) hint asks the worker only for values the form accepts, once typing pauses.
+  async nmoments_hint({ context, base }) {
+    const { page, problems } = await openRecordedPage(context, `${base}/`);
+    const hint = '#tab-cloud [data-role="hint"]';
+    await page.waitForFunction((sel) => /N\(2,2\) = 6/.test(document.querySelector(sel).textContent), hint, { timeout: 10_000 });
+    // Keystrokes in one task: "1", "12" (valid), then "125" (above the maximum 12).
+    const type = (name, values) => page.evaluate(({ name, values }) => {
+      window.__sent.length = 0;
+      const el = document.querySelector(`#tab-cloud [name="${name}"]`);
+      for (const v of values) {
+        el.value = v;
+        el.dispatchEvent(new Event('input', { bubbles: true }));
+      }
+    }, { name, values });
+    const sent = () => page.evaluate(() => window.__sent.filter((m) => m.type === 'nmoments').map((m) => [m.m, m.k]));
+    const waitHint = (re) => page.waitForFunction(({ sel, re }) => new RegExp(re).test(document.querySelector(sel).textContent), { sel: hint, re }, { timeout: 10_000 })
+      .catch(async () => { throw new Error(`hint ${JSON.stringify(await page.textContent(hint))}, want /${re}/`); });
+    await type('k', ['1', '12']);
+    await waitHint('N\\(2,12\\) = 91');
+    let s = await sent();
+    assert(JSON.stringify(s) === '[[2,12]]', `typing "12": the worker was asked ${JSON.stringify(s)}, want once for k = 12`);
+    await type('k', ['1', '12', '125']);
+    await waitHint('order k: 125 is outside \\[0, 12\\]');
+    assert((await sent()).length === 0, `k = 125 (above the maximum) was sent: ${JSON.stringify(await sent())}`);
+    await type('k', ['18446744073709551615']);
+    await waitHint('order k: .* is outside');
+    await type('k', ['3']);
+    await type('dim', ['0']);
+    await waitHint('dimension m: 0 is outside \\[1, 16\\]');
+    s = await sent();
+    assert(s.length === 0, `m = 0 was sent: ${JSON.stringify(s)}`);
+    await type('dim', ['3']);
+    await waitHint('N\\(3,3\\) = 20');
+    noProblems(problems, 'N(m,k) hint');
+  },
+
+  // Moments that are not finite (coordinates of 1e200: x² overflows) are marked in the table, never a
+  // "could not show the result"; the same for a summary carrying null, NaN and Infinity anywhere.
+  async moment_table_overflow({ context, base }) {
+    const { page, problems } = await openRecordedPage(context, `${base}/#v=1&tab=cloud&target=20`);
+    const table = () => page.evaluate(() => ({
+      rows: [...document.querySelectorAll('#tab-cloud [data-role="moments"] tbody tr')].map((tr) => [...tr.querySelectorAll('td')]
+        .map((td) => ({ text: td.textContent, nonfinite: td.dataset.nonfinite === '1', title: td.title }))),
+      note: document.querySelector('#tab-cloud [data-role="moments-note"]').hidden ? null : document.querySelector('#tab-cloud [data-role="moments-note"]').textContent,
+    }));
+    const checkTable = (t, what) => {
+      for (const c of t.rows.flat()) {
+        if (c.nonfinite) assert(c.text === '—' && c.title.length > 10, `${what}: a non-finite cell shows ${JSON.stringify(c)}`);
+        else assert(Number.isFinite(Number(c.text)), `${what}: cell ${JSON.stringify(c.text)} is neither a number nor marked`);
+      }
+      const marked = t.rows.flat().filter((c) => c.nonfinite).length;
+      assert(marked ? /not a finite number/.test(t.note || '') : !/not a finite number/.test(t.note || ''), `${what}: ${marked} marked cells, note ${JSON.stringify(t.note)}`);
+      return marked;
+    };
+    // Coordinates of 1e200: their squares overflow, so the table is in the bounding-box frame, every entry
+    // finite, and the note says which coordinates the table is in.
+    const r = await uploadCsv(page, 'cloud', 'huge.csv', cloudCsv(100, { scale: 1e200 }));
+    assert(r.done && r.error === null, `coordinates of 1e200: ${r.error}`);
+    const t = await table();
+    assert(t.rows.length === 6, `1e200: ${t.rows.length} moment rows, want 6`);
+    assert(checkTable(t, '1e200') === 0 && /u = \(x − centre\) \/ scale/.test(t.note || ''), `1e200: table ${JSON.stringify(t)}`);
+    await page.locator('#tab-cloud .result').screenshot({ path: join(SHOTS, 'cloud-overflow.png') });
+    // A summary with every kind of non-finite value, through the page's own message handler.
+    await page.click('#tab-cloud [data-role="csv-clear"]').catch(() => {});
+    await run(page);
+    const runId = await page.evaluate(() => window.__sent.filter((m) => m.type === 'start').at(-1).runId);
+    await page.evaluate((runId) => {
+      const summary = { d: 1000, kept: 40, dim: 2, k: 2, n_moments: 6, residual: null, rounds: 3, max_cluster_diameter: NaN,
+        moments: [
+          { exponents: [0, 0], original: 1000, compressed: 1000, rel_diff: 0 },
+          { exponents: [2, 0], original: null, compressed: null, rel_diff: null },
+          { exponents: [1, 1], original: Infinity, compressed: -Infinity, rel_diff: NaN },
+          { exponents: [0, 2], original: 1e308, compressed: 1e308, rel_diff: 1e-16 },
+        ] };
+      window.__workers.at(-1).onmessage({ data: { type: 'done', runId, summary, extra: { indices: [0, 1], weights: [500, 500], csv: 'index,weight,x1,x2\n' } } });
+    }, runId);
+    const err = await page.evaluate((sel) => (document.querySelector(sel).hidden ? null : document.querySelector(sel).textContent), errorSel('cloud'));
+    assert(err === null, `a summary with null/NaN/Infinity: error ${err}`);
+    const odd = await table();
+    assert(checkTable(odd, 'null/NaN/Infinity') === 6, `null/NaN/Infinity: ${JSON.stringify(odd.rows)}`);
+    const facts = await page.textContent('#tab-cloud .facts');
+    assert(/relative residual\s*—/.test(facts) && !/NaN|null|undefined/.test(facts), `facts: ${facts}`);
+    await page.locator('#tab-cloud .result').screenshot({ path: join(SHOTS, 'cloud-nonfinite.png') });
+    noProblems(problems, 'moment table overflow');
+  },
+
+  // Stop during a long synchronous set-up (k-means of 10^5 points to 1000 centroids in the dataset run's
+  // constructor, about 20 s on the 2-core reference machine): without a 'stopped' the page restarts the
+  // worker, says so, and the next run works.
+  async stop_during_setup({ context, base }) {
+    const { page, problems } = await openPage(context, `${base}/#v=1&tab=dataset&d=100000&target=1000&order=2&kmeans=1&epochs=1`);
+    const status = () => page.textContent('#tab-dataset [data-role="status"]');
+    await page.click('#tab-dataset [data-action="run"]');
+    const before = await status();
+    assert(/starting/.test(before), `the run is not setting up: status ${before}, error ${await page.textContent(errorSel('dataset'))}`);
+    await page.click('#tab-dataset [data-action="stop"]');
+    try {
+      await page.waitForFunction(() => /worker was restarted/.test(document.querySelector('#tab-dataset [data-role="status"]').textContent), null, { timeout: 8000 });
+      await page.waitForSelector('body[data-ready="1"]', { timeout: 8000 });
+    } catch {
+      throw new Error(`Stop during set-up: the page is still busy: status ${JSON.stringify(await status())}, error ${JSON.stringify(await page.textContent(errorSel('dataset')))}`);
+    }
+    const ui = await page.evaluate(() => {
+      const q = (s) => document.querySelector(`#tab-dataset ${s}`);
+      return { running: document.body.dataset.running, run: q('[data-action="run"]').disabled, stop: q('[data-action="stop"]').disabled,
+        resume: q('[data-action="resume"]').disabled, error: !q('[data-role="error"]').hidden, status: q('[data-role="status"]').textContent };
+    });
+    assert(ui.running === undefined && !ui.run && ui.stop && ui.resume && !ui.error && /cannot be resumed; Run starts again/.test(ui.status),
+      `after a forced stop: ${JSON.stringify(ui)}`);
+    await page.locator('#tab-dataset .controls').screenshot({ path: join(SHOTS, 'stop-during-setup.png') });
+    await setControls(page, { d: 2000, target: 200, kmeans: false, epochs: 5 }, 'dataset');
+    await run(page, 'dataset');
+    const r = await waitDone(page, 'dataset');
+    assert(r.done && r.error === null && r.last.arms.length === 3, `the run after a forced stop: ${r.error}`);
+    noProblems(problems, 'stop during set-up');
+  },
+
+  // A real WebAssembly trap (not a JS exception) in the worker, during a run and outside one: the page
+  // reports it, restarts the worker and the next run works. (The message itself is the Rust side's.)
+  async wasm_trap_restart({ context, base }) {
+    const { page, problems } = await openPage(context, `${base}/#v=1&tab=lth&epochs=400`);
+    await page.click('#tab-lth [data-action="run"]');
+    await page.waitForFunction(() => document.querySelector('#tab-lth progress').value > 0.02, null, { timeout: TIMEOUT });
+    await page.evaluate(() => window.momentLab.trapWorker());
+    await expectError(page, 'wasm trap during a run', /restarted/, 'lth');
+    await page.waitForSelector('body[data-ready="1"]', { timeout: TIMEOUT });
+    const ui = await page.evaluate(() => ({ running: document.body.dataset.running, resume: document.querySelector('#tab-lth [data-action="resume"]').disabled }));
+    assert(ui.running === undefined && ui.resume, `after the trap: ${JSON.stringify(ui)}`);
+    // Outside any run: the worker is restarted too (body[data-ready] goes down, then up).
+    await page.evaluate((sel) => { document.querySelector(sel).hidden = true; }, errorSel('lth'));
+    await page.evaluate(() => window.momentLab.trapWorker());
+    await expectError(page, 'wasm trap outside a run', /restarted/, 'lth');
+    await page.waitForSelector('body[data-ready="1"]', { timeout: TIMEOUT });
+    await page.click('#tabbtn-cloud');
+    await expectDefaultDemo(page, 'run after two wasm traps');
+    noProblems(problems, 'wasm trap');
+  },
+
+  // A file Rust refuses is set aside: the error stays, the tab is back on its built-in data, Run works.
+  async csv_upload_rejected({ context, base }) {
+    const { page, problems } = await openPage(context, `${base}/`);
+    const r = await uploadCsv(page, 'cloud', 'letters.csv', 'x,y\n1,2\n3,abc\n');
+    assertClearError(r, 'a cell that is not a number', /'abc' is not a number.*letters\.csv is no longer in use/);
+    await assertUploadCleared(page, 'cloud', ['d', 'dim']);
+    const box = await page.evaluate((sel) => {
+      const a = document.querySelector('#tab-cloud .controls').getBoundingClientRect();
+      const b = document.querySelector(sel).getBoundingClientRect();
+      return { x: a.x, y: a.y + window.scrollY, width: a.width, height: b.bottom - a.top };
+    }, errorSel('cloud'));
+    await page.screenshot({ path: join(SHOTS, 'csv-rejected.png'), clip: box, fullPage: true });
+    await expectDefaultDemo(page, 'Run after a refused file');
+    await page.click('#tabbtn-dataset');
+    const d0 = await page.inputValue('#tab-dataset [name="d"]');
+    const rd = await uploadCsv(page, 'dataset', 'one-column.csv', 'y\n1\n2\n3\n');
+    assertClearError(rd, 'dataset: one column', /at least two columns/);
+    await assertUploadCleared(page, 'dataset', ['d', 'noise']);
+    assert(await page.inputValue('#tab-dataset [name="d"]') === d0, 'dataset: d did not come back after the refused file');
+    noProblems(problems, 'refused upload');
+  },
+
+  // Files as people have them: a BOM, CRLF, quoted names with commas and newlines, Inf, non-UTF-8 bytes,
+  // a BOM and nothing else. Each runs or gets a clear error, never a crash, and the lab keeps working.
+  async csv_inputs({ context, base }) {
+    const { page, problems } = await openPage(context, `${base}/#v=1&tab=cloud`);
+    const ok = (r, what, d) => assert(r.done && r.error === null && r.last.d === d && r.last.dim === 2, `${what}: ${r.error}, ${JSON.stringify(r.last)?.slice(0, 100)}`);
+    ok(await uploadCsv(page, 'cloud', 'bom.csv', `\uFEFF${cloudCsv(100)}`), 'cloud: BOM', 100);
+    ok(await uploadCsv(page, 'cloud', 'crlf.csv', cloudCsv(100, { eol: '\r\n' })), 'cloud: CRLF', 100);
+    ok(await uploadCsv(page, 'cloud', 'quoted.csv', cloudCsv(100, { header: '"x, first","y\nsecond"', cell: (v) => `"${v}"` })), 'cloud: quoted names', 100);
+    assertClearError(await uploadCsv(page, 'cloud', 'inf.csv', 'x,y\n1,2\ninf,3\n'), 'cloud: inf', /NaN or infinite/);
+    assertClearError(await uploadCsv(page, 'cloud', 'comma.csv', 'x,y\n1,2\n"1,5",3\n'), 'cloud: a quoted comma in a value', /not a number/);
+    const bytes = Buffer.concat([Buffer.from('x,y\n1,2\n3,'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('\n')]);
+    assertClearError(await uploadCsv(page, 'cloud', 'latin.csv', bytes), 'cloud: non-UTF-8 bytes', /not a number/);
+    assertClearError(await uploadCsv(page, 'cloud', 'bom-only.csv', '\uFEFF'), 'cloud: a BOM only', /empty/);
+    await assertUploadCleared(page, 'cloud', ['d', 'dim']);
+    await expectDefaultDemo(page, 'cloud after the files');
+
+    await page.click('#tabbtn-dataset');
+    await setControls(page, { epochs: 30, target: 150, order: 3 }, 'dataset');
+    const dok = (r, what) => assert(r.done && r.error === null && r.last.arms[0].size === 1600, `${what}: ${r.error}`);
+    dok(await uploadCsv(page, 'dataset', 'bom-crlf.csv', `\uFEFF${datasetCsv({ eol: '\r\n' })}`), 'dataset: BOM and CRLF');
+    dok(await uploadCsv(page, 'dataset', 'quoted.csv', datasetCsv({ header: '"a, first","b\nsecond",c,y' })), 'dataset: quoted names');
+    assertClearError(await uploadCsv(page, 'dataset', 'inf.csv', `${datasetCsv()}inf,1,2,3\n`), 'dataset: Inf', /NaN or infinite/);
+    assertClearError(await uploadCsv(page, 'dataset', 'latin.csv', Buffer.concat([Buffer.from(datasetCsv()), Buffer.from([0x31, 0xe9, 0x2c, 0x31, 0x2c, 0x31, 0x2c, 0x31, 0x0a])])), 'dataset: non-UTF-8 bytes', /not a number/);
+    await assertUploadCleared(page, 'dataset', ['d', 'noise']);
+    noProblems(problems, 'CSV inputs');
+  },
+
+  // The same kind of files whose clear handling comes with the Rust side of issue 14 (fails before it):
+  // a data set of ±1e200 (the trainer's f32 cannot hold it: a panic today), a second weight column (a
+  // coordinate today).
+  // A data set scaled by 1e200 trains exactly like the unit-scale one (losses are in units of var(y)), and
+  // a second weight column is refused by name.
+  async csv_huge_and_duplicate({ context, base }) {
+    const { page, problems } = await openPage(context, `${base}/#v=1&tab=dataset&epochs=30&target=150&order=3`);
+    const unit = await uploadCsv(page, 'dataset', 'unit.csv', datasetCsv());
+    const huge = await uploadCsv(page, 'dataset', 'huge.csv', datasetCsv({ scale: 1e200 }));
+    assert(unit.done && huge.done && huge.error === null, `dataset: values of 1e200: ${huge.error}`);
+    const losses = (r) => r.last.arms.map((a) => a.final_test);
+    assert(losses(huge).every(finite) && JSON.stringify(losses(huge)) === JSON.stringify(losses(unit)),
+      `dataset: 1e200-scaled data ${losses(huge)} vs unit scale ${losses(unit)}`);
+    await page.waitForSelector('body[data-ready="1"]', { timeout: TIMEOUT });
+    await page.click('#tabbtn-cloud');
+    const dup = ['x,weight,weight', ...Array.from({ length: 100 }, (_, i) => `${i},1,2`)].join('\n');
+    assertClearError(await uploadCsv(page, 'cloud', 'two-weights.csv', dup), 'cloud: two weight columns', /weight/);
+    noProblems(problems, 'huge values and duplicate weight columns');
+  },
+
+  // The page's policy starts workers only from its own files (no blob:); bench.html has no inline styles.
+  async csp({ context, base }) {
+    const { page, problems } = await openPage(context, `${base}/`);
+    const blob = await page.evaluate(() => new Promise((resolve) => {
+      document.addEventListener('securitypolicyviolation', (e) => resolve(`blocked (${e.effectiveDirective})`), { once: true });
+      try {
+        const w = new Worker(URL.createObjectURL(new Blob(['postMessage("started")'], { type: 'text/javascript' })));
+        w.onmessage = () => resolve('started');
+        w.onerror = () => resolve('error event');
+      } catch (e) {
+        resolve(`threw ${e.name}`);
+      }
+    }));
+    assert(blob !== 'started', 'index.html: a worker from a blob: URL started (worker-src allows blob:)');
+    noProblems(problems.filter((p) => !/Content Security Policy|worker-src/.test(p)), 'index.html CSP');
+    const bench = await context.newPage();
+    await bench.route('**/www/bench-worker.js', (r) => r.abort());   // the benchmark itself is not run here
+    await bench.goto(`${base}/www/bench.html?cases=small`);
+    const s = await bench.evaluate(() => {
+      const collapse = getComputedStyle(document.querySelector('table')).borderCollapse;
+      const style = document.createElement('style');
+      style.textContent = 'h1 { color: rgb(255, 0, 0) }';
+      document.head.append(style);
+      return { collapse, injected: getComputedStyle(document.querySelector('h1')).color };
+    });
+    assert(s.collapse === 'collapse', 'bench.html: its stylesheet is not applied');
+    assert(s.injected !== 'rgb(255, 0, 0)', "bench.html: an inline <style> applies: the policy still allows 'unsafe-inline'");
+    await bench.close();
+  },
+
   async single_file({ context, base }) {
     const file = join(ROOT, 'www', 'single.html');
     assert(existsSync(file), 'www/single.html missing (run scripts/build-web.sh)');
@@ -591,25 +974,6 @@ const cases = {
     const served = await openPage(context, `${base}/www/single.html`);
     await expectDefaultDemo(served.page, 'single.html over http');
     noProblems(served.problems, 'single.html over http');
-  },
-
-  // First render and the bytes a visitor downloads (gzip, as any static host serves them).
-  async budgets({ context, base }) {
-    const page = await context.newPage();
-    const urls = new Set();
-    page.on('response', (r) => urls.add(r.url()));
-    await page.goto(`${base}/`);
-    await page.waitForSelector('body[data-ready="1"]', { timeout: TIMEOUT });
-    const fcp = await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime);
-    let gz = 0;
-    for (const u of urls) {
-      const path = new URL(u).pathname;
-      const file = join(ROOT, decodeURIComponent(path === '/' ? '/index.html' : path));
-      if (existsSync(file)) gz += gzipSync(readFileSync(file), { level: 9 }).length;
-    }
-    console.log(`     first contentful paint ${Math.round(fcp)} ms; ${urls.size} requests, ${(gz / 1024).toFixed(0)} KB gzipped`);
-    assert(finite(fcp) && fcp <= 1000, `first contentful paint ${fcp} ms > 1000`);
-    assert(gz <= 400 * 1024, `transfer ${gz} bytes gzipped > 400 KB`);
   },
 
   offline: offlineCase(offsite),

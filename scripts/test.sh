@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Command #2: every test. Installs what is missing (Chromium + ChromeDriver from apt, the wasm32 target, the
-# pinned wasm-bindgen CLI, npm packages), then runs
-#   1. native `cargo test --release`
+# Command #2: every test. Checks the sources (`cargo fmt --check`, no unused dependency: scripts/unused-deps.py),
+# installs what is missing (Chromium + ChromeDriver from apt, the wasm32 target, the pinned wasm-bindgen CLI,
+# npm packages), then runs
+#   1. native `cargo test`, then `cargo clippy --all-targets -- -D warnings`
 #   2. the web build (scripts/build-web.sh)
-#   3. `cargo test --target wasm32-unknown-unknown --test web` in headless Chromium (wasm-bindgen-test)
-#   4. the Playwright e2e suite (e2e/run.mjs) against the page served on 127.0.0.1
+#   3. `cargo test --target wasm32-unknown-unknown --test web` in headless Chromium (wasm-bindgen-test),
+#      then clippy for wasm32 (the lib and tests/web.rs)
+#   4. the Playwright e2e suite (e2e/run.mjs) against the page served on 127.0.0.1, and alongside it
 #   5. the Playwright embedding suite (e2e/embed.mjs: <moment-lab>, the blog example, postMessage protocol)
+# Every stage is named in the log ("=== [seconds since start] stage") and, when it fails, in the summary. The
+# suites check behaviour only; how fast the page is, is `npm run budgets` (bench/budgets.mjs).
 # Every stage runs even if an earlier test stage failed (a failed build skips what needs it). The last line
 # is "N passed, M failed" for both e2e suites together; the exit code is non-zero on any failure anywhere.
 set -uo pipefail
@@ -26,6 +30,11 @@ summary() {
   exit
 }
 
+step "lint: cargo fmt --check"
+cargo fmt --check || fail_stage fmt
+step "lint: unused dependencies (scripts/unused-deps.py)"
+python3 scripts/unused-deps.py || fail_stage unused-deps
+
 step "setup: chromium + chromedriver (apt when missing)"
 ensure_chromium || { fail_stage setup-chromium; summary "0 passed, 1 failed"; }
 step "setup: rust target $TARGET"
@@ -34,9 +43,15 @@ step "setup: wasm-bindgen CLI (version from Cargo.lock)"
 ensure_wasm_bindgen || { fail_stage setup-wasm-bindgen; summary "0 passed, 1 failed"; }
 step "setup: npm ci (playwright-core, binaryen)"
 ensure_npm || { fail_stage setup-npm; summary "0 passed, 1 failed"; }
+step "js: node --test tests/js/ (URL-hash fuzz, result formatters, embed options)"
+node --test tests/js/ || fail_stage js-unit
 
-step "native: cargo test --release"
-cargo test --release || fail_stage native-tests
+# The test profile (Cargo.toml: opt-level 3, no debug info), not --release: code as fast for the tests, without
+# fat LTO into one codegen unit for each of the dozen test binaries (a third less CPU time, cold).
+step "native: cargo test"
+cargo test || fail_stage native-tests
+step "lint: cargo clippy --all-targets -- -D warnings"
+cargo clippy --all-targets -- -D warnings || fail_stage clippy
 
 step "web build"
 if ! bash scripts/build-web.sh; then
@@ -44,20 +59,21 @@ if ! bash scripts/build-web.sh; then
   summary "0 passed, 1 failed"
 fi
 
+# The test profile, not --release: with --release the test build and the web build want the lib with
+# different dependency features (wasm-bindgen-test's), share its unhashed .wasm output and rebuild each other
+# on every run (40 s of a warm run).
 step "browser: cargo test --target $TARGET --test web (headless Chromium)"
 cargo test --target "$TARGET" --test web || fail_stage wasm-browser-tests
+step "lint: cargo clippy --target $TARGET --lib --test web -- -D warnings"
+cargo clippy --target "$TARGET" --lib --test web -- -D warnings || fail_stage clippy-wasm
 
-# Runs one e2e suite (node SCRIPT), whose last line is "NAME: P passed, F failed"; adds P and F to the totals
-# (a suite that dies without that line counts as one failure) and marks the stage failed on a non-zero exit.
+# Adds the counts of one finished e2e suite to the totals: its log's last "NAME: P passed, F failed" line (a
+# suite that died without that line counts as one failure); a non-zero exit status fails its stage.
 passed_total=0
 failed_total=0
-run_suite() {
-  local name="$1" script="$2" log counts rc
-  log="$(mktemp)"
-  node "$script" 2>&1 | tee "$log"
-  rc=${PIPESTATUS[0]}
+tally_suite() {
+  local name="$1" log="$2" rc="$3" counts p f
   counts="$(grep -E "^$name: [0-9]+ passed, [0-9]+ failed$" "$log" | tail -n 1 | sed -E 's/^[^:]+: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/')"
-  rm -f "$log"
   [ -n "$counts" ] || counts="0 1"
   read -r p f <<<"$counts"
   passed_total=$((passed_total + p))
@@ -65,11 +81,34 @@ run_suite() {
   [ "$rc" = 0 ] || fail_stage "$name"
 }
 
-step "e2e: playwright-core + Debian chromium"
-run_suite e2e e2e/run.mjs
+# The two suites run side by side (E2E_SERIAL=1: one after the other): each case waits on one wasm worker,
+# so one suite keeps about one of the two cores busy. The embedding suite's output follows the e2e suite's.
+e2e_log="$(mktemp)"
+embed_log="$(mktemp)"
+if [ "${E2E_SERIAL:-0}" = 1 ]; then
+  step "e2e: playwright-core + Debian chromium"
+else
+  step "e2e: playwright-core + Debian chromium (e2e-embed runs alongside)"
+  node e2e/embed.mjs >"$embed_log" 2>&1 &
+  embed_pid=$!
+  trap '[ -z "${embed_pid:-}" ] || kill "$embed_pid" 2>/dev/null' EXIT   # if this script ends first
+fi
+node e2e/run.mjs 2>&1 | tee "$e2e_log"
+tally_suite e2e "$e2e_log" "${PIPESTATUS[0]}"
 
-step "e2e-embed: <moment-lab>, the blog example and the postMessage protocol"
-run_suite e2e-embed e2e/embed.mjs
+if [ "${E2E_SERIAL:-0}" = 1 ]; then
+  step "e2e-embed: <moment-lab>, the blog example and the postMessage protocol"
+  node e2e/embed.mjs 2>&1 | tee "$embed_log"
+  tally_suite e2e-embed "$embed_log" "${PIPESTATUS[0]}"
+else
+  step "e2e-embed: <moment-lab>, the blog example and the postMessage protocol (ran alongside e2e)"
+  wait "$embed_pid"
+  embed_rc=$?
+  embed_pid=""
+  cat "$embed_log"
+  tally_suite e2e-embed "$embed_log" "$embed_rc"
+fi
+rm -f "$e2e_log" "$embed_log"
 
 # One line for both suites: the sums of their counts.
 summary "$passed_total passed, $failed_total failed"

@@ -12,6 +12,46 @@ fn js_err(e: impl std::fmt::Display) -> JsError {
     JsError::new(&e.to_string())
 }
 
+/// A value as JSON, or the serialisation error as a JS `Error` (never an empty string that the worker
+/// would fail to parse).
+fn to_json(value: &impl serde::Serialize) -> Result<String, JsError> {
+    serde_json::to_string(value)
+        .map_err(|e| JsError::new(&format!("could not serialise the result: {e}")))
+}
+
+/// The message of the last panic, recorded by the hook of [`install_panic_hook`].
+static LAST_PANIC: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+/// Runs when the module is instantiated: installs the panic hook.
+#[wasm_bindgen(start)]
+pub fn start() {
+    install_panic_hook();
+}
+
+/// Makes a panic explain itself: its message and location (`panicked at src/…:line:col: message`) go to
+/// the console (`console.error`) and are kept for [`last_panic_message`], before the panic aborts and the
+/// module traps (`RuntimeError: unreachable`). Chains to the hook installed before it; [`start`] calls it
+/// once when the module is instantiated (a test harness that installs its own hook afterwards may call it
+/// again).
+pub fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info.to_string().replace('\n', " ");
+        web_sys::console::error_1(&JsValue::from_str(&message));
+        if let Ok(mut last) = LAST_PANIC.try_lock() {
+            *last = Some(message);
+        }
+        previous(info);
+    }));
+}
+
+/// The message of the last panic (`panicked at src/…:line:col: message`), if there was one. After a trap
+/// the module's memory is intact, so the worker may call this once to say why before it is restarted.
+#[wasm_bindgen]
+pub fn last_panic_message() -> Option<String> {
+    LAST_PANIC.try_lock().ok().and_then(|last| last.clone())
+}
+
 fn parse_config<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, JsError> {
     serde_json::from_str(json).map_err(|e| JsError::new(&format!("invalid configuration: {e}")))
 }
@@ -28,12 +68,14 @@ pub fn simd_enabled() -> bool {
     cfg!(target_feature = "simd128")
 }
 
-/// `N(m,k) = C(m+k,k)`.
+/// `N(m,k) = C(m+k,k)`, for the page's hint: the same function and order limit as every config. Constant
+/// time (see [`compress::n_moments`]).
 #[wasm_bindgen]
 pub fn n_moments(m: usize, k: usize) -> Result<f64, JsError> {
     if m == 0 {
         return Err(JsError::new("m must be at least 1"));
     }
+    compress::check_order(k).map_err(js_err)?;
     compress::n_moments(m, k)
         .map(|n| n as f64)
         .ok_or_else(|| JsError::new("N(m,k) overflows"))
@@ -43,7 +85,7 @@ pub fn n_moments(m: usize, k: usize) -> Result<f64, JsError> {
 /// scaling: {"data-quick", "data-paper", "width-quick", "width-paper"}}`. The Rust presets are the only
 /// source of these numbers.
 #[wasm_bindgen]
-pub fn presets_json() -> String {
+pub fn presets_json() -> Result<String, JsError> {
     use crate::experiments::dataset::DatasetConfig;
     use crate::experiments::lth::LthConfig;
     use crate::experiments::scaling::{Axis, ScalingConfig};
@@ -83,7 +125,7 @@ pub fn presets_json() -> String {
             }
         }
     }
-    serde_json::json!({ "lth": lth, "dataset": dataset, "scaling": scaling }).to_string()
+    to_json(&serde_json::json!({ "lth": lth, "dataset": dataset, "scaling": scaling }))
 }
 
 /// A fresh random seed from the browser's entropy source (for the "new seed" button).
@@ -175,9 +217,8 @@ impl CloudRun {
         Float64Array::from(&self.inner.result().weights[..])
     }
 
-    pub fn summary_json(&self) -> String {
-        serde_json::to_string(&self.inner.summary())
-            .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    pub fn summary_json(&self) -> Result<String, JsError> {
+        to_json(&self.inner.summary())
     }
 
     pub fn kept_csv(&self) -> String {
@@ -223,13 +264,13 @@ impl Fig2Run {
     }
 
     /// Mean and sd per (m, k, d) so far.
-    pub fn points_json(&self) -> String {
-        serde_json::to_string(&self.inner.points()).unwrap_or_default()
+    pub fn points_json(&self) -> Result<String, JsError> {
+        to_json(&self.inner.points())
     }
 
     /// Fitted α per (m, k) so far, with the authors' values and the (k+1)/m + 0.5 guide.
-    pub fn slopes_json(&self) -> String {
-        serde_json::to_string(&self.inner.slopes()).unwrap_or_default()
+    pub fn slopes_json(&self) -> Result<String, JsError> {
+        to_json(&self.inner.slopes())
     }
 }
 
@@ -246,7 +287,7 @@ impl BenchCase {
     pub fn new(config_json: &str) -> Result<BenchCase, JsError> {
         let case: crate::experiments::bench::BenchCase = parse_config(config_json)?;
         Ok(BenchCase {
-            inner: case.prepare(),
+            inner: case.prepare().map_err(|e| JsError::new(&e))?,
         })
     }
 
@@ -339,22 +380,22 @@ impl LthRun {
     }
 
     /// Arm names in the order of every per-arm array.
-    pub fn arms_json(&self) -> String {
-        serde_json::to_string(&self.inner.arms()).unwrap_or_default()
+    pub fn arms_json(&self) -> Result<String, JsError> {
+        to_json(&self.inner.arms())
     }
 
-    pub fn config_json(&self) -> String {
-        serde_json::to_string(self.inner.config()).unwrap_or_default()
+    pub fn config_json(&self) -> Result<String, JsError> {
+        to_json(&self.inner.config())
     }
 
     /// Curve points recorded so far (epoch 0 is there from the start).
-    pub fn curve_json(&self) -> String {
-        serde_json::to_string(self.inner.curve()).unwrap_or_default()
+    pub fn curve_json(&self) -> Result<String, JsError> {
+        to_json(&self.inner.curve())
     }
 
     /// Trains up to `batches` mini-batches per arm; returns the curve points finished by this call.
-    pub fn step(&mut self, batches: u32) -> String {
-        serde_json::to_string(self.inner.step(batches as usize)).unwrap_or_default()
+    pub fn step(&mut self, batches: u32) -> Result<String, JsError> {
+        to_json(&self.inner.step(batches as usize))
     }
 
     pub fn done(&self) -> bool {
@@ -369,8 +410,8 @@ impl LthRun {
         self.inner.epoch()
     }
 
-    pub fn summary_json(&self) -> String {
-        serde_json::to_string(&self.inner.summary()).unwrap_or_default()
+    pub fn summary_json(&self) -> Result<String, JsError> {
+        to_json(&self.inner.summary())
     }
 
     /// Every arm's function on a `res × res` grid over [-1,1]², then the target: `(arms + 1) · res²` values.
@@ -451,16 +492,16 @@ impl DatasetRun {
         })
     }
 
-    pub fn arms_json(&self) -> String {
-        serde_json::to_string(&self.inner.arms()).unwrap_or_default()
+    pub fn arms_json(&self) -> Result<String, JsError> {
+        to_json(&self.inner.arms())
     }
 
-    pub fn config_json(&self) -> String {
-        serde_json::to_string(self.inner.config()).unwrap_or_default()
+    pub fn config_json(&self) -> Result<String, JsError> {
+        to_json(&self.inner.config())
     }
 
-    pub fn curve_json(&self) -> String {
-        serde_json::to_string(self.inner.curve()).unwrap_or_default()
+    pub fn curve_json(&self) -> Result<String, JsError> {
+        to_json(&self.inner.curve())
     }
 
     pub fn in_dim(&self) -> usize {
@@ -468,8 +509,8 @@ impl DatasetRun {
     }
 
     /// Trains up to `epochs` epochs; returns the curve points finished by this call.
-    pub fn step(&mut self, epochs: u32) -> String {
-        serde_json::to_string(self.inner.step(epochs as usize)).unwrap_or_default()
+    pub fn step(&mut self, epochs: u32) -> Result<String, JsError> {
+        to_json(&self.inner.step(epochs as usize))
     }
 
     pub fn done(&self) -> bool {
@@ -480,8 +521,8 @@ impl DatasetRun {
         self.inner.progress()
     }
 
-    pub fn summary_json(&self) -> String {
-        serde_json::to_string(&self.inner.summary()).unwrap_or_default()
+    pub fn summary_json(&self) -> Result<String, JsError> {
+        to_json(&self.inner.summary())
     }
 
     /// Training set of arm `arm` as rows `(x_1..x_in, y, weight)`, in the user's units.
@@ -510,10 +551,18 @@ impl DatasetRun {
 
     /// Loss landscapes of every arm's set on a `res × res` plane (`span` half-width, around the initial
     /// or the trained full-data parameters): `{res, span, around_trained, arms, losses, deviation}`.
-    pub fn landscape_json(&self, res: usize, span: f64, around_trained: bool) -> String {
+    pub fn landscape_json(
+        &self,
+        res: usize,
+        span: f64,
+        around_trained: bool,
+    ) -> Result<String, JsError> {
         let seed = self.inner.config().seed;
-        serde_json::to_string(&self.inner.landscape(res, span, around_trained, seed))
-            .unwrap_or_default()
+        let landscape = self
+            .inner
+            .landscape(res, span, around_trained, seed)
+            .map_err(|e| JsError::new(&e))?;
+        to_json(&landscape)
     }
 }
 
@@ -566,7 +615,7 @@ impl ScalingRun {
         serde_json::to_string(rows).map_err(js_err)
     }
 
-    pub fn summary_json(&self) -> String {
-        serde_json::to_string(&self.inner.summary()).unwrap_or_default()
+    pub fn summary_json(&self) -> Result<String, JsError> {
+        to_json(&self.inner.summary())
     }
 }

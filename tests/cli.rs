@@ -355,3 +355,364 @@ fn lth_maps_option() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Runs `moment-lab ARGS` and returns its output; a run still going after a minute is killed and fails the
+/// test (so a hang, such as an O(k) loop over a huge order, is a failure rather than a stuck suite).
+fn run_with_deadline(args: &[&str]) -> std::process::Output {
+    use std::process::Stdio;
+    let child = bin()
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || tx.send(child.wait_with_output()));
+    match rx.recv_timeout(std::time::Duration::from_secs(60)) {
+        Ok(out) => out.unwrap(),
+        Err(_) => {
+            let _ = Command::new("kill").arg(pid.to_string()).status();
+            panic!("{args:?} was still running after 60 s");
+        }
+    }
+}
+
+/// Asserts that `moment-lab ARGS` exits with `code` within the deadline, its stderr containing `expected`
+/// and no panic; returns stderr.
+fn assert_exit(args: &[&str], code: i32, expected: &str) -> String {
+    let out = run_with_deadline(args);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
+    assert!(
+        err.contains(expected),
+        "{args:?}: '{err}' lacks '{expected}'"
+    );
+    assert!(!err.contains("panicked"), "{args:?}: {err}");
+    err
+}
+
+/// Every bad option value is a usage error (exit 2) in every command, before any work: an unknown
+/// strategy (was exit 1 in four commands), too many threads, an order above 64 (an order of 2^64 - 1
+/// used to hang in N(m,k)), a run above the cost caps, a bad learning rate or optimiser.
+#[test]
+fn every_bad_option_value_is_a_usage_error() {
+    let input = tmp("usage.csv", "x,y\n1,2\n3,4\n5,6\n7,8\n");
+    let input = input.to_str().unwrap();
+    let compress = [
+        "compress", "--input", input, "--order", "1", "--target", "3",
+    ];
+    let with = |base: &[&str], extra: &[&str]| -> Vec<String> {
+        base.iter().chain(extra).map(|s| s.to_string()).collect()
+    };
+    let strategy = ["--strategy", "bogus"];
+    for base in [&compress[..], &["cloud"], &["fig2"], &["runtime"], &["lth"]] {
+        let args = with(base, &strategy);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        assert_exit(
+            &args,
+            2,
+            "unknown strategy 'bogus' (use greedy, bulk, auto or random)",
+        );
+    }
+    for base in [
+        &compress[..],
+        &["fig2"],
+        &["runtime"],
+        &["scaling", "--axis", "data"],
+    ] {
+        let args = with(base, &["--threads", "5000"]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        assert_exit(&args, 2, "--threads is at most 1024 (0 = one per core)");
+        let args = with(base, &["--threads", "-1"]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        assert_exit(&args, 2, "--threads expects a non-negative whole number");
+    }
+    for base in [
+        &["compress", "--input", input, "--target", "3"][..],
+        &["cloud"],
+        &["runtime"],
+        &["lth"],
+        &["dataset"],
+    ] {
+        for order in ["65", "18446744073709551615"] {
+            let args = with(base, &["--order", order]);
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            assert_exit(&args, 2, "is above the maximum of 64");
+        }
+    }
+    assert_exit(
+        &[
+            "compress",
+            "--input",
+            input,
+            "--target",
+            "3",
+            "--order",
+            "18446744073709551616",
+        ],
+        2,
+        "--order expects a non-negative whole number",
+    );
+    // Runs above the cost caps, from the options alone.
+    assert_exit(
+        &["lth", "--epochs", "100000000"],
+        2,
+        "floating-point operations in all",
+    );
+    assert_exit(
+        &[
+            "fig2", "--dims", "5", "--orders", "6", "--sizes", "10000000", "--trials", "1",
+        ],
+        2,
+        "Stop could not stop it",
+    );
+    assert_exit(
+        &[
+            "cloud",
+            "--d",
+            "1000000",
+            "--dim",
+            "16",
+            "--order",
+            "1",
+            "--target",
+            "1000",
+            "--strategy",
+            "greedy",
+        ],
+        2,
+        "lower the number of points d",
+    );
+    assert_exit(&["runtime", "--sizes", "10"], 2, "is not larger than N(m=");
+    // Config errors are usage errors too, with or without a data file.
+    assert_exit(&["lth", "--lr", "0"], 2, "learning rate");
+    assert_exit(
+        &["dataset", "--optimizer", "bogus"],
+        2,
+        "unknown optimiser 'bogus'",
+    );
+    assert_exit(
+        &["dataset", "--data", input, "--optimizer", "bogus"],
+        2,
+        "unknown optimiser",
+    );
+    assert_exit(
+        &[
+            "scaling", "--axis", "width", "--sizes", "100", "--seeds", "0",
+        ],
+        2,
+        "seeds",
+    );
+    // Parsing.
+    assert_exit(&["lth", "--seed", "abc"], 2, "--seed expects");
+    assert_exit(&["fig8", "--preset", "huge"], 2, "unknown preset 'huge'");
+    assert_exit(
+        &["cloud", "--frobnicate"],
+        2,
+        "invalid option '--frobnicate'",
+    );
+    assert_exit(&["lth", "--lr"], 2, "missing argument");
+    assert_exit(&["frobnicate"], 2, "unknown command 'frobnicate'");
+    // Help is not an error.
+    for args in [&["help"][..], &[], &["--help"]] {
+        let out = run_with_deadline(args);
+        assert_eq!(out.status.code(), Some(0));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("EXIT CODES"));
+    }
+}
+
+/// `--threads 0` means one thread per core in every command (it meant one thread in `fig2` and
+/// `scaling`); the thread count each command reports says so.
+#[test]
+fn threads_zero_means_one_per_core_everywhere() {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
+    let json = |args: &[&str], name: &str| -> serde_json::Value {
+        let out = tmp(name, "");
+        let mut all = args.to_vec();
+        all.extend(["--threads", "0", "--out", out.to_str().unwrap()]);
+        run_ok(bin().args(&all));
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap()
+    };
+    let fig2 = json(
+        &[
+            "fig2", "--dims", "1", "--orders", "1", "--sizes", "100,200", "--trials", "2",
+        ],
+        "t0-fig2.json",
+    );
+    assert_eq!(fig2["threads"], cores.min(4));
+    let scaling = json(
+        &[
+            "scaling",
+            "--axis",
+            "data",
+            "--sizes",
+            "256",
+            "--seeds",
+            "2",
+            "--epochs",
+            "1",
+            "--samples",
+            "50",
+        ],
+        "t0-scaling.json",
+    );
+    assert_eq!(scaling["threads"], cores.min(2));
+    let runtime = json(
+        &[
+            "runtime", "--dims", "1", "--sizes", "200", "--order", "1", "--trials", "1",
+        ],
+        "t0-runtime.json",
+    );
+    assert_eq!(runtime["threads"], cores);
+    let input = tmp("t0.csv", "x\n1\n2\n3\n4\n5\n");
+    let out = run_ok(bin().args([
+        "compress",
+        "--input",
+        input.to_str().unwrap(),
+        "--order",
+        "1",
+        "--target",
+        "2",
+        "--threads",
+        "0",
+    ]));
+    let summary: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(summary["threads"], cores);
+}
+
+/// The output path is checked before any work: every command, even at its paper preset (hours of work),
+/// fails at once (exit 1) when the output cannot be written, and prints no progress. A file the check
+/// created is removed when the command fails; an existing file is left as it was.
+#[test]
+fn output_path_is_checked_before_any_work() {
+    let blocker = tmp("not-a-directory", "a file");
+    let bad = blocker.join("out.json");
+    let bad = bad.to_str().unwrap();
+    let input = tmp("out-check.csv", "x\n1\n2\n3\n4\n5\n");
+    let input = input.to_str().unwrap();
+    for args in [
+        &[
+            "compress", "--input", input, "--order", "1", "--target", "2", "--output", bad,
+        ][..],
+        &[
+            "cloud", "--d", "1000000", "--dim", "3", "--order", "3", "--target", "1000",
+            "--output", bad,
+        ],
+        &["fig2", "--preset", "paper", "--out", bad],
+        &["fig8", "--preset", "paper", "--out", bad],
+        &["runtime", "--out", bad],
+        &["lth", "--preset", "paper", "--out", bad],
+        &["dataset", "--preset", "paper", "--out", bad],
+        &["dataset", "--data", input, "--out", bad],
+        &[
+            "scaling", "--axis", "width", "--preset", "paper", "--out", bad,
+        ],
+    ] {
+        let err = assert_exit(args, 1, "cannot create");
+        assert!(
+            !err.contains("set-up")
+                && !err.contains("epoch")
+                && !err.contains("compressions")
+                && !err.contains("runtime:"),
+            "{args:?} did work before failing: {err}"
+        );
+    }
+    // Created by the check, then the input fails: removed again.
+    let fresh = blocker.with_file_name("fresh-out.csv");
+    let _ = std::fs::remove_file(&fresh);
+    assert_exit(
+        &[
+            "compress",
+            "--input",
+            "/nonexistent/in.csv",
+            "--order",
+            "1",
+            "--target",
+            "2",
+            "--output",
+            fresh.to_str().unwrap(),
+        ],
+        1,
+        "cannot read /nonexistent/in.csv",
+    );
+    assert!(!fresh.exists(), "the empty output file was left behind");
+    // An existing output file is only replaced by a successful run.
+    let kept = tmp("kept-out.csv", "keep me");
+    assert_exit(
+        &[
+            "compress",
+            "--input",
+            "/nonexistent/in.csv",
+            "--order",
+            "1",
+            "--target",
+            "2",
+            "--output",
+            kept.to_str().unwrap(),
+        ],
+        1,
+        "cannot read",
+    );
+    assert_eq!(std::fs::read_to_string(&kept).unwrap(), "keep me");
+}
+
+/// Data files a user may really have: the 12 rows with x = ±k·1e200 train (exit 0, was a panic
+/// with exit 101); non-UTF-8 and UTF-16 files are a clear error (exit 1), in both commands that read files.
+#[test]
+fn hard_data_files_train_or_fail_cleanly() {
+    let mut text = String::from("x,y\n");
+    for k in 1..=12 {
+        let sign = if k % 2 == 1 { "" } else { "-" };
+        text.push_str(&format!("{sign}{k}e200,{}\n", k as f64 * 0.5));
+    }
+    let huge = tmp("huge.csv", &text);
+    let out_path = huge.with_file_name("huge-out.json");
+    run_ok(bin().args([
+        "dataset",
+        "--data",
+        huge.to_str().unwrap(),
+        "--target",
+        "5",
+        "--order",
+        "1",
+        "--epochs",
+        "2",
+        "--out",
+        out_path.to_str().unwrap(),
+    ]));
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out_path).unwrap()).unwrap();
+    for arm in v["summary"]["arms"].as_array().unwrap() {
+        assert!(arm["final_test"].as_f64().unwrap().is_finite(), "{arm}");
+    }
+    let dir = huge.parent().unwrap();
+    let latin1 = dir.join("latin1.csv");
+    std::fs::write(&latin1, b"caf\xE9,y\n1,2\n3,4\n").unwrap();
+    let utf16 = dir.join("utf16.csv");
+    std::fs::write(&utf16, b"\xFF\xFEx\x00,\x00y\x00\n\x00").unwrap();
+    for (file, needle) in [
+        (&latin1, "not UTF-8 text (an invalid byte on line 1)"),
+        (&utf16, "UTF-16"),
+    ] {
+        let f = file.to_str().unwrap();
+        assert_exit(&["dataset", "--data", f], 1, needle);
+        assert_exit(
+            &["compress", "--input", f, "--order", "1", "--target", "1"],
+            1,
+            needle,
+        );
+    }
+    // A BOM is not part of the first column's name.
+    let bom = tmp("bom.csv", "\u{feff}x,weight\n1,1\n2,1\n3,1\n4,1\n");
+    let out = run_ok(bin().args([
+        "compress",
+        "--input",
+        bom.to_str().unwrap(),
+        "--order",
+        "1",
+        "--target",
+        "2",
+    ]));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("index,weight,x1\n"));
+}

@@ -278,7 +278,49 @@ fn bad_input_is_a_typed_error() {
     // A moment matrix that cannot fit is refused up front, with the size in the message.
     let e = err(Cloud::new(30, vec![0.0; 300]), &CompressParams::new(12, 20));
     assert!(matches!(e, CompressError::TooLarge { .. }));
-    assert!(e.to_string().contains("lower k"), "{e}");
+    assert!(e.to_string().contains("lower the order k"), "{e}");
+}
+
+/// Very large and very small clouds compress exactly like the same cloud at unit scale: the compressor
+/// divides by a power of two (exact) where squared distances would overflow or underflow, so the same
+/// points are kept with the same weights bit for bit, and diameters are reported in the input's units.
+/// (Before, distances between points of size 1e200 were infinite and every cluster tied.)
+#[test]
+fn any_scale_compresses_like_unit_scale() {
+    for strategy in STRATEGIES {
+        let base = random_cloud(7, 2, 400, true);
+        let params = CompressParams::new(3, 40).with_strategy(strategy);
+        let r0 = compress(&base, &params).unwrap();
+        for e in [620, -620, 996] {
+            let p = 2f64.powi(e);
+            let cloud = Cloud {
+                points: base.points.iter().map(|v| v * p).collect(),
+                ..base.clone()
+            };
+            let mut c =
+                moment_lab::compress::Compressor::new(cloud.clone(), params.clone()).unwrap();
+            while !c.step(usize::MAX).done {}
+            assert_eq!(c.cloud(), &cloud, "the input is reported as given");
+            let r = c.result();
+            assert_eq!(r.indices, r0.indices, "{strategy:?} at 2^{e}");
+            assert_eq!(r.weights, r0.weights, "{strategy:?} at 2^{e}");
+            assert_eq!(r.diagnostics.residual, r0.diagnostics.residual);
+            let scaled: Vec<f64> = r0
+                .diagnostics
+                .max_diameter_per_round
+                .iter()
+                .map(|d| d * p)
+                .collect();
+            assert_eq!(r.diagnostics.max_diameter_per_round, scaled);
+        }
+    }
+    // Beyond ±1e300 a coordinate is a typed error (diameters in the input's units would overflow).
+    let mut big = random_cloud(1, 2, 100, false);
+    big.points[5] = -1e301;
+    assert_eq!(
+        compress(&big, &CompressParams::new(2, 10)).unwrap_err(),
+        CompressError::CoordinateTooLarge { row: 2, col: 1 }
+    );
 }
 
 /// Recording the reduced clusters (for the page's animation) is observation only: the same kept points

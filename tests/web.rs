@@ -7,6 +7,8 @@
 
 use moment_lab::wasm::{CloudRun, n_moments, simd_enabled};
 use serde_json::Value;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -74,7 +76,7 @@ fn cloud_fixture_reproduces_exactly() {
         );
     }
 
-    let summary: Value = serde_json::from_str(&run.summary_json()).unwrap();
+    let summary: Value = serde_json::from_str(&run.summary_json().unwrap()).unwrap();
     assert_eq!(summary["kept"], fixture["summary"]["kept"]);
     assert!(summary["residual"].as_f64().unwrap() <= 1e-9);
 }
@@ -180,16 +182,17 @@ macro_rules! assert_reproduces_fixture {
             if run.done() {
                 break;
             }
-            run.step($step);
+            run.step($step)
+                .unwrap_or_else(|_| panic!("{what}: step failed"));
         }
         assert!(run.done(), "{what}: run did not finish");
-        let config: Value = serde_json::from_str(&run.config_json()).unwrap();
+        let config: Value = serde_json::from_str(&run.config_json().unwrap()).unwrap();
         assert_eq!(
             config, fixture["config"],
             "{what}: config differs from the native fixture's"
         );
         assert_eq!(
-            test_curve(&run.curve_json()),
+            test_curve(&run.curve_json().unwrap()),
             fixture["result"],
             "{what}: wasm test-loss curves differ from the native fixture"
         );
@@ -237,4 +240,71 @@ fn dataset_fixture_reproduces_exactly() {
         2,
         "dataset"
     );
+}
+
+#[wasm_bindgen(inline_js = "
+export function call_trapping(f, after) {
+  try {
+    f();
+    return 'no trap';
+  } catch (e) {
+    if (!(e instanceof WebAssembly.RuntimeError)) return `not a RuntimeError: ${e}`;
+    return after();
+  }
+}")]
+extern "C" {
+    /// Calls `f` from JS; if it traps (a `WebAssembly.RuntimeError`, as the worker sees it), calls `after`
+    /// (again from JS, into the same trapped instance) and returns its answer.
+    fn call_trapping(f: &js_sys::Function, after: &js_sys::Function) -> String;
+}
+
+/// A real panic traps the module; the panic hook has recorded its message and location, and the worker's
+/// one call after the trap (`last_panic_message`, from JS into the trapped instance) reads it. Without the
+/// hook the page could only say "unreachable".
+#[wasm_bindgen_test]
+fn a_trap_reports_its_panic_message() {
+    // The test harness installs its own hook after the module's start function: install ours on top.
+    moment_lab::wasm::install_panic_hook();
+    let boom = Closure::<dyn Fn()>::new(|| {
+        let v: Vec<u32> = Vec::new();
+        panic!("deliberate test panic, {} items", v.len() + 42)
+    });
+    let after = Closure::<dyn Fn() -> String>::new(|| {
+        moment_lab::wasm::last_panic_message().unwrap_or_else(|| "no message recorded".into())
+    });
+    let got = call_trapping(
+        boom.as_ref().unchecked_ref(),
+        after.as_ref().unchecked_ref(),
+    );
+    assert!(
+        got.starts_with("panicked at tests/web.rs:")
+            && got.ends_with("deliberate test panic, 42 items"),
+        "{got}"
+    );
+}
+
+fn js_message(e: JsError) -> String {
+    let v = JsValue::from(e);
+    js_sys::Reflect::get(&v, &JsValue::from_str("message"))
+        .ok()
+        .and_then(|m| m.as_string())
+        .unwrap_or_default()
+}
+
+/// The wasm build caps the compressor's working memory at 256 MiB (a phone grants a page little more):
+/// m = 10, k = 5 (N = 3003, ~0.8 GiB) is a clear error naming the limit and what to lower; m = 10,
+/// k = 4 (N = 1001) fits.
+#[wasm_bindgen_test]
+fn compressor_memory_is_capped_in_the_browser() {
+    let too_big = CloudRun::new(r#"{"d": 4000, "dim": 10, "k": 5, "target": 3500}"#)
+        .err()
+        .map(js_message)
+        .unwrap_or_default();
+    assert!(
+        too_big.contains("above the limit of 256 MiB") && too_big.contains("lower the order k"),
+        "{too_big}"
+    );
+    let msg = n_moments(2, 65).err().map(js_message).unwrap_or_default();
+    assert!(msg.contains("above the maximum of 64"), "{msg}");
+    assert!(CloudRun::new(r#"{"d": 1500, "dim": 10, "k": 4, "target": 1100}"#).is_ok());
 }

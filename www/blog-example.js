@@ -18,7 +18,8 @@ const STATUS = {
 };
 
 function show(id, msg) {
-  if (msg.type === 'error') setStatus(id, `The experiment stopped: ${msg.message}`, 'error');
+  // After a run on the reader's own file the lab sends no message text (nothing derived from the file).
+  if (msg.type === 'error') setStatus(id, msg.message ? `The experiment stopped: ${msg.message}` : 'The experiment stopped; the lab says why.', 'error');
   else if (STATUS[msg.type]) setStatus(id, ...STATUS[msg.type]);
 }
 

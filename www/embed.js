@@ -13,14 +13,18 @@
 //   autorun      boolean: run as soon as the lab is ready ("false" or "0" also mean off)
 //   hide         comma-separated parameter names whose controls are hidden, or "all" (classroom use)
 //   src          optional URL of another copy of the lab page (resolved against the document), e.g.
-//                "https://example.org/moment-lab/index.html"; the query and hash are replaced
+//                "https://example.org/moment-lab/index.html"; the query and hash are replaced. Only http(s)
+//                URLs (and file: URLs when this document is itself a file: page) are used; anything else
+//                (javascript:, data:, blob:, …) is refused with a console warning and the default lab is shown
+//   parent-origin  boolean: the lab posts its messages only to this document's origin (adds
+//                &parent=<origin> to the lab's URL; ignored on a file: page, whose origin is opaque)
 //   title        the iframe's accessible title (default "Moment Lab: <experiment> experiment")
 //   loading      the iframe's loading mode: lazy (default) | eager
 //   any other    becomes a hash parameter, e.g. seed="3" -> seed=3 (values encoded with URLSearchParams).
 //                cloud: seed d dim k target strategy; lth: preset seed width target order epochs optimizer
 //                lr; dataset: preset seed d target order epochs optimizer lr.
-//   Not forwarded: class, style, id, src, title, loading, slot, hidden, lang, dir, tabindex, part, is,
-//   aria-*, data-*, on*.
+//   Not forwarded: class, style, id, src, title, loading, parent-origin, slot, hidden, lang, dir, tabindex,
+//   part, is, aria-*, data-*, on*.
 // Changing any attribute rebuilds the iframe (a fresh page load of the lab).
 //
 // Events (bubbling and composed; event.detail is the lab's message object)
@@ -28,6 +32,8 @@
 //   moment-lab-height   detail {source:'moment-lab', type:'height', height}   (the iframe is resized first)
 //   moment-lab-done     detail {source:'moment-lab', type:'done', tab, summary}
 //   moment-lab-error    detail {source:'moment-lab', type:'error', tab, message}
+//   (After a run on a reader's own CSV file: {…, userData: true} without summary or message — nothing
+//   derived from the file leaves the lab — and no height events while the file is in use.)
 // Only messages whose event.source is this element's own iframe and whose data.source is 'moment-lab'
 // are accepted; everything else is ignored.
 //
@@ -49,14 +55,31 @@ const MIN_HEIGHT = 360;
 const MAX_HEIGHT = 20000;
 const FORWARDED_TYPES = ['ready', 'height', 'done', 'error'];
 const NOT_FORWARDED = new Set(['class', 'style', 'id', 'src', 'title', 'loading', 'slot', 'hidden', 'lang',
-  'dir', 'tabindex', 'part', 'is', 'experiment', 'tab', 'autorun', 'v', 'embed']);
+  'dir', 'tabindex', 'part', 'is', 'experiment', 'tab', 'autorun', 'v', 'embed', 'parent-origin']);
+const isOn = (v) => v != null && v !== false && !/^(false|0|no|off)$/i.test(String(v));
 const notForwarded = (name) => NOT_FORWARDED.has(name) || name.startsWith('aria-') || name.startsWith('data-')
   || (name.startsWith('on') && name in HTMLElement.prototype);   // event handlers (onclick, …), not e.g. "onset"
 
+// The lab page a `src` attribute names, resolved against the document: {url, refused}. A URL that is not
+// http(s) (or file: on a file: page) would run in the iframe as something else than the lab — a
+// javascript: URL runs in the embedding page's own origin — so it is refused: url is then the default.
+export function labSrc(src, base = LAB_PAGE, { documentUrl = document.URL, baseUrl = document.baseURI } = {}) {
+  if (src == null || src === '') return { url: new URL(base), refused: null };
+  let url = null;
+  try {
+    url = new URL(src, baseUrl);
+  } catch { /* not a URL at all */ }
+  const allowed = ['http:', 'https:'];
+  if (new URL(documentUrl).protocol === 'file:') allowed.push('file:');
+  if (url && allowed.includes(url.protocol)) return { url, refused: null };
+  return { url: new URL(base), refused: String(src) };
+}
+
 // The URL of the lab page for an element's attributes (exported for tests and for hand-built iframes).
-export function labUrl(attrs, base = LAB_PAGE) {
+// `options` as for labSrc.
+export function labUrl(attrs, base = LAB_PAGE, options = {}) {
   const get = (n) => (attrs.get ? attrs.get(n) : attrs[n]);
-  const url = new URL(get('src') || base, get('src') ? document.baseURI : undefined);
+  const { url } = labSrc(get('src'), base, options);
   const tab = String(get('experiment') || get('tab') || 'cloud').trim().toLowerCase();
   const p = new URLSearchParams();
   p.set('v', '1');
@@ -65,9 +88,11 @@ export function labUrl(attrs, base = LAB_PAGE) {
   for (const name of names) {
     if (!notForwarded(name)) p.set(name, String(get(name)));
   }
-  const autorun = get('autorun');
-  if (autorun != null && autorun !== false && !/^(false|0|no|off)$/i.test(String(autorun))) p.set('autorun', '1');
-  url.search = '?embed=1';
+  if (isOn(get('autorun'))) p.set('autorun', '1');
+  const query = new URLSearchParams({ embed: '1' });
+  const origin = new URL(options.documentUrl ?? document.URL).origin;
+  if (isOn(get('parent-origin')) && /^https?:/.test(origin)) query.set('parent', origin);
+  url.search = `?${query}`;
   url.hash = p.toString();
   return url.href;
 }
@@ -95,8 +120,8 @@ function hostSheet() {
 export class MomentLabElement extends HTMLElement {
   // The attributes the page knows about; any other attribute is caught by the MutationObserver below.
   static get observedAttributes() {
-    return ['experiment', 'tab', 'autorun', 'hide', 'src', 'title', 'loading', 'seed', 'd', 'dim', 'k', 'target',
-      'strategy', 'preset', 'width', 'order', 'epochs', 'optimizer', 'lr'];
+    return ['experiment', 'tab', 'autorun', 'hide', 'src', 'title', 'loading', 'parent-origin', 'seed', 'd', 'dim',
+      'k', 'target', 'strategy', 'preset', 'width', 'order', 'epochs', 'optimizer', 'lr'];
   }
 
   #root;
@@ -177,6 +202,11 @@ export class MomentLabElement extends HTMLElement {
     this.#frame = frame;
     if (old) old.replaceWith(frame);
     else this.#root.append(frame);
+    const { refused } = labSrc(attrs.get('src'));
+    if (refused !== null) {
+      console.warn(`<moment-lab>: src ${JSON.stringify(refused.slice(0, 100))} is not an http(s) URL; showing `
+        + `the default lab page ${LAB_PAGE.href} instead`);
+    }
     if (!EXPERIMENTS.includes(String(attrs.get('experiment') || attrs.get('tab') || 'cloud').toLowerCase())) {
       console.warn(`<moment-lab>: unknown experiment ${JSON.stringify(attrs.get('experiment'))}; `
         + `expected one of ${EXPERIMENTS.join(', ')}`);

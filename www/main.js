@@ -6,18 +6,30 @@
 //
 // For scripts, tests and embedding pages:
 //   body[data-ready="1"] once the worker is up; body[data-running="1"] during a run; body[data-done="1"]
-//   after a run completes; window.lastResult = the last summary; window.momentLab = {run, crashWorker, tab}.
-// Embed mode (?embed=1): a compact view of one experiment. The page posts to its parent window
-//   {source:'moment-lab', type:'ready'|'height'|'done'|'error', tab, height?, summary?, message?}.
+//   after a run completes; window.lastResult = the last summary;
+//   window.momentLab = {run, crashWorker, trapWorker, tab, selectTab}.
+// Embed mode (?embed=1, optionally &parent=<origin>: lab/embedding.js): a compact view of one experiment.
+//   Only then, and only when framed, the page posts to its parent window
+//   {source:'moment-lab', type:'ready'|'height'|'done'|'error', tab, height?, summary?, message?, userData?}.
+//   Nothing derived from the user's own file leaves the page: a run on an uploaded CSV posts
+//   {type:'done'|'error', tab, userData:true} without summary or message, and no 'height' is posted while a
+//   file is in use (the layout of its results would tell its shape). docs/EMBED.md has the protocol.
 
 import { TABS, applyValues, formValues, makeHash, readForm, readHash } from './lab/state.js';
-import { createCloud, fmtMs } from './lab/cloud.js';
+import { embedOptions } from './lab/embedding.js';
+import { fmtMs } from './lab/format.js';
+import { createCloud } from './lab/cloud.js';
 import { createDataset, createLth } from './lab/training.js';
 import { createScaling } from './lab/scaling.js';
 import { createTheory } from './lab/theory.js';
 
-const EMBED = new URLSearchParams(location.search).get('embed') === '1';
+const EMBED_OPTIONS = embedOptions(location.search);
+const EMBED = EMBED_OPTIONS.embed;
 const FRAMED = window.parent !== window;
+if (EMBED_OPTIONS.problem) console.warn(EMBED_OPTIONS.problem);
+// Without an acknowledgement ('stopped') of a Stop within this time, the worker is busy in one long call
+// (a run's set-up): it is restarted.
+const STOP_ACK_MS = 1000;
 const factories = { cloud: createCloud, lth: createLth, dataset: createDataset, scaling: createScaling, theory: createTheory };
 
 let worker = null;
@@ -28,12 +40,15 @@ let nextRunId = 1;
 let activeTab = 'cloud';
 let hideFlags = [];
 const controllers = {};   // tab -> controller
+let lastHeight = 0;       // the last height posted to the embedding page
 const byRunId = new Map();
 
+// Posts to the embedding page: only in embed mode, only when framed, only to ?parent= when given. Callers
+// pass nothing derived from a user's file (see the top of this file).
 function post(type, extra = {}) {
-  if (!FRAMED) return;
+  if (!EMBED || !FRAMED || !EMBED_OPTIONS.post) return;
   try {
-    window.parent.postMessage({ source: 'moment-lab', type, tab: activeTab, ...extra }, '*');
+    window.parent.postMessage({ source: 'moment-lab', type, tab: activeTab, ...extra }, EMBED_OPTIONS.targetOrigin);
   } catch { /* the summary is plain data; nothing else can fail here */ }
 }
 
@@ -92,7 +107,10 @@ function onWorkerMessage(msg) {
   }
   const c = byRunId.get(msg.runId);
   if (c) c.onMessage(msg);
-  else if (msg.type === 'error' && msg.runId === 0) controllers[activeTab].fail(msg.message);
+  else if (msg.type === 'error' && (msg.runId === 0 || msg.fatal)) {
+    controllers[activeTab].fail(msg.message);
+    if (msg.fatal) restartWorker();   // a trap outside any run on this page: the instance is still unusable
+  }
 }
 
 // ------------------------------------------------------------------------------------------- one experiment
@@ -135,6 +153,10 @@ function createController(tab) {
   let t0 = 0, tStarted = 0, activeMs = 0, resumedAt = 0;
   let lastFraction = 0;
   let lastStatusAt = 0;
+  let stopTimer = 0;
+  let keepStatus = false;   // the status explains a forced restart: the worker's next 'ready' keeps it
+  let settingUp = false;    // between 'start' and the worker's 'started'
+  let fromFile = false;     // the run on screen (its results, or its error) used the user's file
 
   const ctx = {
     section, q,
@@ -177,12 +199,15 @@ function createController(tab) {
       }
     }
     if (runId) worker.postMessage({ type: 'stop', runId });
+    clearTimeout(stopTimer);
+    keepStatus = false;
     byRunId.delete(runId);
     // One worker computes one run at a time: a run in another tab ends there.
     for (const c of Object.values(controllers)) if (c !== controller) c.interrupt(tab);
     runId = nextRunId++;
     byRunId.set(runId, controller);
     lastConfig = job;
+    fromFile = job.csv != null;
     state = 'running';
     delete document.body.dataset.done;
     view.reset();
@@ -193,9 +218,17 @@ function createController(tab) {
     activeMs = 0;
     resumedAt = t0;
     status.textContent = 'starting…';
+    settingUp = true;
     setButtons();
     if (view.shareable()) saveHash(job.values);
     worker.postMessage({ type: 'start', runId, kind: job.kind, config: job.config, csv: job.csv ?? null });
+    postHeight();   // a run on the built-in data ends a freeze of the height messages
+  }
+
+  // Whether what the tab shows may derive from the user's own file: one is in use, or the run on screen
+  // (its results or its error message) used one.
+  function usesUserData() {
+    return fromFile || !!view.userData?.();
   }
 
   function elapsed() {
@@ -213,8 +246,10 @@ function createController(tab) {
   }
 
   function handle(msg) {
+    if (['stopped', 'done', 'error'].includes(msg.type)) clearTimeout(stopTimer);
     switch (msg.type) {
       case 'started':
+        settingUp = false;
         tStarted = performance.now();
         status.textContent = view.started(msg.info) || 'running…';
         break;
@@ -239,7 +274,7 @@ function createController(tab) {
         window.lastResult = msg.summary;
         document.body.dataset.done = '1';
         setButtons();
-        post('done', { summary: msg.summary });
+        post('done', usesUserData() ? { userData: true } : { summary: msg.summary });
         break;
       }
       case 'stopped':
@@ -262,12 +297,31 @@ function createController(tab) {
 
   function fail(message) {
     if (state === 'idle' && !message) return;
+    clearTimeout(stopTimer);
+    const userData = usesUserData();
+    // A run on the user's file failed (most often: Rust refused the file): back to the built-in data, so
+    // that the next Run does not repeat the error. The message stays.
+    if ((state === 'running' || state === 'paused') && lastConfig?.csv != null && view.dropUpload) {
+      const name = view.dropUpload();
+      lastConfig = null;
+      message = `${message} — ${name ? `${name} is` : 'your file is'} no longer in use; Run uses the built-in data, or choose a file again.`;
+    }
     state = 'idle';
     progress.value = 0;
     showError(message);
     status.textContent = 'error';
     setButtons();
-    post('error', { message });
+    // An error about the user's file may quote it: the embedding page only learns that the run failed.
+    post('error', userData ? { userData: true } : { message });
+  }
+
+  // Stop is a message the worker reads between slices of work; a run still in one long call (its set-up)
+  // cannot read it. Without 'stopped' in time the worker is replaced: the run is lost, the page is free.
+  function forceStop() {
+    if (state !== 'running') return;
+    restartWorker();
+    keepStatus = true;
+    status.textContent = `stopped: the run was ${settingUp ? 'still setting up' : 'in one long step'} and could not pause, so the compute worker was restarted. This run cannot be resumed; Run starts again.`;
   }
 
   // The link of the run on screen (`values`: the form as it was when the run started), else of the form.
@@ -286,6 +340,9 @@ function createController(tab) {
     if (state !== 'running') return;
     worker.postMessage({ type: 'stop', runId });
     status.textContent = 'stopping…';
+    clearTimeout(stopTimer);
+    const stopping = runId;
+    stopTimer = setTimeout(() => { if (runId === stopping) forceStop(); }, STOP_ACK_MS);
   });
   resumeBtn.addEventListener('click', () => {
     if (state !== 'paused') return;
@@ -303,7 +360,7 @@ function createController(tab) {
   const controller = {
     tab, view, form,
     get state() { return state; },
-    onMessage, fail,
+    onMessage, fail, usesUserData,
     onReady(first) {
       // The preset's values first (from Rust), then whatever the link set on top; only once, so a
       // restarted worker does not undo the user's edits.
@@ -312,10 +369,11 @@ function createController(tab) {
         applyValues(form, controller.linkValues);
       }
       setButtons();
-      if (state === 'idle' || state === 'done') status.textContent = 'ready';
+      if ((state === 'idle' || state === 'done') && !keepStatus) status.textContent = 'ready';
       view.updateHint?.();
     },
     setIdle() {
+      clearTimeout(stopTimer);
       state = 'idle';
       byRunId.delete(runId);
       runId = 0;
@@ -323,6 +381,7 @@ function createController(tab) {
     },
     interrupt(by) {
       if (state !== 'running' && state !== 'paused') return;
+      clearTimeout(stopTimer);
       byRunId.delete(runId);
       runId = 0;
       state = 'idle';
@@ -369,7 +428,9 @@ tablist.addEventListener('keydown', (e) => {
 function showNotice(lines) {
   const n = document.getElementById('notice');
   if (!lines.length) { n.hidden = true; return; }
-  n.textContent = `About the link: ${lines.join('; ')}. The other settings are the defaults.`;
+  // At most six reasons; a link with thousands of bad settings says how many more there were.
+  const more = lines.length > 6 ? `; and ${lines.length - 6} more` : '';
+  n.textContent = `About the link: ${lines.slice(0, 6).join('; ')}${more}. The other settings are the defaults.`;
   n.hidden = false;
 }
 
@@ -384,7 +445,7 @@ function loadState() {
     label.hidden = hideFlags.includes('all') || hideFlags.includes(label.dataset.field);
   }
   c.form.querySelector('.params').classList.toggle('locked', hideFlags.includes('all'));
-  showNotice(notices.slice(0, 6));
+  showNotice(notices);
   selectTab(tab, { save: false });
   return st;
 }
@@ -402,18 +463,18 @@ window.addEventListener('hashchange', () => {
   if (st.autorun && workerReady) controllers[activeTab].start();
 });
 
-if (FRAMED) {
-  let lastHeight = 0;
-  new ResizeObserver(() => {
-    // The content's own height (documentElement.scrollHeight never drops below the frame's height, so a
-    // frame could grow but never shrink).
-    const h = Math.ceil(document.body.getBoundingClientRect().height);
-    if (h !== lastHeight) {
-      lastHeight = h;
-      post('height', { height: h });
-    }
-  }).observe(document.body);
+// The content's own height (documentElement.scrollHeight never drops below the frame's height, so a frame
+// could grow but never shrink), posted when it changed since the last message. Frozen while the active tab
+// shows results of the user's own file; the frame then scrolls.
+function postHeight() {
+  if (!EMBED || !FRAMED || controllers[activeTab]?.usesUserData()) return;
+  const h = Math.ceil(document.body.getBoundingClientRect().height);
+  if (h !== lastHeight) {
+    lastHeight = h;
+    post('height', { height: h });
+  }
 }
+if (EMBED && FRAMED) new ResizeObserver(postHeight).observe(document.body);
 
 worker = startWorker();
 if (initial.autorun) {
@@ -428,6 +489,8 @@ if (initial.autorun) {
 window.momentLab = {
   run: () => controllers[activeTab].start(),
   crashWorker: () => worker.postMessage({ type: 'crash' }),
+  // For the e2e test of the restart path: a genuine WebAssembly trap inside the worker.
+  trapWorker: () => worker.postMessage({ type: 'trap' }),
   get tab() { return activeTab; },
   selectTab: (t) => TABS.includes(t) && selectTab(t),
 };

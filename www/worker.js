@@ -15,6 +15,7 @@ import init, * as wasm from './pkg/moment_lab.js';
 //          what = 'heatmaps' (lth; args {res}) | 'landscape' (dataset; args {res, span, trained})
 //                 | 'sets' (dataset) | 'setcsv' (dataset; args {arm}: that arm's weighted set as CSV text)
 //     {type:'nmoments', m, k}
+//     {type:'crash'} | {type:'trap'}             tests of the page's restart path: a JS exception, a wasm trap
 //   worker -> page
 //     {type:'ready', version, simd, presets}      presets: every experiment's preset configs (from Rust)
 //     {type:'started', runId, kind, info}          info: kind-specific (arms, config, points, …)
@@ -203,13 +204,19 @@ async function loop(job) {
   }
 }
 
+// After a trap the instance's memory is intact: one call reads what the Rust panic hook recorded
+// ("panicked at src/…:line:col: message"), null if the trap was not a panic (or the call fails).
+const panicMessage = () => {
+  try { return wasm.last_panic_message() || null; } catch { return null; }
+};
+
 function fail(job, e) {
   const fatal = isFatal(e);
   job.running = false;
   if (fatal && job.run) job.run = null;   // never touch an instance that trapped
   self.postMessage({
     type: 'error', runId: job.runId, fatal,
-    message: fatal ? `the computation crashed (${message(e)}); the worker was restarted` : message(e),
+    message: fatal ? `the computation crashed (${panicMessage() || message(e)}); the worker was restarted` : message(e),
   });
   if (current === job) drop();
 }
@@ -305,6 +312,18 @@ self.onmessage = async ({ data }) => {
     case 'query':
       answer(data);
       break;
+    case 'trap': {
+      // For the e2e test of the restart path: a genuine WebAssembly trap (an out-of-bounds memory access
+      // through a forged object handle), raised where a Rust panic in a run would be and reported the same way.
+      const job = current || { runId: 0 };
+      try {
+        wasm.CloudRun.prototype.step.call({ __wbg_ptr: 0xfffffff0 }, 1);
+        fail(job, new Error('the forged call did not trap'));
+      } catch (e) {
+        fail(job, e);
+      }
+      break;
+    }
     case 'nmoments':
       try {
         self.postMessage({ type: 'nmoments', m: data.m, k: data.k, n: wasm.n_moments(data.m, data.k) });

@@ -12,11 +12,16 @@
 //! Cost: evaluating all `N` features of one point is `O(m k + N m)` flops.
 
 /// `C(m+k, k)`, the number of moments of order ≤ k in m dimensions; `None` on overflow of `usize`.
+///
+/// Cost: `O(min(m, k))` — at most about 64 steps whatever the arguments, since `C(m+k, j)` exceeds
+/// `usize::MAX` after at most 64 steps once `j ≤ min(m, k)` (each step at least doubles it).
 pub fn n_moments(dim: usize, order: usize) -> Option<usize> {
-    // C(m+k, k) computed incrementally: C(m+i, i) = C(m+i-1, i-1) * (m+i) / i, exact at every step.
+    // C(m+k, k) = C(m+k, j) with j = min(m, k), computed incrementally:
+    // C(b+i, i) = C(b+i-1, i-1) · (b+i) / i with b = max(m, k), exact at every step.
+    let (small, big) = (dim.min(order) as u128, dim.max(order) as u128);
     let mut c: u128 = 1;
-    for i in 1..=order as u128 {
-        c = c.checked_mul(dim as u128 + i)? / i;
+    for i in 1..=small {
+        c = c.checked_mul(big + i)? / i;
         if c > usize::MAX as u128 {
             return None;
         }
@@ -198,6 +203,15 @@ mod tests {
         assert_eq!(n_moments(8, 3), Some(165));
         assert_eq!(n_moments(2, 0), Some(1));
         assert_eq!(n_moments(200, 100), None);
+        // Symmetric in m and k, and O(min(m, k)): huge arguments answer at once.
+        assert_eq!(n_moments(5, 3), n_moments(3, 5));
+        assert_eq!(n_moments(1, usize::MAX - 1), Some(usize::MAX));
+        assert_eq!(n_moments(1, usize::MAX), None);
+        assert_eq!(n_moments(usize::MAX, 1), None);
+        assert_eq!(n_moments(usize::MAX, usize::MAX), None);
+        assert_eq!(n_moments(0, usize::MAX), Some(1));
+        assert_eq!(n_moments(2, 1 << 32), Some((1 << 63) + (3 << 31) + 1));
+        assert_eq!(n_moments(2, 1 << 33), None);
     }
 
     #[test]

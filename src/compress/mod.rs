@@ -75,6 +75,19 @@ impl std::str::FromStr for Strategy {
     }
 }
 
+/// The highest moment order any compression accepts. `N(m, k)` and the cost grow fast with k (the paper
+/// uses k ≤ 6; Fig. 8 raises k while the error falls, up to 40 in one dimension); an order above this is
+/// refused with [`CompressError::OrderTooHigh`] by the compressor and by every experiment config.
+pub const MAX_ORDER: usize = 64;
+
+/// Checks an order against [`MAX_ORDER`].
+pub fn check_order(order: usize) -> Result<(), CompressError> {
+    if order > MAX_ORDER {
+        return Err(CompressError::OrderTooHigh { order });
+    }
+    Ok(())
+}
+
 /// Parameters of a compression.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CompressParams {
@@ -130,8 +143,16 @@ fn default_end_q() -> usize {
     8
 }
 
-fn default_memory_limit() -> usize {
+/// The default of [`CompressParams::memory_limit`]: 1 GiB natively, 256 MiB in the wasm build, well
+/// under what a phone's browser grants a page (the cloud, the tree and the page's own memory come on top).
+pub const DEFAULT_MEMORY_LIMIT: usize = if cfg!(target_arch = "wasm32") {
+    256 << 20
+} else {
     1 << 30
+};
+
+fn default_memory_limit() -> usize {
+    DEFAULT_MEMORY_LIMIT
 }
 
 impl CompressParams {
@@ -194,6 +215,15 @@ pub enum CompressError {
         limit_bytes: usize,
     },
     UnknownStrategy(String),
+    /// An order above [`MAX_ORDER`].
+    OrderTooHigh {
+        order: usize,
+    },
+    /// A coordinate beyond [`MAX_COORDINATE`] in magnitude.
+    CoordinateTooLarge {
+        row: usize,
+        col: usize,
+    },
 }
 
 impl fmt::Display for CompressError {
@@ -234,9 +264,19 @@ impl fmt::Display for CompressError {
                 limit_bytes,
             } => write!(
                 f,
-                "order k={order} in m={dim} dimensions needs about {} of working memory (limit {}); lower k",
+                "order k={order} in m={dim} dimensions needs about {} of working memory, above the limit of {}; \
+                 lower the order k (or the dimension m)",
                 human_bytes(*needed_bytes),
                 human_bytes(*limit_bytes as f64)
+            ),
+            CoordinateTooLarge { row, col } => write!(
+                f,
+                "point {row}, coordinate {col} is beyond ±1e300; rescale that column (the compressor works \
+                 at any scale up to there)"
+            ),
+            OrderTooHigh { order } => write!(
+                f,
+                "order k = {order} is above the maximum of {MAX_ORDER}; lower k"
             ),
             UnknownStrategy(s) => write!(
                 f,
@@ -248,13 +288,33 @@ impl fmt::Display for CompressError {
 
 impl std::error::Error for CompressError {}
 
-fn human_bytes(b: f64) -> String {
-    if b >= 1e12 {
-        format!("{:.1e} bytes", b)
-    } else if b >= 1e9 {
-        format!("{:.1} GB", b / 1e9)
+/// Bytes in binary units (`256 MiB`, `1.5 GiB`), or in scientific notation from a TiB on.
+pub fn human_bytes(b: f64) -> String {
+    const MIB: f64 = (1u64 << 20) as f64;
+    const GIB: f64 = (1u64 << 30) as f64;
+    if b >= 1024.0 * GIB {
+        format!("{b:.1e} bytes")
+    } else if b >= GIB {
+        format!("{:.1} GiB", b / GIB)
     } else {
-        format!("{:.1} MB", b / 1e6)
+        format!("{:.0} MiB", (b / MIB).ceil())
+    }
+}
+
+/// The largest coordinate magnitude a cloud may have. Internally the compressor works on the cloud divided
+/// by a power of two when its coordinates are very large or very small (see [`Compressor`]), so any scale
+/// up to this works; the bound keeps reported diameters (in the user's units) finite.
+pub const MAX_COORDINATE: f64 = 1e300;
+
+/// The largest power of two not above `a` (for a finite `a` > 0; `f64::MIN_POSITIVE` for a subnormal `a`,
+/// 1 for anything else): dividing by it is exact and maps `a` into `[1, 2)`.
+pub fn power_of_two_below(a: f64) -> f64 {
+    if !(a.is_finite() && a > 0.0) {
+        1.0
+    } else if a < f64::MIN_POSITIVE {
+        f64::MIN_POSITIVE
+    } else {
+        f64::from_bits(a.to_bits() & 0x7FF0_0000_0000_0000)
     }
 }
 
@@ -311,6 +371,12 @@ impl Cloud {
         }
         if let Some(p) = self.points.iter().position(|v| !v.is_finite()) {
             return Err(CompressError::NonFinite {
+                row: p / self.dim,
+                col: p % self.dim,
+            });
+        }
+        if let Some(p) = self.points.iter().position(|v| v.abs() > MAX_COORDINATE) {
+            return Err(CompressError::CoordinateTooLarge {
                 row: p / self.dim,
                 col: p % self.dim,
             });
@@ -453,7 +519,15 @@ fn take_bulk_batch(st: &mut BulkState, room: usize) -> Vec<(f64, Vec<usize>)> {
 /// Step-able compressor. `new` validates; `step(budget)` eliminates about `budget` points; `result` reads
 /// the current (final once `done`) support.
 pub struct Compressor {
+    /// The cloud the compressor works on: the input divided by `unit`.
     cloud: Cloud,
+    /// The input as given, when `unit` is not 1 (else `cloud` is the input).
+    input: Option<Cloud>,
+    /// A power of two: 1, unless the input's largest coordinate is beyond 2^±400, where squared distances
+    /// would overflow or underflow; then the largest one's power of two. Dividing by a power of two is
+    /// exact and every quantity the compressor compares scales with it, so the result is that of the input
+    /// computed without overflow.
+    unit: f64,
     params: CompressParams,
     features: Features,
     n_mom: usize,
@@ -493,11 +567,102 @@ pub fn working_memory(dim: usize, order: usize) -> f64 {
     }
 }
 
+/// An estimate of what a compression costs, from its sizes alone (see [`estimated_cost`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct CompressCost {
+    /// The largest piece of work done in one call (the constructor, or one unit of [`Compressor::step`]):
+    /// what a caller cannot interrupt. For [`Strategy::Random`] the whole compression.
+    pub largest_call_flops: f64,
+    /// The whole compression.
+    pub flops: f64,
+    /// Peak memory of the compressor (its copy of the cloud included).
+    pub bytes: f64,
+}
+
+/// Estimated cost of one k-nearest-neighbour query among `n` points in `m` dimensions: a fixed overhead
+/// plus 3 flops per coordinate of every point visited, about `(k + 16) · 2^m` of them in a k-d tree (so
+/// all `n` of them from m ≈ 12 on). Calibrated against `moment-lab compress` (m = 2..16, d = 2·10^4..10^5).
+fn knn_flops(n: f64, m: f64, k: f64) -> f64 {
+    1e4 + 3.0 * m * n.min((k + 16.0) * m.min(60.0).exp2())
+}
+
+/// Estimated cost of compressing `d` points in `dim` dimensions to `target` at order `order` with
+/// `strategy` (the defaults of [`CompressParams`] otherwise) on `threads` worker threads (memory only).
+/// Rough upper estimates in floating-point operations (tree walks counted as flop-equivalents), meant
+/// for refusing runs far too large, not for predicting times:
+/// - reducing a cluster of `N + q` points by `q` costs a pivoted QR, `≈ 2 N³`; bulk cells of `2N`
+///   points lose `N` each (`≈ 4 N²` per eliminated point); the Auto end phase averages `q ≈ 3.3`
+///   (`≈ 0.6 N³` per point), greedy has `q = 1`;
+/// - the Auto end phase and greedy query k nearest neighbours ([`knn_flops`]): a full pass over the
+///   alive points when they start and whenever the ball size changes (up to 8 passes), a few per
+///   eliminated point;
+/// - building the k-d tree, `≈ 10 d m log₂ d`.
+///
+/// Every quantity is an `f64`: absurd sizes give huge or infinite estimates, never an overflow.
+pub fn estimated_cost(
+    d: usize,
+    dim: usize,
+    order: usize,
+    target: usize,
+    strategy: Strategy,
+    threads: usize,
+) -> CompressCost {
+    let n_mom = n_moments(dim, order).map_or(f64::INFINITY, |n| n as f64);
+    let (df, m, t) = (d as f64, dim as f64, (target as f64).min(d as f64));
+    let tree = 10.0 * df * m * (df + 1.0).log2();
+    let qr_bulk = 4.0 * n_mom * n_mom;
+    let qr_one = 2.0 * n_mom * n_mom * n_mom;
+    // Memory: the compressor's copy of the cloud, weights, tree, alive lists, QR workspaces.
+    let per_point = 8.0 * m + 16.0 + 30.0 + 12.0 * m + 8.0;
+    let scratch = working_memory(dim, order) * threads.max(1) as f64;
+    let ball_cache = |n: f64, k: f64| {
+        n * 4.0
+            * (k + if n * (k + 64.0) * 4.0 > 268e6 {
+                4.0
+            } else {
+                64.0
+            })
+            + n * 24.0
+    };
+    let (largest, flops, extra_bytes) = match strategy {
+        Strategy::Bulk => {
+            let f = tree + (df - t).max(0.0) * qr_bulk;
+            (tree + qr_bulk * n_mom, f, 0.0)
+        }
+        Strategy::Random => {
+            let f = 2.0 * (df - t).max(0.0) * qr_bulk + df * (df + 1.0).log2();
+            (f, f, 0.0)
+        }
+        Strategy::Greedy => {
+            let k = n_mom + 1.0;
+            let query = knn_flops(df, m, k);
+            let prefill = df * query;
+            let f = tree + prefill + (df - t).max(0.0) * (qr_one + 4.0 * query);
+            (tree + prefill, f, ball_cache(df, k))
+        }
+        Strategy::Auto => {
+            let end = (3.0 * t).min(df);
+            let bulk = (df - end).max(0.0) * qr_bulk;
+            let k = n_mom + 8.0;
+            let query = knn_flops(end, m, k);
+            let prefill = end * query;
+            let f = tree + bulk + 8.0 * prefill + (end - t).max(0.0) * (0.3 * qr_one + 4.0 * query);
+            (tree + prefill + qr_one, f, ball_cache(end, k))
+        }
+    };
+    CompressCost {
+        largest_call_flops: largest,
+        flops,
+        bytes: df * per_point + scratch + extra_bytes,
+    }
+}
+
 impl Compressor {
     pub fn new(cloud: Cloud, params: CompressParams) -> Result<Compressor, CompressError> {
         cloud.validate()?;
         let dim = cloud.dim;
         let order = params.order;
+        check_order(order)?;
         let needed = working_memory(dim, order);
         if needed > params.memory_limit as f64 {
             return Err(CompressError::TooLarge {
@@ -507,7 +672,12 @@ impl Compressor {
                 limit_bytes: params.memory_limit,
             });
         }
-        let n_mom = n_moments(dim, order).expect("checked by working_memory");
+        let n_mom = n_moments(dim, order).ok_or(CompressError::TooLarge {
+            dim,
+            order,
+            needed_bytes: needed,
+            limit_bytes: params.memory_limit,
+        })?;
         if params.target < n_mom {
             return Err(CompressError::TargetBelowMoments {
                 target: params.target,
@@ -516,6 +686,22 @@ impl Compressor {
                 order,
             });
         }
+        let largest = cloud.points.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+        let unit = if largest > 2f64.powi(400) || (largest > 0.0 && largest < 2f64.powi(-400)) {
+            power_of_two_below(largest)
+        } else {
+            1.0
+        };
+        let (cloud, input) = if unit == 1.0 {
+            (cloud, None)
+        } else {
+            let scaled = Cloud {
+                dim,
+                points: cloud.points.iter().map(|v| v / unit).collect(),
+                weights: cloud.weights.clone(),
+            };
+            (scaled, Some(cloud))
+        };
         let weights = cloud.weights.clone();
         let alive = weights.iter().filter(|&&w| w > 0.0).count();
         let mut c = Compressor {
@@ -532,6 +718,8 @@ impl Compressor {
             scratch: None,
             recent: None,
             cloud,
+            input,
+            unit,
             params,
         };
         if c.alive > c.params.target {
@@ -780,7 +968,9 @@ impl Compressor {
         self.diag.max_diameter_per_round.push(0.0);
     }
 
+    /// Records a cluster diameter (in the working units; kept in the input's).
     fn note_diameter(&mut self, d: f64) {
+        let d = d * self.unit;
         if d > self.round_max_diam {
             self.round_max_diam = d;
             if let Some(last) = self.diag.max_diameter_per_round.last_mut() {
@@ -1030,8 +1220,9 @@ impl Compressor {
         matches!(self.phase, Phase::Done)
     }
 
+    /// The input cloud, as given.
     pub fn cloud(&self) -> &Cloud {
-        &self.cloud
+        self.input.as_ref().unwrap_or(&self.cloud)
     }
 
     /// From now on, remember the clusters each `step` reduces (see [`Self::recent_clusters`]). Off by
@@ -1114,9 +1305,9 @@ pub fn relative_residual(cloud: &Cloud, new_weights: &[f64], order: usize) -> f6
     num / den
 }
 
-/// One row of a moment table: raw moment `Σ c_i x_i^α` of the original and of the compressed cloud and
-/// their difference relative to `Σ c_i |x_i^α|` (the sum's own magnitude, so near-zero odd moments do not
-/// blow the ratio up).
+/// One row of a moment table: the moment `Σ c_i u_i^α` of the original and of the compressed cloud in the
+/// table's [`MomentFrame`] and their difference relative to `Σ c_i |u_i^α|` (the sum's own magnitude, so
+/// near-zero odd moments do not blow the ratio up).
 #[derive(Clone, Debug, Serialize)]
 pub struct MomentRow {
     pub exponents: Vec<u32>,
@@ -1125,32 +1316,59 @@ pub struct MomentRow {
     pub rel_diff: f64,
 }
 
-pub fn moment_table(
+/// The coordinates `u = (x − centre) / scale` a moment table is written in. Moments up to order k in any
+/// affine frame determine those in any other (the moment space is the same), so matching them in one frame
+/// is matching them in all. The identity frame (centre 0, scale 1: raw moments of the input) is used
+/// whenever all its entries are finite; otherwise (coordinates whose powers overflow, e.g. 1e200 at
+/// order 2) the cloud's bounding-box frame, where every `|u| ≤ 1`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MomentFrame {
+    pub centre: Vec<f64>,
+    pub scale: f64,
+}
+
+impl MomentFrame {
+    pub fn is_identity(&self) -> bool {
+        self.scale == 1.0 && self.centre.iter().all(|&c| c == 0.0)
+    }
+}
+
+fn table_in(
     cloud: &Cloud,
     indices: &[usize],
     weights: &[f64],
     order: usize,
+    frame: &MomentFrame,
 ) -> Vec<MomentRow> {
+    let mut u = vec![0.0; cloud.dim];
+    let mut monomial_at = |i: usize, alpha: &[u32]| {
+        for ((ua, x), c) in u.iter_mut().zip(cloud.point(i)).zip(&frame.centre) {
+            *ua = (x - c) / frame.scale;
+        }
+        monomial(&u, alpha)
+    };
     exponents(cloud.dim, order)
         .into_iter()
         .map(|alpha| {
             let mut orig = 0.0;
             let mut mag = 0.0;
-            for i in 0..cloud.len() {
-                let v = cloud.weights[i] * monomial(cloud.point(i), &alpha);
+            for (i, &c) in cloud.weights.iter().enumerate() {
+                let v = c * monomial_at(i, &alpha);
                 orig += v;
                 mag += v.abs();
             }
             let comp: f64 = indices
                 .iter()
                 .zip(weights)
-                .map(|(&i, &w)| w * monomial(cloud.point(i), &alpha))
+                .map(|(&i, &w)| w * monomial_at(i, &alpha))
                 .sum();
             let rel_diff = if mag > 0.0 {
                 (orig - comp).abs() / mag
             } else {
                 (orig - comp).abs()
             };
+            // A non-finite magnitude makes the ratio meaningless even if it came out finite (x / inf = 0).
+            let rel_diff = if mag.is_finite() { rel_diff } else { f64::NAN };
             MomentRow {
                 exponents: alpha,
                 original: orig,
@@ -1159,4 +1377,36 @@ pub fn moment_table(
             }
         })
         .collect()
+}
+
+/// Whether every number of a moment table is finite.
+pub fn table_is_finite(rows: &[MomentRow]) -> bool {
+    rows.iter()
+        .all(|r| r.original.is_finite() && r.compressed.is_finite() && r.rel_diff.is_finite())
+}
+
+/// The moment table of the kept points `indices` with weights `weights` against the whole cloud, for every
+/// `|α| ≤ order`, and the frame it is written in (see [`MomentFrame`]). An entry can still be non-finite
+/// only if a weight is (check with [`table_is_finite`]).
+pub fn moment_table(
+    cloud: &Cloud,
+    indices: &[usize],
+    weights: &[f64],
+    order: usize,
+) -> (MomentFrame, Vec<MomentRow>) {
+    let identity = MomentFrame {
+        centre: vec![0.0; cloud.dim],
+        scale: 1.0,
+    };
+    let raw = table_in(cloud, indices, weights, order, &identity);
+    if table_is_finite(&raw) {
+        return (identity, raw);
+    }
+    let b = Frame::bounding(&cloud.points, cloud.dim, 0..cloud.len());
+    let frame = MomentFrame {
+        centre: b.centre,
+        scale: b.scale,
+    };
+    let rows = table_in(cloud, indices, weights, order, &frame);
+    (frame, rows)
 }

@@ -1,13 +1,22 @@
-//! Reading and writing point clouds as CSV text (no I/O here: callers pass strings).
+//! Reading and writing point clouds as CSV text (no I/O here: callers pass strings, or bytes to
+//! [`decode_text`]).
 //!
 //! Input: a header row, then one point per row; every column numeric; an optional column named `weight`
 //! (any case) gives input weights. Output of a compression: `index,weight,x1,...,xm` where `index` is the
 //! 0-based data row of the input and the coordinates are the input's values, printed so they parse back to
 //! the same `f64` (shortest round-trip form).
+//!
+//! Accepted: RFC 4180 quoting (commas and line breaks inside quoted fields), LF, CRLF or CR line ends, a
+//! UTF-8 byte-order mark (ignored), blank lines, spaces around fields, any finite `f64` (`1e300` is a
+//! number; `1e400`, `inf`, `-Infinity`, `NaN` in any spelling are errors). Error messages quote at most
+//! [`EXCERPT_CHARS`] characters of a cell or a column name.
 
 use std::fmt::{self, Write};
 
 use crate::compress::Cloud;
+
+/// How many characters of a cell or a column name an error message quotes.
+pub const EXCERPT_CHARS: usize = 24;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum CsvError {
@@ -19,12 +28,19 @@ pub enum CsvError {
         expected: usize,
         found: usize,
     },
+    /// `value` is an excerpt (see [`EXCERPT_CHARS`]); empty for an empty cell.
     NotNumeric {
         line: usize,
         column: String,
         value: String,
     },
+    /// `inf`, `NaN` and their spellings.
     NotFinite {
+        line: usize,
+        column: String,
+    },
+    /// A decimal number beyond the range of `f64` (about ±1.8e308), such as `1e400`.
+    OutOfRange {
         line: usize,
         column: String,
     },
@@ -37,6 +53,19 @@ pub enum CsvError {
     NoInputs,
     /// Regression data are unweighted.
     Weighted,
+    /// Two columns named `weight` (or, for a regression data set, two named `y`): which one is meant is
+    /// ambiguous. Columns are 1-based.
+    DuplicateColumn {
+        name: &'static str,
+        first: usize,
+        second: usize,
+    },
+    /// The bytes are not UTF-8 text. `line` is the 1-based line of the first invalid byte; `utf16`: the
+    /// file starts with a UTF-16 byte-order mark.
+    NotUtf8 {
+        line: usize,
+        utf16: bool,
+    },
 }
 
 impl fmt::Display for CsvError {
@@ -63,10 +92,14 @@ impl fmt::Display for CsvError {
                 column,
                 value,
             } => {
-                write!(
-                    f,
-                    "line {line}, column '{column}': '{value}' is not a number"
-                )
+                if value.is_empty() {
+                    write!(f, "line {line}, column '{column}': the value is empty")
+                } else {
+                    write!(
+                        f,
+                        "line {line}, column '{column}': '{value}' is not a number"
+                    )
+                }
             }
             CsvError::NotFinite { line, column } => {
                 write!(
@@ -74,6 +107,10 @@ impl fmt::Display for CsvError {
                     "line {line}, column '{column}': NaN or infinite values are not allowed"
                 )
             }
+            CsvError::OutOfRange { line, column } => write!(
+                f,
+                "line {line}, column '{column}': the number is beyond the range of a 64-bit float (about ±1.8e308)"
+            ),
             CsvError::TooLarge { rows, limit } => write!(
                 f,
                 "the CSV has more than {limit} rows ({rows}+); the limit is {limit}"
@@ -87,14 +124,98 @@ impl fmt::Display for CsvError {
                 f,
                 "a data set to train on cannot have a weight column (compress it in the cloud tab instead)"
             ),
+            CsvError::DuplicateColumn {
+                name,
+                first,
+                second,
+            } => write!(
+                f,
+                "columns {first} and {second} are both named '{name}'; rename one of them"
+            ),
+            CsvError::NotUtf8 { utf16: true, .. } => write!(
+                f,
+                "the file is UTF-16 text; save it as UTF-8 (CSV UTF-8 in a spreadsheet)"
+            ),
+            CsvError::NotUtf8 { line, .. } => write!(
+                f,
+                "the file is not UTF-8 text (an invalid byte on line {line}); save it as UTF-8 (CSV UTF-8 in a spreadsheet)"
+            ),
         }
     }
 }
 
 impl std::error::Error for CsvError {}
 
-/// Parses a point cloud. `max_rows` bounds the number of data rows (a clear error past it).
-pub fn parse_cloud(text: &str, max_rows: usize) -> Result<Cloud, CsvError> {
+/// The text of a file's bytes: UTF-8, a leading byte-order mark removed; anything else is
+/// [`CsvError::NotUtf8`].
+pub fn decode_text(bytes: &[u8]) -> Result<&str, CsvError> {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err(CsvError::NotUtf8 {
+            line: 1,
+            utf16: true,
+        });
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Ok(strip_bom(text)),
+        Err(e) => Err(CsvError::NotUtf8 {
+            line: 1 + bytes[..e.valid_up_to()]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count(),
+            utf16: false,
+        }),
+    }
+}
+
+fn strip_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
+/// At most [`EXCERPT_CHARS`] characters of `s` (then `…`), control characters escaped, for an error
+/// message.
+pub(crate) fn excerpt(s: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i == EXCERPT_CHARS {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A parsed table: the header, the weight column if any, and the numeric rows (without the weight column).
+struct Table {
+    headers: Vec<String>,
+    weight_col: Option<usize>,
+    cloud: Cloud,
+}
+
+/// The first two columns named `name` (any case), 1-based, if there are two.
+fn duplicate(headers: &[String], name: &'static str) -> Result<Option<usize>, CsvError> {
+    let mut at = headers
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| h.eq_ignore_ascii_case(name))
+        .map(|(i, _)| i);
+    let first = at.next();
+    if let (Some(first), Some(second)) = (first, at.next()) {
+        return Err(CsvError::DuplicateColumn {
+            name,
+            first: first + 1,
+            second: second + 1,
+        });
+    }
+    Ok(first)
+}
+
+fn parse_table(text: &str, max_rows: usize) -> Result<Table, CsvError> {
+    let text = strip_bom(text);
     if text.trim().is_empty() {
         return Err(CsvError::Empty);
     }
@@ -108,9 +229,7 @@ pub fn parse_cloud(text: &str, max_rows: usize) -> Result<Cloud, CsvError> {
         .iter()
         .map(|s| s.to_string())
         .collect();
-    let weight_col = headers
-        .iter()
-        .position(|h| h.eq_ignore_ascii_case("weight"));
+    let weight_col = duplicate(&headers, "weight")?;
     let dim = headers.len() - usize::from(weight_col.is_some());
     if dim == 0 {
         return Err(CsvError::NoCoordinates);
@@ -142,15 +261,26 @@ pub fn parse_cloud(text: &str, max_rows: usize) -> Result<Cloud, CsvError> {
         }
         let mut weight = 1.0;
         for (c, field) in rec.iter().enumerate() {
+            let column = || excerpt(&headers[c]);
             let v: f64 = field.parse().map_err(|_| CsvError::NotNumeric {
                 line,
-                column: headers[c].clone(),
-                value: field.chars().take(40).collect(),
+                column: column(),
+                value: excerpt(field),
             })?;
             if !v.is_finite() {
-                return Err(CsvError::NotFinite {
-                    line,
-                    column: headers[c].clone(),
+                // Rust reads `inf`, `infinity` and `nan` in any case and with a sign; any other text that
+                // parses to a non-finite value is a decimal number too large for f64.
+                let word = field.trim_start_matches(['+', '-']).to_ascii_lowercase();
+                return Err(if word.starts_with("inf") || word.starts_with("nan") {
+                    CsvError::NotFinite {
+                        line,
+                        column: column(),
+                    }
+                } else {
+                    CsvError::OutOfRange {
+                        line,
+                        column: column(),
+                    }
                 });
             }
             if Some(c) == weight_col {
@@ -165,39 +295,42 @@ pub fn parse_cloud(text: &str, max_rows: usize) -> Result<Cloud, CsvError> {
     if rows == 0 {
         return Err(CsvError::NoRows);
     }
-    Ok(Cloud {
-        dim,
-        points,
-        weights,
+    Ok(Table {
+        headers,
+        weight_col,
+        cloud: Cloud {
+            dim,
+            points,
+            weights,
+        },
     })
 }
 
+/// Parses a point cloud. `max_rows` bounds the number of data rows (a clear error past it).
+pub fn parse_cloud(text: &str, max_rows: usize) -> Result<Cloud, CsvError> {
+    Ok(parse_table(text, max_rows)?.cloud)
+}
+
 /// Parses a regression data set: numeric columns, the output is the column named `y` (any case) or else
-/// the last one; every other column is an input. Same checks and messages as [`parse_cloud`].
+/// the last one; every other column is an input. Same checks and messages as [`parse_cloud`]; a weight
+/// column or a second `y` column is an error.
 pub fn parse_regression(
     text: &str,
     max_rows: usize,
 ) -> Result<crate::data::tasks::Dataset, CsvError> {
-    let cloud = parse_cloud(text, max_rows)?;
-    let headers: Vec<String> = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes())
-        .headers()
-        .map_err(|e| CsvError::Parse(e.to_string()))?
-        .iter()
-        .map(|h| h.to_string())
-        .collect();
-    if headers.iter().any(|h| h.eq_ignore_ascii_case("weight")) {
+    let Table {
+        headers,
+        weight_col,
+        cloud,
+    } = parse_table(text, max_rows)?;
+    if weight_col.is_some() {
         return Err(CsvError::Weighted);
     }
     let m = cloud.dim;
     if m < 2 {
         return Err(CsvError::NoInputs);
     }
-    let out = headers
-        .iter()
-        .position(|h| h.eq_ignore_ascii_case("y"))
-        .unwrap_or(m - 1);
+    let out = duplicate(&headers, "y")?.unwrap_or(m - 1);
     let n = cloud.points.len() / m;
     let mut x = Vec::with_capacity(n * (m - 1));
     let mut y = Vec::with_capacity(n);
@@ -320,6 +453,183 @@ mod tests {
             Err(CsvError::TooLarge { .. })
         ));
         assert_eq!(parse_cloud("weight\n1\n", 10), Err(CsvError::NoCoordinates));
+    }
+
+    /// A second `weight` column (or, for training data, a second `y`) is ambiguous: an error, not a
+    /// coordinate or an input.
+    #[test]
+    fn duplicate_weight_or_output_columns_are_errors() {
+        let dup = CsvError::DuplicateColumn {
+            name: "weight",
+            first: 2,
+            second: 4,
+        };
+        assert_eq!(parse_cloud("x,weight,y,WEIGHT\n1,1,2,1\n", 10), Err(dup));
+        assert_eq!(
+            parse_regression("y,a,Y\n1,2,3\n", 10),
+            Err(CsvError::DuplicateColumn {
+                name: "y",
+                first: 1,
+                second: 3
+            })
+        );
+        let msg = parse_cloud("weight,x,weight\n1,2,3\n", 10)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("columns 1 and 3 are both named 'weight'"),
+            "{msg}"
+        );
+    }
+
+    /// A UTF-8 byte-order mark is not part of the first column's name, and a file of only a BOM is empty.
+    #[test]
+    fn byte_order_mark_is_ignored() {
+        assert_eq!(parse_cloud("\u{feff}", 10), Err(CsvError::Empty));
+        assert_eq!(parse_cloud("\u{feff}\r\n", 10), Err(CsvError::Empty));
+        assert_eq!(parse_cloud("\u{feff}x,y\n", 10), Err(CsvError::NoRows));
+        let c = parse_cloud("\u{feff}weight,x\n2,5\n", 10).unwrap();
+        assert_eq!((c.dim, c.points, c.weights), (1, vec![5.0], vec![2.0]));
+        let d = parse_regression("\u{feff}y,x\n1,2\n3,4\n", 10).unwrap();
+        assert_eq!((d.y_column, d.names[0].as_str()), (0, "y"));
+        assert_eq!(decode_text(b"\xEF\xBB\xBFx\n1\n"), Ok("x\n1\n"));
+    }
+
+    #[test]
+    fn line_ends_and_quoting() {
+        let lf = parse_cloud("x,y\n1,2\n3,4\n", 10).unwrap();
+        assert_eq!(parse_cloud("x,y\r\n1,2\r\n3,4\r\n", 10).unwrap(), lf);
+        assert_eq!(parse_cloud("x,y\r1,2\r3,4", 10).unwrap(), lf);
+        assert_eq!(parse_cloud("x,y\n\n1,2\r\n\r\n3,4\n\n", 10).unwrap(), lf);
+        // Commas and line breaks inside quoted names and values.
+        let text = "\"price, $\",\"age\nin years\"\r\n\" 1 \",\"2\"\r\n3,\"4\"\n";
+        let d = parse_regression(text, 10).unwrap();
+        assert_eq!(
+            d.names,
+            vec!["price, $".to_string(), "age\nin years".into()]
+        );
+        assert_eq!((d.x, d.y), (vec![1.0, 3.0], vec![2.0, 4.0]));
+        // Line numbers count the lines of the file, not the records.
+        let err = parse_cloud("\"a\nb\",c\n1,2\n3,x\n", 10).unwrap_err();
+        assert!(
+            matches!(err, CsvError::NotNumeric { line: 4, .. }),
+            "{err:?}"
+        );
+        let msg = err.to_string();
+        assert!(msg.starts_with("line 4, column 'c': 'x'"), "{msg}");
+        // A control character in a column name is escaped in the message.
+        let err = parse_cloud("\"a\nb\",c\nq,2\n", 10)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("column 'a\\nb'"), "{err}");
+    }
+
+    #[test]
+    fn infinities_and_nans_in_any_spelling_are_errors() {
+        for word in [
+            "inf",
+            "-inf",
+            "+Inf",
+            "INF",
+            "Infinity",
+            "-infinity",
+            "iNfInItY",
+            "NaN",
+            "nan",
+            "-NaN",
+            "+nan",
+            "NAN",
+            " inf ",
+        ] {
+            let err = parse_cloud(&format!("x,y\n1,2\n3,{word}\n"), 10).unwrap_err();
+            assert_eq!(
+                err,
+                CsvError::NotFinite {
+                    line: 3,
+                    column: "y".into()
+                },
+                "{word}"
+            );
+        }
+        for big in ["1e400", "-1e999", "1e309", "2e308"] {
+            let err = parse_cloud(&format!("x\n{big}\n"), 10).unwrap_err();
+            assert_eq!(
+                err,
+                CsvError::OutOfRange {
+                    line: 2,
+                    column: "x".into()
+                },
+                "{big}"
+            );
+            assert!(err.to_string().contains("range of a 64-bit float"));
+        }
+        for other in ["1.#INF", "#NUM!", "N/A", "∞", "0x10", "1,5e3"] {
+            assert!(
+                parse_cloud(&format!("x\n\"{other}\"\n"), 10).is_err(),
+                "{other}"
+            );
+        }
+    }
+
+    #[test]
+    fn huge_and_tiny_finite_values_are_read_exactly() {
+        let c = parse_cloud(
+            "x,y\n1e300,-1.7976931348623157e308\n4.9e-324,-2.2250738585072014e-308\n",
+            10,
+        )
+        .unwrap();
+        assert_eq!(
+            c.points,
+            vec![1e300, -f64::MAX, 4.9e-324, -f64::MIN_POSITIVE]
+        );
+    }
+
+    /// Non-UTF-8 bytes are a clear error naming the line; UTF-16 is recognised by its byte-order mark.
+    #[test]
+    fn non_utf8_bytes_are_a_clear_error() {
+        let err = decode_text(b"x,y\n1,2\n3,\xFF\n").unwrap_err();
+        assert_eq!(
+            err,
+            CsvError::NotUtf8 {
+                line: 3,
+                utf16: false
+            }
+        );
+        assert!(
+            err.to_string()
+                .contains("not UTF-8 text (an invalid byte on line 3)")
+        );
+        // Latin-1 "é" in a header.
+        assert_eq!(
+            decode_text(b"caf\xE9,y\n1,2\n"),
+            Err(CsvError::NotUtf8 {
+                line: 1,
+                utf16: false
+            })
+        );
+        let utf16 = decode_text(b"\xFF\xFEx\x00\n\x00").unwrap_err();
+        assert!(utf16.to_string().contains("UTF-16"), "{utf16}");
+        assert_eq!(decode_text("x,é\n1,2\n".as_bytes()), Ok("x,é\n1,2\n"));
+    }
+
+    /// Messages quote at most a short excerpt of a cell or a name: a long cell is cut, never echoed.
+    #[test]
+    fn messages_quote_short_excerpts() {
+        let long = "z".repeat(5000);
+        let msg = parse_cloud(&format!("x\n{long}\n"), 10)
+            .unwrap_err()
+            .to_string();
+        assert!(msg.len() < 120, "{msg}");
+        assert!(
+            msg.contains(&format!("'{}…'", "z".repeat(EXCERPT_CHARS))),
+            "{msg}"
+        );
+        let msg = parse_cloud(&format!("{long}\nq\n"), 10)
+            .unwrap_err()
+            .to_string();
+        assert!(msg.len() < 120, "{msg}");
+        let msg = parse_cloud("x,y\n1,\n", 10).unwrap_err().to_string();
+        assert_eq!(msg, "line 2, column 'y': the value is empty");
     }
 
     #[test]

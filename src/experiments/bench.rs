@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::error_scaling::compression_error;
 use crate::compress::{Cloud, CompressError, CompressParams, Strategy, compress};
 use crate::data::symmetric::{probes, sigmoid};
+use crate::experiments::cost::{self, Cost, Hints};
 use crate::nn::{
     Activation, Dataset, GradMode, Grads, NnError, OptimizerKind, TrainConfig, Trainer,
     TwoLayerNet, Workspace,
@@ -49,17 +50,49 @@ pub struct PreparedCase {
 }
 
 impl BenchCase {
-    pub fn prepare(&self) -> PreparedCase {
+    /// Checks the sizes (as a cloud run does: d ≥ 2 points, target below d, order within
+    /// [`crate::compress::MAX_ORDER`]) and the cost: `run` compresses in one call, so the whole
+    /// compression counts against the cap of one call.
+    pub fn validate(&self) -> Result<(), String> {
+        crate::compress::check_order(self.order).map_err(|e| e.to_string())?;
+        if self.dim == 0 || self.d < 2 || self.target >= self.d {
+            return Err(format!(
+                "need m ≥ 1 and 0 ≤ d' < d (got m = {}, d = {}, d' = {})",
+                self.dim, self.d, self.target
+            ));
+        }
+        let c = super::cloud::cloud_cost(
+            self.d,
+            self.dim,
+            self.order,
+            self.target,
+            self.strategy,
+            self.threads,
+        );
+        Cost {
+            call_flops: c.run_flops,
+            ..c
+        }
+        .check(&Hints {
+            call: "lower d, d' or the order",
+            run: "lower d, d' or the order",
+            bytes: "lower d or the order",
+        })
+    }
+
+    /// The case's input (not timed), after [`Self::validate`].
+    pub fn prepare(&self) -> Result<PreparedCase, String> {
+        self.validate()?;
         let mut rng = seeded(self.seed);
         let pts = (0..self.d * self.dim)
             .map(|_| uniform(&mut rng, -1.0, 1.0))
             .collect();
         let probes = probes(&mut rng, self.dim, 10);
-        PreparedCase {
+        Ok(PreparedCase {
             case: self.clone(),
             cloud: Cloud::new(self.dim, pts),
             probes,
-        }
+        })
     }
 }
 
@@ -139,6 +172,30 @@ impl NnBench {
         let (m, n, bs) = (config.input_dim, config.samples, config.batch);
         if bs == 0 || bs > n {
             return Err(NnError::EmptyData);
+        }
+        // The data set, the net and 32 batches are made here, in one call.
+        let (w, mf, nf) = (config.width as f64, m as f64, n as f64);
+        let cost = Cost {
+            call_flops: nf * mf * 40.0 + w * mf * 20.0,
+            run_flops: 0.0,
+            bytes: nf * (mf + 1.0) * 4.0
+                + 32.0 * bs as f64 * 8.0
+                + 2.0 * cost::trainer_bytes(w, mf),
+        };
+        if let Err(e) = cost.check(&Hints {
+            call: "lower the samples or the width",
+            run: "",
+            bytes: "lower the samples, the batch or the width",
+        }) {
+            return Err(NnError::BadHyperparameter {
+                name: "size",
+                value: cost.bytes,
+                expected: if e.contains("memory") {
+                    "a data set, batches and net within the memory cap (lower samples, batch or width)"
+                } else {
+                    "a set-up within the cost cap (lower samples or width)"
+                },
+            });
         }
         let mut r = seeded(config.seed);
         let x: Vec<f32> = (0..n * m)

@@ -22,8 +22,11 @@
 use serde::{Deserialize, Serialize};
 
 use crate::compress::baselines::kmeans_centroids;
-use crate::compress::{Cloud, CompressParams, compress, n_moments};
+use crate::compress::{
+    self, Cloud, CompressParams, Strategy, check_order, compress, n_moments, power_of_two_below,
+};
 use crate::data::tasks::{Dataset as DataSet, Teacher};
+use crate::experiments::cost::{self, Cost, Hints};
 use crate::nn::{
     Activation, BatchStream, Dataset, GradMode, NnError, OptimizerKind, TrainConfig, Trainer,
     TwoLayerNet, Workspace,
@@ -160,6 +163,7 @@ impl DatasetConfig {
                 self.d, self.target
             ));
         }
+        let kind = self.validate_options()?;
         let m = in_dim + 1;
         let n = n_moments(m, self.order).unwrap_or(usize::MAX);
         if n > self.target {
@@ -168,19 +172,36 @@ impl DatasetConfig {
                 self.order, self.target
             ));
         }
-        if self.hidden == 0 || self.n_test == 0 || self.epochs == 0 || self.samples_per_epoch == 0 {
-            return Err(
-                "hidden width, test size, epochs and samples per epoch must be at least 1".into(),
-            );
+        if self.n_test == 0 || self.samples_per_epoch == 0 {
+            return Err("test size and samples per epoch must be at least 1".into());
+        }
+        if self.d > 2_000_000 || self.n_test > 2_000_000 {
+            return Err("data sets above 2·10^6 points are refused".into());
+        }
+        self.cost_for(in_dim).check(&Hints {
+            call: "lower d or d′ (or leave out the k-means arm, ~20 d·d′ operations), or the samples per epoch",
+            run: "lower the epochs, d or the samples per epoch",
+            bytes: "lower d, the test size or the epochs",
+        })?;
+        Ok(kind)
+    }
+
+    /// The checks that do not depend on the data's size (for a run on the user's own data, whose `d`,
+    /// `n_test` and `samples_per_epoch` come from the file): order, widths, epochs, batch size, noise,
+    /// arms, optimiser and learning rate.
+    pub fn validate_options(&self) -> Result<OptimizerKind, String> {
+        check_order(self.order).map_err(|e| e.to_string())?;
+        if self.hidden == 0 || self.epochs == 0 {
+            return Err("hidden width and epochs must be at least 1".into());
         }
         if self.batch_size == Some(0) {
             return Err("batch size must be at least 1".into());
         }
-        if !(self.noise >= 0.0 && self.noise.is_finite()) {
-            return Err("noise must be a finite number ≥ 0".into());
-        }
-        if self.d > 2_000_000 || self.n_test > 2_000_000 {
-            return Err("data sets above 2·10^6 points are refused".into());
+        if !(0.0..=crate::nn::MAX_NOISE).contains(&self.noise) {
+            return Err(format!(
+                "noise must be between 0 and {} (labels are trained on in 32-bit floats)",
+                crate::nn::MAX_NOISE
+            ));
         }
         if !self.arms.contains(&DataArm::Full) {
             return Err("the full data set must be among the arms".into());
@@ -190,6 +211,77 @@ impl DatasetConfig {
             .validate()
             .map_err(|e| e.to_string())?;
         Ok(kind)
+    }
+
+    /// The cost of a run on inputs of dimension `in_dim` (see [`crate::experiments::cost`]): the set-up
+    /// (data, compression, k-means, initial losses, all in the constructor), one epoch of every arm with
+    /// its test evaluation (the unit of `step`), and the whole run.
+    pub fn cost_for(&self, in_dim: usize) -> Cost {
+        let (d, t, n_test) = (self.d as f64, self.target as f64, self.n_test as f64);
+        let (h, inp, m) = (self.hidden as f64, in_dim as f64, in_dim as f64 + 1.0);
+        let arms = self.arms.len() as f64;
+        let sizes: f64 = self
+            .arms
+            .iter()
+            .map(|a| if *a == DataArm::Full { d } else { t })
+            .sum();
+        let eval = cost::eval_flops_per_sample(h, inp);
+        let compress = compress::estimated_cost(
+            self.d,
+            in_dim + 1,
+            self.order,
+            self.target,
+            Strategy::Auto,
+            1,
+        );
+        let kmeans = if self.arms.contains(&DataArm::Kmeans) {
+            3.0 * m * d * t * 21.0
+        } else {
+            0.0
+        };
+        let setup =
+            (d + n_test) * m * 60.0 + compress.flops + kmeans + (sizes + arms * n_test) * eval;
+        let epoch: f64 = self
+            .arms
+            .iter()
+            .map(|a| {
+                let n = if *a == DataArm::Full { d } else { t };
+                match self.batch_size {
+                    None => {
+                        n * (cost::train_flops_per_sample(h, inp) + m)
+                            + cost::optimiser_flops(h, inp)
+                    }
+                    Some(bs) => {
+                        let s = self.samples_per_epoch as f64;
+                        s * cost::train_flops_per_sample(h, inp)
+                            + (s / bs.max(1) as f64).ceil() * cost::optimiser_flops(h, inp)
+                            + n * m
+                    }
+                }
+            })
+            .sum();
+        let epochs = self.epochs as f64;
+        let evals = (epochs / self.eval_every.max(1) as f64).ceil() + 1.0;
+        let test_eval = arms * n_test * eval;
+        let bytes = d * m * 8.0 * 3.0
+            + n_test * m * 12.0
+            + compress.bytes
+            + if kmeans > 0.0 {
+                d * 32.0 + t * m * 8.0
+            } else {
+                0.0
+            }
+            + sizes * (4.0 * m + 24.0)
+            + self
+                .batch_size
+                .map_or(0.0, |_| self.samples_per_epoch as f64 * 8.0)
+            + arms * cost::trainer_bytes(h, inp)
+            + epochs * (arms * 16.0 + 64.0);
+        Cost {
+            call_flops: setup.max(epoch + test_eval),
+            run_flops: setup + epochs * epoch + evals * test_eval,
+            bytes,
+        }
     }
 }
 
@@ -211,12 +303,27 @@ pub struct WeightedSet {
 /// column, inputs then output, with mean and standard deviation taken over the training rows (scale 1
 /// for a constant column). Training in these units makes one learning rate fit any data set; losses are
 /// then in units of the output's variance (≈ 1 = predicting the mean), `scale[out]²` in the user's units.
+///
+/// **No overflow.** Each column is first divided by a power of two `p` near its largest magnitude (exact
+/// in floating point), its mean and variance are taken there (every term is at most 4, so nothing
+/// overflows even for values near `f64::MAX`), and `u = (v/p − mean/p) / (scale/p)`. With power-of-two
+/// scalings every rounding is the scaled rounding of the direct formulas, so for ordinary data the numbers
+/// are bit for bit those of `(v − mean) / scale` computed directly; for values beyond ~1e154, whose
+/// squares overflow, the direct formulas would give infinities.
 #[derive(Clone, Debug, Serialize)]
 pub struct Standardisation {
     pub mean: Vec<f64>,
     pub scale: Vec<f64>,
-    /// The output's variance over the training rows (0 for a constant output, whose scale is 1).
-    pub output_variance: f64,
+    /// The output's variance over the training rows (0 for a constant output, whose scale is 1), or
+    /// `None` if it exceeds the range of `f64` (an output beyond ~1e154; `scale` of the output is its
+    /// standard deviation, which is always finite).
+    pub output_variance: Option<f64>,
+    /// Per column: the power of two `p` the column is divided by first.
+    #[serde(skip)]
+    unit: Vec<f64>,
+    /// Per column: `mean / p` and `scale / p`, computed without overflow.
+    #[serde(skip)]
+    scaled: Vec<(f64, f64)>,
 }
 
 impl Standardisation {
@@ -231,53 +338,112 @@ impl Standardisation {
                 data.y.clone()
             }
         };
-        let (mut mean, mut scale, mut output_variance) = (Vec::new(), Vec::new(), 0.0);
+        let mut st = Standardisation {
+            mean: Vec::new(),
+            scale: Vec::new(),
+            output_variance: None,
+            unit: Vec::new(),
+            scaled: Vec::new(),
+        };
         for c in 0..=m {
             let v = column(c);
-            let mu = v.iter().sum::<f64>() / n;
-            let var = v.iter().map(|a| (a - mu) * (a - mu)).sum::<f64>() / n;
-            mean.push(mu);
-            scale.push(if var > 0.0 && var.is_finite() {
-                var.sqrt()
-            } else {
-                1.0
-            });
-            output_variance = var;
+            let p = power_of_two_below(v.iter().fold(0.0, |a: f64, x| a.max(x.abs())));
+            let mu = v.iter().map(|x| x / p).sum::<f64>() / n;
+            let var = v.iter().map(|x| (x / p - mu) * (x / p - mu)).sum::<f64>() / n;
+            // A constant column keeps scale 1 in the user's units, i.e. 1/p here.
+            let sd = if var > 0.0 { var.sqrt() } else { 1.0 / p };
+            st.mean.push(mu * p);
+            st.scale.push(if var > 0.0 { sd * p } else { 1.0 });
+            st.unit.push(p);
+            st.scaled.push((mu, sd));
+            if c == m {
+                st.output_variance = Some(var * p * p).filter(|v| v.is_finite());
+            }
         }
-        Standardisation {
-            mean,
-            scale,
-            output_variance,
-        }
+        st
+    }
+
+    /// Column `c` of a value in the user's units, standardised.
+    fn to_units(&self, c: usize, v: f64) -> f64 {
+        let (mu, sd) = self.scaled[c];
+        (v / self.unit[c] - mu) / sd
     }
 
     fn apply(&self, data: &mut DataSet) {
         let m = data.in_dim;
         for row in data.x.chunks_exact_mut(m) {
             for (c, v) in row.iter_mut().enumerate() {
-                *v = (*v - self.mean[c]) / self.scale[c];
+                *v = self.to_units(c, *v);
             }
         }
         for v in &mut data.y {
-            *v = (*v - self.mean[m]) / self.scale[m];
+            *v = self.to_units(m, *v);
         }
     }
 
     /// Column `c` of a standardised value back in the user's units.
     pub fn restore(&self, c: usize, u: f64) -> f64 {
-        u * self.scale[c] + self.mean[c]
+        let (mu, sd) = self.scaled[c];
+        (u * sd + mu) * self.unit[c]
     }
+}
+
+/// The largest magnitude the trainer's f32 arithmetic takes in standardised units: 2^64, far beyond any
+/// training row (at most √n standard deviations from the mean) and far below `f32::MAX`, so that products
+/// with weights and activations stay finite.
+pub const MAX_STANDARDISED: f64 = 18_446_744_073_709_551_616.0;
+
+/// Checks that every standardised value of `data` (rows `rows` of the user's file, in order) is finite and
+/// within [`MAX_STANDARDISED`]; `what` names the set in the error.
+fn check_representable(
+    data: &DataSet,
+    rows: &[usize],
+    names: &[String],
+    y_column: usize,
+    what: &str,
+) -> Result<(), String> {
+    let m = data.in_dim;
+    let bad = |v: f64| v.is_nan() || v.abs() > MAX_STANDARDISED;
+    let found = data
+        .x
+        .iter()
+        .enumerate()
+        .find(|(_, v)| bad(**v))
+        .map(|(i, _)| (i / m, i % m))
+        .or_else(|| data.y.iter().position(|v| bad(*v)).map(|r| (r, m)));
+    let Some((r, c)) = found else {
+        return Ok(());
+    };
+    // Column c among (inputs, output) -> the file's column.
+    let file_col = if c == m {
+        y_column
+    } else if c < y_column {
+        c
+    } else {
+        c + 1
+    };
+    let name = names
+        .get(file_col)
+        .map(|n| crate::data::csv::excerpt(n))
+        .unwrap_or_else(|| format!("{}", file_col + 1));
+    Err(format!(
+        "data row {} ({what}), column '{name}': the value is more than 2^64 standard deviations from the \
+         training rows' mean, beyond what the trainer's 32-bit floats can use; remove or fix that row",
+        rows.get(r).map_or(r, |&i| i) + 1
+    ))
 }
 
 impl WeightedSet {
     fn len(&self) -> usize {
         self.y.len()
     }
-    fn weighted(&self) -> Dataset<'_, f32> {
-        Dataset::with_weights(&self.x, &self.y, self.in_dim, &self.c).expect("validated set")
+    /// The set with its weights, for the trainer (checked once when the run is built, see
+    /// [`DatasetRun::build`], so the error branch is never taken after that).
+    fn weighted(&self) -> Result<Dataset<'_, f32>, NnError> {
+        Dataset::with_weights(&self.x, &self.y, self.in_dim, &self.c)
     }
-    fn plain(&self) -> Dataset<'_, f32> {
-        Dataset::new(&self.x, &self.y, self.in_dim).expect("validated set")
+    fn plain(&self) -> Result<Dataset<'_, f32>, NnError> {
+        Dataset::new(&self.x, &self.y, self.in_dim)
     }
 }
 
@@ -309,8 +475,13 @@ pub struct DatasetSummary {
     pub naive_overfit: Option<f64>,
     pub compression_residual: f64,
     /// Own data only: the output's variance over the training rows. Losses are in units of it (the run
-    /// trains on standardised columns); multiply by it for squared units of the user's `y`.
+    /// trains on standardised columns); multiply by it for squared units of the user's `y`. `None` for
+    /// the teacher task, and for an output so large (beyond ~1e154) that its variance exceeds `f64`: then
+    /// use `output_sd`.
     pub output_variance: Option<f64>,
+    /// Own data only: the output's standard deviation over the training rows (1 for a constant output),
+    /// always finite: losses times its square are in squared units of the user's `y`.
+    pub output_sd: Option<f64>,
     pub epochs_done: usize,
 }
 
@@ -410,6 +581,25 @@ impl DatasetRun {
         let units = Standardisation::of(&train);
         units.apply(&mut train);
         units.apply(&mut test);
+        let names = if data.names.len() == data.in_dim + 1 {
+            &data.names[..]
+        } else {
+            &[]
+        };
+        check_representable(
+            &train,
+            &order[n_test..],
+            names,
+            data.y_column,
+            "a training row",
+        )?;
+        check_representable(
+            &test,
+            &order[..n_test],
+            names,
+            data.y_column,
+            "held out for testing",
+        )?;
         config.d = train.len();
         config.samples_per_epoch = train.len();
         config.n_test = test.len();
@@ -513,6 +703,9 @@ impl DatasetRun {
                     Some(s.map_err(nn_err)?)
                 }
             };
+            // Checked once here: the trainer's accessors rely on it.
+            set.weighted()
+                .map_err(|e| format!("the {} training set cannot be used: {e}", arm.name()))?;
             let trainer = Trainer::new(init.clone(), train_cfg).map_err(nn_err)?;
             arms.push(ArmRun {
                 arm,
@@ -524,12 +717,15 @@ impl DatasetRun {
                 diverged: None,
             });
         }
+        let (x_test, y_test) = (to_f32(&test.x), to_f32(&test.y));
+        Dataset::new(&x_test, &y_test, in_dim)
+            .map_err(|e| format!("the test set cannot be used: {e}"))?;
         let mut run = DatasetRun {
             config,
             in_dim,
             arms,
-            x_test: to_f32(&test.x),
-            y_test: to_f32(&test.y),
+            x_test,
+            y_test,
             init,
             epoch: 0,
             curve: Vec::new(),
@@ -633,14 +829,20 @@ impl DatasetRun {
     }
 
     fn test_losses(&mut self) -> Vec<f64> {
-        let data = Dataset::new(&self.x_test, &self.y_test, self.in_dim).expect("validated");
+        // Checked in `build`; should it ever fail, every arm stops with the reason.
+        let data = Dataset::new(&self.x_test, &self.y_test, self.in_dim);
         self.arms
             .iter_mut()
             .map(|a| {
                 if a.diverged.is_some() {
-                    f64::NAN
-                } else {
-                    a.trainer.evaluate(&data).map(f64::from).unwrap_or(f64::NAN)
+                    return f64::NAN;
+                }
+                match &data {
+                    Ok(data) => a.trainer.evaluate(data).map(f64::from).unwrap_or(f64::NAN),
+                    Err(e) => {
+                        a.diverged = Some(format!("the test set cannot be evaluated: {e}"));
+                        f64::NAN
+                    }
                 }
             })
             .collect()
@@ -653,8 +855,13 @@ impl DatasetRun {
                 if a.diverged.is_some() {
                     return f64::NAN;
                 }
-                let data = a.set.weighted();
-                a.trainer.evaluate(&data).map(f64::from).unwrap_or(f64::NAN)
+                match a.set.weighted() {
+                    Ok(data) => a.trainer.evaluate(&data).map(f64::from).unwrap_or(f64::NAN),
+                    Err(e) => {
+                        a.diverged = Some(e.to_string());
+                        f64::NAN
+                    }
+                }
             })
             .collect()
     }
@@ -669,12 +876,22 @@ impl DatasetRun {
             let e = self.epoch as u64;
             for a in self.arms.iter_mut().filter(|a| a.diverged.is_none()) {
                 let result = match &a.stream {
-                    None => a.trainer.step(&a.set.weighted(), None, e).map(|l| {
-                        a.epoch_loss += l as f64;
-                        a.epoch_batches += 1;
-                    }),
+                    None => a
+                        .set
+                        .weighted()
+                        .and_then(|data| a.trainer.step(&data, None, e))
+                        .map(|l| {
+                            a.epoch_loss += l as f64;
+                            a.epoch_batches += 1;
+                        }),
                     Some(stream) => {
-                        let data = a.set.plain();
+                        let data = match a.set.plain() {
+                            Ok(data) => data,
+                            Err(err) => {
+                                a.diverged = Some(err.to_string());
+                                continue;
+                            }
+                        };
                         stream.fill_epoch(e, &mut self.order);
                         let mut r = Ok(());
                         for batch in stream.batches(&self.order) {
@@ -770,7 +987,14 @@ impl DatasetRun {
             naive_overfit: find(DataArm::Naive).map(|a| a.final_test / a.min_test),
             arms,
             compression_residual: self.compression_residual,
-            output_variance: self.standardisation.as_ref().map(|u| u.output_variance),
+            output_variance: self
+                .standardisation
+                .as_ref()
+                .and_then(|u| u.output_variance),
+            output_sd: self
+                .standardisation
+                .as_ref()
+                .and_then(|u| u.scale.last().copied()),
             epochs_done: self.epoch,
         }
     }
@@ -778,8 +1002,29 @@ impl DatasetRun {
     /// The loss landscape of every arm's training set on a `res × res` plane through the initial
     /// parameters (`around_trained = false`) or the full-data arm's current parameters, `span` = half
     /// width of the plane in units of the filter-normalised directions.
-    pub fn landscape(&self, res: usize, span: f64, around_trained: bool, seed: u64) -> Landscape {
+    /// `res` is clamped to 3..=201; a plane whose evaluation would exceed the cost cap of one call
+    /// ([`cost::MAX_CALL_FLOPS`]: `res²` evaluations of every arm's set) is an error.
+    pub fn landscape(
+        &self,
+        res: usize,
+        span: f64,
+        around_trained: bool,
+        seed: u64,
+    ) -> Result<Landscape, String> {
         let res = res.clamp(3, 201);
+        let sizes: usize = self.arms.iter().map(|a| a.set.len()).sum();
+        let flops = (res * res) as f64
+            * sizes as f64
+            * cost::eval_flops_per_sample(self.config.hidden as f64, self.in_dim as f64);
+        Cost {
+            call_flops: flops,
+            ..Cost::default()
+        }
+        .check(&Hints {
+            call: "lower the landscape's resolution",
+            run: "",
+            bytes: "",
+        })?;
         let centre = if around_trained {
             self.arms[0].trainer.net().clone()
         } else {
@@ -806,9 +1051,10 @@ impl DatasetRun {
                     *p = t + (a * u + b * v) as f32;
                 }
                 for (k, arm) in self.arms.iter().enumerate() {
-                    let data = arm.set.weighted();
-                    losses[k][r * res + c] = net
-                        .loss(&data, None, &mut ws)
+                    losses[k][r * res + c] = arm
+                        .set
+                        .weighted()
+                        .and_then(|data| net.loss(&data, None, &mut ws))
                         .map(f64::from)
                         .unwrap_or(f64::NAN);
                 }
@@ -826,14 +1072,14 @@ impl DatasetRun {
                     / scale
             })
             .collect();
-        Landscape {
+        Ok(Landscape {
             res,
             span,
             around_trained,
             arms: self.arms(),
             losses,
             deviation,
-        }
+        })
     }
 }
 
@@ -1054,6 +1300,131 @@ mod tests {
         assert_eq!(r.summary().output_variance, Some(0.0));
     }
 
+    /// Values whose squares overflow f64 (here up to ~1e200 and near f64::MAX) train normally: the
+    /// standardisation divides by a power of two first, which is exact, so a data set scaled by 2^600 (or
+    /// with one column scaled to near f64::MAX) trains bit for bit like the original.
+    #[test]
+    fn huge_values_train_exactly_like_their_scaled_down_copy() {
+        let mut rng = seeded(21);
+        let n = 60;
+        let x: Vec<f64> = (0..2 * n).map(|_| uniform(&mut rng, -1.0, 1.0)).collect();
+        let y: Vec<f64> = x.chunks(2).map(|r| r[0] * r[1] + 0.3 * r[0]).collect();
+        let data = DataSet {
+            in_dim: 2,
+            x,
+            y,
+            names: Vec::new(),
+            y_column: 2,
+        };
+        let p600 = 2f64.powi(600);
+        let p1023 = 2f64.powi(1023);
+        let huge = DataSet {
+            x: data.x.iter().map(|v| v * p600).collect(),
+            y: data.y.iter().map(|v| v * p1023).collect(),
+            ..data.clone()
+        };
+        assert!(huge.x.iter().any(|v| v.abs() > 1e180));
+        assert!(huge.y.iter().any(|v| v.abs() > 1e307));
+        let cfg = DatasetConfig {
+            target: 20,
+            order: 2,
+            epochs: 3,
+            ..DatasetConfig::quick()
+        };
+        let run = |d: &DataSet| {
+            let mut r = DatasetRun::from_data(cfg.clone(), d.clone()).unwrap();
+            while !r.is_done() {
+                r.step(1);
+            }
+            r
+        };
+        let (a, b) = (run(&data), run(&huge));
+        assert_eq!(
+            serde_json::to_string(a.curve()).unwrap(),
+            serde_json::to_string(b.curve()).unwrap()
+        );
+        let (sa, sb) = (a.summary(), b.summary());
+        assert!(sb.arms.iter().all(|a| a.final_test.is_finite()));
+        // The output's variance exceeds f64: it is None, not infinity; its sd is there, exactly scaled.
+        assert_eq!(sb.output_variance, None);
+        assert_eq!(sb.output_sd, sa.output_sd.map(|s| s * p1023));
+        let units = b.standardisation().unwrap();
+        assert!(units.mean.iter().chain(&units.scale).all(|v| v.is_finite()));
+        // The issue's data: 12 rows, x = ±k·1e200.
+        let issue = DataSet {
+            in_dim: 1,
+            x: (1..=12)
+                .map(|k| {
+                    if k % 2 == 1 {
+                        k as f64 * 1e200
+                    } else {
+                        -(k as f64) * 1e200
+                    }
+                })
+                .collect(),
+            y: (1..=12).map(|k| k as f64 * 0.5).collect(),
+            names: Vec::new(),
+            y_column: 1,
+        };
+        let mut r = DatasetRun::from_data(
+            DatasetConfig {
+                target: 5,
+                order: 1,
+                epochs: 2,
+                ..DatasetConfig::quick()
+            },
+            issue,
+        )
+        .unwrap();
+        while !r.is_done() {
+            r.step(1);
+        }
+        assert!(r.summary().arms.iter().all(|a| a.final_test.is_finite()));
+    }
+
+    /// A held-out row so far from the training rows that it cannot be used in the trainer's f32 is a clear
+    /// error naming the row and the column, not a panic.
+    #[test]
+    fn an_unrepresentable_test_row_is_a_clear_error() {
+        let n = 40;
+        let data = DataSet {
+            in_dim: 1,
+            x: (0..n).map(|i| i as f64 / n as f64).collect(),
+            y: (0..n).map(|i| (i % 7) as f64).collect(),
+            names: vec!["dose".into(), "y".into()],
+            y_column: 1,
+        };
+        let cfg = DatasetConfig {
+            target: 10,
+            order: 2,
+            epochs: 1,
+            ..DatasetConfig::quick()
+        };
+        // The training rows, read from the full arm's export; the rest are held out.
+        let r = DatasetRun::from_data(cfg.clone(), data.clone()).unwrap();
+        let csv = r.set_csv(0).unwrap();
+        let train: Vec<usize> = csv
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').next().unwrap().parse().unwrap())
+            .collect();
+        let held_out = (0..n).find(|i| !train.contains(i)).unwrap();
+        let mut bad = data.clone();
+        bad.x[held_out] = 1e300;
+        let err = DatasetRun::from_data(cfg.clone(), bad).err().unwrap();
+        assert!(
+            err.contains(&format!(
+                "data row {} (held out for testing), column 'dose'",
+                held_out + 1
+            )) && err.contains("32-bit"),
+            "{err}"
+        );
+        // In a training row the same value is just a far outlier: it trains.
+        let mut outlier = data;
+        outlier.x[train[0]] = 1e300;
+        assert!(DatasetRun::from_data(cfg, outlier).is_ok());
+    }
+
     #[test]
     fn compressed_set_keeps_the_loss_of_quadratic_functions() {
         // The weighted MSE of any net is a symmetric function of the data; at init its landscape through
@@ -1066,7 +1437,7 @@ mod tests {
             ..DatasetConfig::quick()
         };
         let run = DatasetRun::new(cfg).unwrap();
-        let l = run.landscape(9, 1.0, false, 7);
+        let l = run.landscape(9, 1.0, false, 7).unwrap();
         assert_eq!(
             l.arms,
             vec![DataArm::Full, DataArm::Compressed, DataArm::Naive]

@@ -15,8 +15,11 @@
 use serde::{Deserialize, Serialize};
 
 use super::fit::{PowerFit, mean_sd, power_law};
-use crate::compress::{Cloud, CompressError, CompressParams, Strategy, compress, n_moments};
+use crate::compress::{
+    Cloud, CompressError, CompressParams, Strategy, compress, estimated_cost, n_moments,
+};
 use crate::data::symmetric::{probes, sigmoid, symmetric_mean};
+use crate::experiments::cost::{Cost, Hints};
 use crate::rng::{seeded, sub_seed, uniform};
 
 /// Float floor below which errors are not fitted.
@@ -92,7 +95,7 @@ impl Fig2Config {
         }
     }
 
-    fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), String> {
         if self.dims.is_empty()
             || self.orders.is_empty()
             || self.sizes.is_empty()
@@ -109,6 +112,14 @@ impl Fig2Config {
         if !(self.ratio > 0.0 && self.ratio < 1.0) {
             return Err("ratio must be in (0, 1)".into());
         }
+        if [&self.dims, &self.orders, &self.sizes]
+            .iter()
+            .any(|l| l.len() > MAX_LIST)
+        {
+            return Err(format!(
+                "dims, orders and sizes take at most {MAX_LIST} values each"
+            ));
+        }
         for &m in &self.dims {
             for &k in &self.orders {
                 let n = n_moments(m, k).unwrap_or(usize::MAX);
@@ -117,9 +128,39 @@ impl Fig2Config {
                 }
             }
         }
-        Ok(())
+        self.cost().check(&Hints {
+            call: "lower the largest size d (each compression runs in one piece), m or k",
+            run: "lower the trials, the sizes or the orders",
+            bytes: "lower the largest size d",
+        })
+    }
+
+    /// The cost of the run (see [`crate::experiments::cost`]): one trial, a compression of `d` uniform
+    /// points and the error of the sigmoid function, is the unit of `step`.
+    pub fn cost(&self) -> Cost {
+        let mut total = Cost::default();
+        for &m in &self.dims {
+            for &k in &self.orders {
+                for &d in &self.sizes {
+                    let target = fig2_target(d, m, k, self.ratio);
+                    let c = estimated_cost(d, m, k, target, self.strategy, 1);
+                    let (df, mf) = (d as f64, m as f64);
+                    let extra = df * mf * 30.0 + 2.0 * df * 10.0 * (2.0 * mf + 30.0);
+                    let trial = c.flops + extra;
+                    total = total.then(Cost {
+                        call_flops: trial,
+                        run_flops: trial * self.trials as f64,
+                        bytes: c.bytes + df * (8.0 * mf + 16.0),
+                    });
+                }
+            }
+        }
+        total
     }
 }
+
+/// The most values each list of a Fig. 2 or Fig. 8 config takes.
+pub const MAX_LIST: usize = 64;
 
 /// One finished compression.
 #[derive(Clone, Debug, Serialize)]
@@ -372,6 +413,65 @@ impl Fig8Config {
     }
 }
 
+impl Fig8Config {
+    /// Checks the lists (dimensions 1 to 8, sizes of at least 2 points) and the cost.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.dims.is_empty() || self.sizes.is_empty() || self.trials == 0 {
+            return Err("dims, sizes and trials must all be non-empty".into());
+        }
+        if self.dims.len() > MAX_LIST || self.sizes.len() > MAX_LIST {
+            return Err(format!(
+                "dims and sizes take at most {MAX_LIST} values each"
+            ));
+        }
+        if self.dims.iter().any(|&m| m == 0 || m > 8) {
+            return Err("dimensions must be between 1 and 8".into());
+        }
+        if self.sizes.iter().any(|&d| d < 2) {
+            return Err("sizes must be at least 2 points".into());
+        }
+        self.cost().check(&Hints {
+            call: "lower the largest size d",
+            run: "lower the trials or the sizes",
+            bytes: "lower the largest size d",
+        })
+    }
+
+    /// The cost of the run (see [`crate::experiments::cost`]), an upper bound: a trial compresses at
+    /// every order k up to [`FIG8_MAX_ORDER`] whose `N(m,k)` fits the target (it stops as soon as the error
+    /// no longer falls). Fig. 8 runs only in the CLI, one trial per call; its unit of work, as it would be
+    /// if it were stepped, is one compression.
+    pub fn cost(&self) -> Cost {
+        let mut total = Cost::default();
+        for &m in &self.dims {
+            for &d in &self.sizes {
+                let target = polylog_target(d, m).min(d.saturating_sub(1));
+                let mut trial = Cost::default();
+                for k in 1..=FIG8_MAX_ORDER {
+                    if n_moments(m, k).is_none_or(|n| n > target) {
+                        break;
+                    }
+                    let c = estimated_cost(d, m, k, target, Strategy::Auto, 1);
+                    let one = c.flops + d as f64 * 10.0 * 40.0;
+                    trial.call_flops = trial.call_flops.max(one);
+                    trial.run_flops += one;
+                    trial.bytes = trial
+                        .bytes
+                        .max(c.bytes + d as f64 * (8.0 * m as f64 + 16.0));
+                }
+                total = total.then(Cost {
+                    run_flops: trial.run_flops * self.trials as f64,
+                    ..trial
+                });
+            }
+        }
+        total
+    }
+}
+
+/// The highest order a Fig. 8 trial tries.
+pub const FIG8_MAX_ORDER: usize = 40;
+
 /// `d'` of Fig. 8: `[120 ln d]` for m = 1, `[20 ln² d]` for m = 2, `[20 ln^m d]` beyond.
 pub fn polylog_target(d: usize, m: usize) -> usize {
     let l = (d as f64).ln();
@@ -409,12 +509,12 @@ pub fn run_fig8_trial(
     let points: Vec<f64> = (0..d * m).map(|_| uniform(&mut rng, -1.0, 1.0)).collect();
     let xs = probes(&mut rng, m, 10);
     let cloud = Cloud::new(m, points);
-    let target = polylog_target(d, m).min(d - 1);
+    let target = polylog_target(d, m).min(d.saturating_sub(1));
     let a = if m == 1 { 1.05 } else { m as f64 + 0.05 };
     let g = move |s: f64| 1.0 / (a + s);
     let mut by_k = Vec::new();
     let mut best = (0, f64::INFINITY);
-    for k in 1..=40 {
+    for k in 1..=FIG8_MAX_ORDER {
         if n_moments(m, k).is_none_or(|n| n > target) {
             break;
         }

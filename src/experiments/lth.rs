@@ -20,7 +20,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::compress::{Cloud, CompressParams, Strategy, compress, n_moments};
+use crate::compress::{self, Cloud, CompressParams, Strategy, check_order, compress, n_moments};
+use crate::experiments::cost::{self, Cost, Hints};
 use crate::nn::{
     Activation, BatchStream, Dataset, GradMode, NeuronChart, NnError, OptimizerKind, TrainConfig,
     Trainer, TwoLayerNet, bessel_jn,
@@ -187,6 +188,7 @@ impl LthConfig {
                 self.target, self.width
             ));
         }
+        check_order(self.order).map_err(|e| e.to_string())?;
         let n = n_moments(4, self.order).unwrap_or(usize::MAX);
         if n > self.target {
             return Err(format!(
@@ -210,8 +212,11 @@ impl LthConfig {
         if self.epochs == 0 {
             return Err("epochs must be at least 1".into());
         }
-        if !(self.noise >= 0.0 && self.noise.is_finite()) {
-            return Err("noise must be a finite number ≥ 0".into());
+        if !(0.0..=crate::nn::MAX_NOISE).contains(&self.noise) {
+            return Err(format!(
+                "noise must be between 0 and {} (labels are trained on in 32-bit floats)",
+                crate::nn::MAX_NOISE
+            ));
         }
         if self.arms.is_empty() || !self.arms.contains(&Arm::Original) {
             return Err("the original arm must be among the arms".into());
@@ -244,7 +249,67 @@ impl LthConfig {
         TrainConfig::new(kind, self.lr)
             .validate()
             .map_err(|e| e.to_string())?;
+        self.cost().check(&Hints {
+            call: "lower the width d, the order k or the test size",
+            run: "lower the epochs, the number of samples or the widths",
+            bytes: "lower the number of samples, the widths or the recorded maps",
+        })?;
         Ok(kind)
+    }
+
+    /// The cost of the run (see [`crate::experiments::cost`]): the set-up (data, compression of the
+    /// width-d net's neurons, initial test losses and maps, all in the constructor), one mini-batch of
+    /// every arm with an epoch's end (test losses, maps: the unit of `step`), and the whole run.
+    pub fn cost(&self) -> Cost {
+        let (w, t) = (self.width as f64, self.target as f64);
+        let (n_train, n_test) = (self.n_train as f64, self.n_test as f64);
+        let widths: f64 = self
+            .arms
+            .iter()
+            .map(|a| if *a == Arm::Original { w } else { t })
+            .sum();
+        let arms = self.arms.len() as f64;
+        let eval = cost::eval_flops_per_sample(widths, 2.0);
+        let res2 = if self.maps_every > 0 {
+            (self.maps_res * self.maps_res) as f64
+        } else {
+            0.0
+        };
+        let compress = if self.arms.contains(&Arm::Compressed) {
+            compress::estimated_cost(self.width, 4, self.order, self.target, self.strategy, 1)
+        } else {
+            Default::default()
+        };
+        let setup = (n_train + n_test) * 300.0
+            + compress.flops
+            + w * (w + 1.0).log2() * 4.0
+            + (n_test + res2) * eval;
+        let batch = self.batch_size as f64 * cost::train_flops_per_sample(widths, 2.0)
+            + arms * cost::optimiser_flops(w, 2.0);
+        let epoch_end = (n_test + res2) * eval + n_train * 4.0;
+        let epochs = self.epochs as f64;
+        let batches = (n_train / self.batch_size.max(1) as f64).ceil();
+        let evals = (epochs / self.eval_every.max(1) as f64).ceil() + 1.0;
+        let map_epochs = self.map_epochs_count() as f64;
+        Cost {
+            call_flops: setup.max(batch + epoch_end),
+            run_flops: setup
+                + epochs * (batches * batch + n_train * 4.0)
+                + evals * n_test * eval
+                + map_epochs * res2 * eval,
+            bytes: (n_train + n_test) * 12.0
+                + n_train * 8.0
+                + compress.bytes
+                + w * 64.0
+                + self
+                    .arms
+                    .iter()
+                    .map(|a| cost::trainer_bytes(if *a == Arm::Original { w } else { t }, 2.0))
+                    .sum::<f64>()
+                + map_epochs * arms * res2 * 4.0
+                + (arms + 1.0) * 512.0 * 512.0 * 8.0
+                + epochs * (arms * 16.0 + 64.0),
+        }
     }
 }
 
@@ -426,6 +491,8 @@ impl LthRun {
                 diverged: None,
             });
         }
+        Dataset::new(&x_train, &y_train, 2).map_err(nn_err)?;
+        Dataset::new(&x_test, &y_test, 2).map_err(nn_err)?;
         let stream =
             BatchStream::shuffled(config.n_train, config.batch_size, sub_seed(config.seed, 3))
                 .map_err(nn_err)?;
@@ -478,17 +545,25 @@ impl LthRun {
     }
 
     fn test_losses(&mut self) -> Vec<f64> {
-        let data = Dataset::new(&self.x_test, &self.y_test, 2).expect("validated");
+        // The generated sets are finite (checked in `new`); should that ever fail, every arm stops with
+        // the reason.
+        let data = Dataset::new(&self.x_test, &self.y_test, 2);
         self.arms
             .iter_mut()
             .map(|a| {
                 if a.diverged.is_some() {
-                    f64::NAN
-                } else {
-                    a.trainer
-                        .evaluate(&data)
+                    return f64::NAN;
+                }
+                match &data {
+                    Ok(data) => a
+                        .trainer
+                        .evaluate(data)
                         .map(|l| l as f64)
-                        .unwrap_or(f64::NAN)
+                        .unwrap_or(f64::NAN),
+                    Err(e) => {
+                        a.diverged = Some(format!("the test set cannot be evaluated: {e}"));
+                        f64::NAN
+                    }
                 }
             })
             .collect()
@@ -502,9 +577,13 @@ impl LthRun {
         while left > 0 && !self.is_done() {
             let end = (self.batch_pos + self.config.batch_size).min(self.order.len());
             let batch = &self.order[self.batch_pos..end];
-            let data = Dataset::new(&self.x_train, &self.y_train, 2).expect("validated");
+            let data = Dataset::new(&self.x_train, &self.y_train, 2);
             for a in self.arms.iter_mut().filter(|a| a.diverged.is_none()) {
-                match a.trainer.step(&data, Some(batch), self.epoch as u64) {
+                let step = data
+                    .as_ref()
+                    .map_err(Clone::clone)
+                    .and_then(|data| a.trainer.step(data, Some(batch), self.epoch as u64));
+                match step {
                     Ok(loss) => {
                         a.epoch_loss += loss as f64;
                         a.epoch_batches += 1;
@@ -631,8 +710,9 @@ impl LthRun {
                 diverged: a.diverged.clone(),
             })
             .collect();
-        let o = idx(Arm::Original).expect("validated");
-        let ratio = |arm: Arm, f: &dyn Fn(usize) -> f64| idx(arm).map(|i| f(i) / f(o));
+        // The original arm is always there (validated); without it there is nothing to compare with.
+        let o = idx(Arm::Original);
+        let ratio = |arm: Arm, f: &dyn Fn(usize) -> f64| Some(f(idx(arm)?) / f(o?));
         LthSummary {
             initial_ratio_compressed: ratio(Arm::Compressed, &first_test),
             final_ratio_compressed: ratio(Arm::Compressed, &last_test),

@@ -4,6 +4,7 @@
 
 pub mod bench;
 pub mod cloud;
+pub mod cost;
 pub mod dataset;
 pub mod error_scaling;
 pub mod fit;

@@ -15,7 +15,11 @@ use serde::{Deserialize, Serialize};
 use super::dataset::{DataArm, DatasetConfig, DatasetRun};
 use super::fit::{PowerFit, mean_sd, power_law};
 use super::lth::{Arm, LthConfig, LthRun};
+use crate::experiments::cost::{Cost, Hints};
 use crate::nn::NeuronChart;
+
+/// The most sizes a scaling run takes.
+pub const MAX_SIZES: usize = 64;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -141,25 +145,50 @@ impl ScalingRun {
         if config.n_samples == 0 {
             return Err("the number of samples must be at least 1".into());
         }
-        let tasks = config
-            .sizes
-            .iter()
-            .flat_map(|&d| (0..config.seeds as u64).map(move |s| (d, s)))
-            .collect();
-        let run = ScalingRun {
+        if config.sizes.len() > MAX_SIZES {
+            return Err(format!(
+                "at most {MAX_SIZES} sizes, got {}",
+                config.sizes.len()
+            ));
+        }
+        let mut run = ScalingRun {
             config,
-            tasks,
+            tasks: Vec::new(),
             next: 0,
             current: None,
             rows: Vec::new(),
         };
-        // Validate every inner configuration up front.
+        // Validate every inner configuration (its own cost caps included) and the whole run up front.
+        let mut total = Cost::default();
         for &d in &run.config.sizes {
-            match run.config.axis {
-                Axis::Data => run.data_config(d, 0).validate().map(|_| ())?,
-                Axis::Width => run.width_config(d, 0).validate().map(|_| ())?,
-            }
+            let inner = match run.config.axis {
+                Axis::Data => {
+                    let c = run.data_config(d, 0);
+                    c.validate()?;
+                    c.cost_for(2)
+                }
+                Axis::Width => {
+                    let c = run.width_config(d, 0);
+                    c.validate()?;
+                    c.cost()
+                }
+            };
+            total = total.then(Cost {
+                run_flops: inner.run_flops * run.config.seeds as f64,
+                ..inner
+            });
         }
+        total.check(&Hints {
+            call: "lower the largest size",
+            run: "lower the seeds, the epochs or the sizes",
+            bytes: "lower the largest size or the number of samples",
+        })?;
+        run.tasks = run
+            .config
+            .sizes
+            .iter()
+            .flat_map(|&d| (0..run.config.seeds as u64).map(move |s| (d, s)))
+            .collect();
         Ok(run)
     }
 

@@ -83,6 +83,10 @@ pub use real::Real;
 pub use special::bessel_jn;
 pub use train::{Schedule, TrainConfig, Trainer};
 
+/// The largest label-noise standard deviation a synthetic task accepts: its labels are trained on in
+/// f32, and far larger noise only overflows the loss.
+pub const MAX_NOISE: f64 = 1e3;
+
 /// Everything that can go wrong in `nn`.
 #[derive(Clone, Debug, PartialEq)]
 pub enum NnError {

@@ -1,10 +1,14 @@
 // "Compress a cloud": d points (random normal, or the user's CSV), compressed to d′ points that keep every
 // moment up to order k. Draws the cloud with the kept points as discs of area ∝ weight, and the moment table.
 
+import { NOT_FINITE_TITLE, finite, fmtCount, fmtMs, fmtNum, fmtPrec, fmtSci } from './format.js';
 import { canvasToPNG, prepareCanvas } from './plot.js';
+import { validateControl } from './state.js';
 import { csvUpload } from './upload.js';
 
 const MAX_ANIMATED = 50000;
+// The N(m,k) hint waits until typing pauses this long.
+const HINT_DELAY_MS = 150;
 
 export function createCloud(ctx) {
   const { section, q } = ctx;
@@ -15,14 +19,31 @@ export function createCloud(ctx) {
   let lastConfig = null;
 
   const upload = csvUpload(ctx, { disables: ['d', 'dim'], onLoad: updateHint, onClear: updateHint });
-  for (const n of ['dim', 'k', 'd']) form.elements[n].addEventListener('input', updateHint);
+  let hintTimer = 0;
+  const hintSoon = () => {
+    clearTimeout(hintTimer);
+    hintTimer = setTimeout(updateHint, HINT_DELAY_MS);
+  };
+  for (const n of ['dim', 'k', 'd']) form.elements[n].addEventListener('input', hintSoon);
   q('[data-png="scatter"]').addEventListener('click', () => canvasToPNG(canvas, 'cloud.png'));
 
+  // Asks the worker for N(m,k) only for values the form itself accepts (its own min, max and step): an
+  // unchecked k could keep the worker busy, and a keystroke is not a request.
   function updateHint() {
-    const m = upload.text() ? null : Number(form.elements.dim.value);
-    const k = Number(form.elements.k.value);
-    if (m && Number.isSafeInteger(m) && Number.isSafeInteger(k)) ctx.nmoments(m, k);
-    else q('[data-role="hint"]').textContent = '';
+    clearTimeout(hintTimer);
+    const hint = q('[data-role="hint"]');
+    if (upload.text()) {
+      hint.textContent = '';
+      return;
+    }
+    const m = validateControl(form.elements.dim, form.elements.dim.value);
+    const k = validateControl(form.elements.k, form.elements.k.value);
+    if (m instanceof Error || k instanceof Error) {
+      const [name, e] = m instanceof Error ? ['dimension m', m] : ['order k', k];
+      hint.textContent = `${name}: ${e.message}`;
+      return;
+    }
+    ctx.nmoments(Number(m), Number(k));
   }
 
   new ResizeObserver(() => requestAnimationFrame(draw)).observe(canvas);
@@ -97,12 +118,20 @@ export function createCloud(ctx) {
       return { kind: 'cloud', config: { ...lastConfig, animate: values.animate }, csv: upload.text() };
     },
     shareable: () => upload.text() === null,
+    userData: () => upload.text() !== null,
+    // A run on the file failed: back to the built-in data; returns the file's name for the message.
+    dropUpload() {
+      const name = upload.name();
+      upload.clear();
+      return name;
+    },
     reset() {
       plot = null;
       q('[data-role="download"]').hidden = true;
       delete q('.result').dataset.atoms;
       delete q('.result').dataset.clustersShown;
       for (const role of ['atoms', 'nmom', 'residual', 'rounds', 'time']) q(`[data-role="${role}"]`).textContent = '–';
+      q('[data-role="moments-note"]').hidden = true;
       canvas.setAttribute('aria-label', 'scatter plot of the original and the kept points');
       q('[data-role="moments"] tbody').replaceChildren();
       draw();
@@ -140,20 +169,42 @@ export function createCloud(ctx) {
       plot.clusters = null;
       draw();
       const set = (role, text) => { q(`[data-role="${role}"]`).textContent = text; };
-      set('atoms', `${s.kept} of ${s.d.toLocaleString('en')}`);
-      set('nmom', `N(${s.dim},${s.k}) = ${s.n_moments}`);
+      set('atoms', `${fmtCount(s.kept)} of ${fmtCount(s.d)}`);
+      set('nmom', `N(${s.dim},${s.k}) = ${fmtCount(s.n_moments)}`);
       set('residual', fmtSci(s.residual));
-      set('rounds', `${s.rounds} · ${s.max_cluster_diameter.toPrecision(3)}`);
+      set('rounds', `${fmtCount(s.rounds)} · ${fmtPrec(s.max_cluster_diameter, 3)}`);
       set('time', fmtMs(ms));
-      const rows = s.moments.map((m) => {
+      // Coordinates whose powers overflow are tabulated in the bounding-box frame u = (x − centre)/scale
+      // (the same moment space, so the same comparison); the monomials then read u and a note says so.
+      const frame = s.moment_frame;
+      const scaled = !!frame && Array.isArray(frame.centre)
+        && (frame.centre.some((c) => c !== 0) || frame.scale !== 1);
+      // Moments of very large coordinates may not be finite (null in the summary): marked, never a throw.
+      let nonFinite = 0;
+      const rows = (Array.isArray(s.moments) ? s.moments : []).map((m) => {
         const tr = document.createElement('tr');
         const mono = document.createElement('th');
         mono.scope = 'row';
-        mono.append(...monomial(m.exponents));
-        tr.append(mono, td(fmtNum(m.original)), td(fmtNum(m.compressed)), td(fmtSci(m.rel_diff)));
+        mono.append(...monomial(m.exponents, scaled ? 'u' : 'x'));
+        const cells = [[m.original, fmtNum], [m.compressed, fmtNum], [m.rel_diff, fmtSci]].map(([x, f]) => {
+          const c = td(f(x));
+          if (finite(x) === null) {
+            nonFinite++;
+            c.title = NOT_FINITE_TITLE;
+            c.dataset.nonfinite = '1';
+          }
+          return c;
+        });
+        tr.append(mono, ...cells);
         return tr;
       });
       q('[data-role="moments"] tbody').replaceChildren(...rows);
+      const lines = [];
+      if (scaled) lines.push('Your coordinates are too large for their powers to be finite numbers, so the table shows the moments of u = (x − centre) / scale, the cloud mapped into [−1, 1] (the same moments, matched the same way).');
+      if (nonFinite) lines.push(`${nonFinite} ${nonFinite === 1 ? 'entry is' : 'entries are'} not a finite number (${NOT_FINITE_TITLE.replace(/^not a finite number: /, '')}), shown as —.`);
+      const note = q('[data-role="moments-note"]');
+      note.hidden = lines.length === 0;
+      note.textContent = lines.join(' ');
       if (downloadUrl) URL.revokeObjectURL(downloadUrl);
       downloadUrl = URL.createObjectURL(new Blob([extra.csv], { type: 'text/csv' }));
       const a = q('[data-role="download"]');
@@ -163,8 +214,8 @@ export function createCloud(ctx) {
       const result = q('.result');
       result.dataset.atoms = String(extra.indices.length);
       result.dataset.residual = String(s.residual);
-      canvas.setAttribute('aria-label', `scatter plot: ${s.d} original points in grey, ${s.kept} kept points as discs with area proportional to weight; relative moment residual ${fmtSci(s.residual)}`);
-      return `done: ${s.d.toLocaleString('en')} → ${s.kept} points in ${fmtMs(ms)}`;
+      canvas.setAttribute('aria-label', `scatter plot: ${fmtCount(s.d)} original points in grey, ${fmtCount(s.kept)} kept points as discs with area proportional to weight; relative moment residual ${fmtSci(s.residual)}`);
+      return `done: ${fmtCount(s.d)} → ${fmtCount(s.kept)} points in ${fmtMs(ms)}`;
     },
     hint(msg) {
       const form_ = form.elements;
@@ -205,13 +256,14 @@ function td(text) {
 }
 
 // x₁²x₂ as DOM nodes; the constant monomial is the total mass.
-function monomial(exps) {
+function monomial(exps, letter = 'x') {
+  if (!Array.isArray(exps)) return [document.createTextNode('?')];
   if (exps.every((e) => e === 0)) return [document.createTextNode('1 (mass)')];
   const out = [];
   exps.forEach((e, i) => {
     if (e === 0) return;
     const v = document.createElement('var');
-    v.textContent = 'x';
+    v.textContent = letter;
     const sub = document.createElement('sub');
     sub.textContent = String(i + 1);
     out.push(v, sub);
@@ -223,7 +275,3 @@ function monomial(exps) {
   });
   return out;
 }
-
-export const fmtSci = (x) => (x === 0 ? '0' : Number(x).toExponential(1));
-const fmtNum = (x) => (Math.abs(x) >= 1e5 || (x !== 0 && Math.abs(x) < 1e-3) ? x.toExponential(6) : x.toPrecision(9).replace(/\.?0+$/, ''));
-export const fmtMs = (ms) => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`);

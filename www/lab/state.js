@@ -7,6 +7,19 @@ export const STATE_VERSION = '1';
 export const TABS = ['cloud', 'lth', 'dataset', 'scaling', 'theory'];
 const META = new Set(['v', 'tab', 'hide', 'autorun']);
 
+// What an <input type=number> accepts as its value (the HTML "valid floating-point number"): an optional
+// minus, digits with an optional fraction (or a fraction alone, ".5"), an optional exponent. Anything else
+// ("0x10", "+5", "5.", "1_000", "Infinity", full-width digits) the browser silently turns into an empty
+// field, so it is refused here with a message instead.
+const DECIMAL = /^-?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+// The step of a number control as a number, or null for step="any" (HTML: a missing or invalid step is 1).
+function stepOf(control) {
+  if (String(control.step).toLowerCase() === 'any') return null;
+  const s = Number(control.step);
+  return control.step !== '' && Number.isFinite(s) && s > 0 ? s : 1;
+}
+
 // The value of a control as a string, or an Error explaining why `raw` is not acceptable.
 export function validateControl(control, raw) {
   const text = String(raw).trim();
@@ -21,12 +34,18 @@ export function validateControl(control, raw) {
   }
   if (control.type === 'number') {
     if (text === '') return new Error('is empty');
+    if (!DECIMAL.test(text)) return new Error(`"${text.slice(0, 20)}" is not a decimal number`);
     const v = Number(text);
-    if (!Number.isFinite(v)) return new Error(`"${text.slice(0, 20)}" is not a number`);
+    if (!Number.isFinite(v)) return new Error(`"${text.slice(0, 20)}" is too large`);
     const min = control.min === '' ? -Infinity : Number(control.min);
     const max = control.max === '' ? Infinity : Number(control.max);
     if (v < min || v > max) return new Error(`${v} is outside [${control.min || '−∞'}, ${control.max || '∞'}]`);
-    if (control.step === '1' && !Number.isSafeInteger(v)) return new Error(`${v} is not a whole number`);
+    const step = stepOf(control);
+    if (step === 1 && !Number.isSafeInteger(v)) return new Error(`${v} is not a whole number`);
+    if (step !== null && step !== 1) {
+      const q = (v - (Number.isFinite(min) ? min : 0)) / step;
+      if (Math.abs(q - Math.round(q)) > 1e-9 * Math.max(1, Math.abs(q))) return new Error(`${v} is not a multiple of ${control.step}`);
+    }
     return text;
   }
   // text inputs: printable characters only
@@ -39,10 +58,10 @@ export function readHash(hash) {
   try {
     params = new URLSearchParams(hash.replace(/^#/, ''));
   } catch {
-    return { tab: null, values: {}, hide: [], autorun: false, notices: ['the link could not be read'] };
+    return { tab: null, values: Object.create(null), hide: [], autorun: false, notices: ['the link could not be read'] };
   }
   // No settings at all (an empty hash, or an in-page anchor such as the skip link's #panels): the defaults.
-  if (!hash.includes('=') || ![...params.keys()].length) return { tab: null, values: {}, hide: [], autorun: false, notices };
+  if (!hash.includes('=') || ![...params.keys()].length) return { tab: null, values: Object.create(null), hide: [], autorun: false, notices };
   const v = params.get('v');
   if (v !== STATE_VERSION) {
     notices.push(v === null ? 'the link has no version (v=1); reading it anyway' : `the link is for version ${String(v).slice(0, 8)}; reading what fits`);
@@ -52,7 +71,8 @@ export function readHash(hash) {
     notices.push('unknown experiment in the link; showing the first one');
     tab = null;
   }
-  const values = {};
+  // A prototype-less object: "__proto__" or "constructor" in a link are ordinary (unknown) names.
+  const values = Object.create(null);
   for (const [k, val] of params) if (!META.has(k)) values[k] = val;
   const hide = (params.get('hide') || '').split(',').map((s) => s.trim()).filter((s) => /^[\w-]{1,40}$/.test(s));
   return { tab, values, hide, autorun: params.get('autorun') === '1', notices };
@@ -62,8 +82,9 @@ export function readHash(hash) {
 export function applyValues(form, values) {
   const notices = [];
   for (const [name, raw] of Object.entries(values)) {
+    // namedItem also matches an element's id; only a control of exactly that name counts.
     const control = form.elements.namedItem(name);
-    if (!control || !control.name) {
+    if (!control || control.name !== name || control.type === 'file') {
       notices.push(`ignored unknown setting "${name.slice(0, 30)}"`);
       continue;
     }
@@ -72,8 +93,17 @@ export function applyValues(form, values) {
       notices.push(`ignored ${name}: ${ok.message}`);
       continue;
     }
-    if (control.type === 'checkbox') control.checked = ok === '1';
-    else control.value = ok;
+    if (control.type === 'checkbox') {
+      control.checked = ok === '1';
+    } else {
+      const before = control.value;
+      control.value = ok;
+      // Should the browser still refuse the value, keep the old one rather than an empty field.
+      if (control.value !== ok) {
+        control.value = before;
+        notices.push(`ignored ${name}: not accepted by the control`);
+      }
+    }
   }
   return notices;
 }

@@ -428,6 +428,13 @@ export function createDataset(ctx) {
       };
     },
     shareable: () => upload.text() === null,
+    userData: () => upload.text() !== null,
+    // A run on the file failed: back to the built-in data; returns the file's name for the message.
+    dropUpload() {
+      const name = upload.name();
+      upload.clear();
+      return name;
+    },
     reset() {
       summary = null;
       view.reset([]);

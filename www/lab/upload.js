@@ -5,7 +5,7 @@
 
 export const MAX_UPLOAD_BYTES = 64 * 1024 * 1024;
 
-// disables: names of the form controls the file determines. Returns {text(), name()}.
+// disables: names of the form controls the file determines. Returns {text(), name(), clear()}.
 export function csvUpload(ctx, { disables, onLoad = () => {}, onClear = () => {} }) {
   const { q } = ctx;
   const form = ctx.section.querySelector('form');
@@ -40,12 +40,14 @@ export function csvUpload(ctx, { disables, onLoad = () => {}, onClear = () => {}
     onLoad();
     ctx.run();
   });
-  clear.addEventListener('click', () => {
+  // Back to the built-in data (the tab's error box is left as it is).
+  const drop = () => {
     text = null;
     name = '';
     input.value = '';
     setControls(false);
     onClear();
-  });
-  return { text: () => text, name: () => name };
+  };
+  clear.addEventListener('click', drop);
+  return { text: () => text, name: () => name, clear: drop };
 }

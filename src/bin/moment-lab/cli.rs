@@ -19,21 +19,21 @@ USAGE:
       Compress a CSV point cloud (header row; numeric columns; optional `weight` column) to a weighted
       subset of at most D of its rows that keeps every moment up to order K. Writes
       `index,weight,x1,...,xm` (index = 0-based data row) to --output or stdout, and a one-line JSON
-      summary {kept, residual, seconds, ...} to stderr. Disjoint clusters go to T threads (default: every
-      core); the output does not depend on T.
+      summary {kept, residual, seconds, ...} to stderr. Disjoint clusters go to T threads (default: one
+      per core); the output does not depend on T.
   moment-lab cloud [--seed S] [--d N] [--dim M] [--order K] [--target D] [--strategy ...] [--output out.json]
       The page's \"compress a cloud\" demo (standard-normal cloud from the seed); writes its full result as
       JSON: config, kept indices and weights, summary.
   moment-lab fig2 [--preset quick|demo|paper] [--strategy S] [--seed S] [--threads T] [--out fig2.json]
       Fig. 2: error of the symmetric sigmoid function vs d per (m, k), d -> max(0.1 d, N), with fitted
       slopes alpha (and standard errors) next to the authors' values. Trials go to T threads (default:
-      every core); the output does not depend on T.
+      one per core); the output does not depend on T.
   moment-lab fig8 [--preset quick|paper] [--seed S] [--out fig8.json]
       Fig. 8: polylog compression d -> 120 ln d (m=1) and 20 ln^2 d (m=2) with the best k per d.
   moment-lab runtime [--dims 1,2,3] [--sizes 1000,2000,...] [--order 5] [--trials 3] [--strategy S]
                      [--threads T] [--out runtime.json]
       Fig. 6: wall-clock time of d -> max(0.1 d, N(m,k)) per m, and the fitted exponent of time vs d.
-      Each compression uses T threads (default 1, one core).
+      Each compression uses T threads (default 1).
   moment-lab lth [--preset quick|demo|paper] [--optimizer sgd|adam|adamw|rprop|rmsprop] [--lr LR] [--seed S]
                  [--order K] [--width D] [--target D'] [--epochs E] [--samples N] [--batch B] [--no-rescale]
                  [--activation relu|tanh|sigmoid] [--chart raw|homogeneous] [--strategy S]
@@ -60,13 +60,26 @@ USAGE:
                      [--out results.json]
       Fig. 5: final test loss vs d for the original and vs d' = [16 sqrt d] for the compressed arm (k = 6);
       fitted exponents alpha with standard errors and their ratio. Size x seed runs go to T threads
-      (default: every core); the numbers do not depend on T.
+      (default: one per core); the numbers do not depend on T.
   moment-lab bench
       Benchmark server for bench/run.mjs: reads one JSON request per stdin line, answers one JSON line each:
       {\"op\":\"compress\",\"case\":{dim,order,d,target,strategy,seed},\"reps\":N} -> {seconds:[..],kept,residual,..};
       {\"op\":\"nn\",\"config\":{..},\"mode\":\"grad\"|\"train\",\"min_seconds\":S} -> {steps,seconds,loss,flops_per_grad_step}.
       Prepared cases and nets are kept between requests (inputs are built outside the timing).
   moment-lab help
+
+OPTIONS SHARED BY SEVERAL COMMANDS:
+  --threads T         worker threads; 0 = one per core (in every command), at most 1024.
+  --output/--out F    checked before any work: F's directory is created and F opened for writing (an
+                      F created this way is removed again if the command fails). Without it: stdout.
+  --order K           moment order, at most 64.
+  Every experiment estimates its cost from its options and refuses a run above the caps of
+  moment_lab::experiments::cost (the error names the option to lower); every preset passes.
+
+EXIT CODES:
+  0 success; 1 bad or unreadable input data (including non-UTF-8 files), an unwritable output or a
+  failed run; 2 usage error: unknown command or option, or a bad option value (including a run refused
+  by the cost caps; with --data or --input, limits that depend on the file are exit 1).
 ";
 
 /// Runs the CLI; returns the process exit code.
@@ -150,14 +163,105 @@ where
         .map_err(|e| Failure::Usage(format!("--{name}: {e}")))
 }
 
-fn write_output(path: Option<&str>, text: &str) -> Result<(), Failure> {
-    match path {
-        Some(p) => {
-            std::fs::write(p, text).map_err(|e| Failure::Run(format!("cannot write {p}: {e}")))
+/// The most worker threads `--threads` accepts.
+const MAX_THREADS: usize = 1024;
+
+/// `--threads T`: 0 = one per core, at most [`MAX_THREADS`].
+fn parse_threads(parser: &mut lexopt::Parser) -> Result<usize, Failure> {
+    let t: usize = parse_num(parser, "threads")?;
+    if t > MAX_THREADS {
+        return Err(Failure::Usage(format!(
+            "--threads is at most {MAX_THREADS} (0 = one per core), got {t}"
+        )));
+    }
+    Ok(t)
+}
+
+/// `T` threads as run: 0 means one per core.
+fn resolve_threads(t: usize) -> usize {
+    if t == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        t
+    }
+}
+
+/// `--order K`: a whole number within [`moment_lab::compress::MAX_ORDER`].
+fn parse_order(parser: &mut lexopt::Parser, name: &str) -> Result<usize, Failure> {
+    let k: usize = parse_num(parser, name)?;
+    moment_lab::compress::check_order(k).map_err(|e| Failure::Usage(format!("--{name}: {e}")))?;
+    Ok(k)
+}
+
+/// Reads a text file: UTF-8 (a byte-order mark is dropped), anything else a clear error.
+fn read_text(path: &str) -> Result<String, Failure> {
+    let bytes =
+        std::fs::read(path).map_err(|e| Failure::Run(format!("cannot read {path}: {e}")))?;
+    moment_lab::data::csv::decode_text(&bytes)
+        .map(str::to_string)
+        .map_err(|e| Failure::Run(format!("{path}: {e}")))
+}
+
+/// A command's output file, checked before any work: its directory is created and the file opened for
+/// writing, so that a bad path fails at once rather than after a long run. A file created by this check
+/// is removed again if the command ends without writing it. No path: stdout.
+struct Output {
+    path: Option<String>,
+    created: bool,
+    written: bool,
+}
+
+impl Output {
+    fn prepare(path: Option<String>) -> Result<Output, Failure> {
+        let Some(p) = path else {
+            return Ok(Output {
+                path: None,
+                created: false,
+                written: false,
+            });
+        };
+        let file = std::path::Path::new(&p);
+        if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| Failure::Run(format!("cannot create {}: {e}", dir.display())))?;
         }
-        None => {
-            print!("{text}");
-            Ok(())
+        let existed = file.exists();
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(file)
+            .map_err(|e| Failure::Run(format!("cannot write {p}: {e}")))?;
+        Ok(Output {
+            path: Some(p),
+            created: !existed,
+            written: false,
+        })
+    }
+
+    fn write(mut self, text: &str) -> Result<(), Failure> {
+        match &self.path {
+            Some(p) => std::fs::write(p, text)
+                .map_err(|e| Failure::Run(format!("cannot write {p}: {e}")))?,
+            None => print!("{text}"),
+        }
+        self.written = true;
+        Ok(())
+    }
+
+    fn write_json(self, value: &serde_json::Value) -> Result<(), Failure> {
+        let text = format!(
+            "{}\n",
+            serde_json::to_string_pretty(value).map_err(run_err)?
+        );
+        self.write(&text)
+    }
+}
+
+impl Drop for Output {
+    fn drop(&mut self) {
+        if let (Some(p), true, false) = (&self.path, self.created, self.written) {
+            let _ = std::fs::remove_file(p);
         }
     }
 }
@@ -170,20 +274,20 @@ fn compress_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
     while let Some(arg) = parser.next()? {
         match arg {
             Long("input") => input = Some(parser.value()?.string()?),
-            Long("threads") => threads = parse_num(&mut parser, "threads")?,
-            Long("output") => output = Some(parser.value()?.string()?),
-            Long("order") => order = Some(parse_num::<usize>(&mut parser, "order")?),
+            Long("threads") => threads = parse_threads(&mut parser)?,
+            Long("output") | Long("out") => output = Some(parser.value()?.string()?),
+            Long("order") => order = Some(parse_order(&mut parser, "order")?),
             Long("target") => target = Some(parse_num::<usize>(&mut parser, "target")?),
             Long("seed") => seed = parse_num(&mut parser, "seed")?,
-            Long("strategy") => strategy = parser.value()?.string()?.parse().map_err(run_err)?,
+            Long("strategy") => strategy = parse_name(&mut parser, "strategy")?,
             other => return Err(other.unexpected().into()),
         }
     }
     let input = input.ok_or_else(|| Failure::Usage("--input is required".into()))?;
     let order = order.ok_or_else(|| Failure::Usage("--order is required".into()))?;
     let target = target.ok_or_else(|| Failure::Usage("--target is required".into()))?;
-    let text = std::fs::read_to_string(&input)
-        .map_err(|e| Failure::Run(format!("cannot read {input}: {e}")))?;
+    let output = Output::prepare(output)?;
+    let text = read_text(&input)?;
     let cloud =
         parse_cloud(&text, usize::MAX).map_err(|e| Failure::Run(format!("{input}: {e}")))?;
     if target >= cloud.len() {
@@ -192,6 +296,20 @@ fn compress_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
             cloud.len()
         )));
     }
+    moment_lab::experiments::cloud::cloud_cost(
+        cloud.len(),
+        cloud.dim,
+        order,
+        target,
+        strategy,
+        threads,
+    )
+    .check(&moment_lab::experiments::cost::Hints {
+        call: "lower --target or --order (or use --strategy auto), or compress fewer points",
+        run: "lower --target or --order, or compress fewer points",
+        bytes: "lower --order or compress fewer points",
+    })
+    .map_err(|e| Failure::Run(format!("{input}: {e}")))?;
     let params = CompressParams {
         seed,
         ..CompressParams::new(order, target)
@@ -203,10 +321,11 @@ fn compress_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
     while !compressor.step(usize::MAX).done {}
     let seconds = started.elapsed().as_secs_f64();
     let result = compressor.result();
-    write_output(
-        output.as_deref(),
-        &write_kept(compressor.cloud(), &result.indices, &result.weights),
-    )?;
+    output.write(&write_kept(
+        compressor.cloud(),
+        &result.indices,
+        &result.weights,
+    ))?;
     let summary = serde_json::json!({
         "kept": result.indices.len(),
         "residual": result.diagnostics.residual,
@@ -231,15 +350,17 @@ fn cloud_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
             Long("seed") => config.seed = parse_num(&mut parser, "seed")?,
             Long("d") => config.d = parse_num(&mut parser, "d")?,
             Long("dim") => config.dim = parse_num(&mut parser, "dim")?,
-            Long("order") | Long("k") => config.k = parse_num(&mut parser, "order")?,
+            Long("order") | Long("k") => config.k = parse_order(&mut parser, "order")?,
             Long("target") => config.target = parse_num(&mut parser, "target")?,
-            Long("strategy") => {
-                config.strategy = parser.value()?.string()?.parse().map_err(run_err)?
-            }
-            Long("output") => output = Some(parser.value()?.string()?),
+            Long("strategy") => config.strategy = parse_name(&mut parser, "strategy")?,
+            Long("output") | Long("out") => output = Some(parser.value()?.string()?),
             other => return Err(other.unexpected().into()),
         }
     }
+    config
+        .validate()
+        .map_err(|e| Failure::Usage(e.to_string()))?;
+    let output = Output::prepare(output)?;
     let mut run = CloudRun::new(config.clone()).map_err(run_err)?;
     while !run.step(usize::MAX).done {}
     let r = run.result();
@@ -249,13 +370,7 @@ fn cloud_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
         "kept_weights": r.weights,
         "summary": run.summary(),
     });
-    write_output(
-        output.as_deref(),
-        &format!(
-            "{}\n",
-            serde_json::to_string_pretty(&json).map_err(run_err)?
-        ),
-    )
+    output.write_json(&json)
 }
 
 fn parse_list(parser: &mut lexopt::Parser, name: &str) -> Result<Vec<usize>, Failure> {
@@ -268,21 +383,6 @@ fn parse_list(parser: &mut lexopt::Parser, name: &str) -> Result<Vec<usize>, Fai
                 "--{name} expects comma-separated whole numbers, got '{v}'"
             ))
         })
-}
-
-fn write_json(path: Option<&str>, value: &serde_json::Value) -> Result<(), Failure> {
-    let text = format!(
-        "{}\n",
-        serde_json::to_string_pretty(value).map_err(run_err)?
-    );
-    if let Some(p) = path
-        && let Some(dir) = std::path::Path::new(p).parent()
-        && !dir.as_os_str().is_empty()
-    {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| Failure::Run(format!("cannot create {}: {e}", dir.display())))?;
-    }
-    write_output(path, &text)
 }
 
 fn fig2_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
@@ -300,21 +400,21 @@ fn fig2_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
                 config.seed = seed;
                 config.strategy = strategy;
             }
-            Long("strategy") => {
-                config.strategy = parser.value()?.string()?.parse().map_err(run_err)?
-            }
+            Long("strategy") => config.strategy = parse_name(&mut parser, "strategy")?,
             Long("seed") => config.seed = parse_num(&mut parser, "seed")?,
             Long("dims") => config.dims = parse_list(&mut parser, "dims")?,
             Long("orders") => config.orders = parse_list(&mut parser, "orders")?,
             Long("sizes") => config.sizes = parse_list(&mut parser, "sizes")?,
             Long("trials") => config.trials = parse_num(&mut parser, "trials")?,
-            Long("threads") => threads = Some(parse_num(&mut parser, "threads")?),
+            Long("threads") => threads = Some(parse_threads(&mut parser)?),
             Long("out") | Long("output") => out = Some(parser.value()?.string()?),
             other => return Err(other.unexpected().into()),
         }
     }
+    // Validation only (the trials run below): a refused config is a usage error.
+    let mut run = Fig2Run::new(config.clone()).map_err(Failure::Usage)?;
+    let out = Output::prepare(out)?;
     let started = Instant::now();
-    let mut run = Fig2Run::new(config.clone()).map_err(Failure::Run)?;
     let total = run.total();
     // Trials are independent: run them on every core, the most costly (large d, large N(m,k)) first.
     let mut order: Vec<usize> = (0..total).collect();
@@ -380,7 +480,7 @@ fn fig2_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
         "trials": run.trials(),
     });
     eprintln!("{}", json["summary"]);
-    write_json(out.as_deref(), &json)
+    out.write_json(&json)
 }
 
 fn fig8_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
@@ -401,6 +501,8 @@ fn fig8_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
             other => return Err(other.unexpected().into()),
         }
     }
+    config.validate().map_err(Failure::Usage)?;
+    let out = Output::prepare(out)?;
     let started = Instant::now();
     let mut trials = Vec::new();
     let mut points = Vec::new();
@@ -427,7 +529,7 @@ fn fig8_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
         "points": points,
         "trials": trials,
     });
-    write_json(out.as_deref(), &json)
+    out.write_json(&json)
 }
 
 fn runtime_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
@@ -440,16 +542,29 @@ fn runtime_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
     let mut out = None;
     while let Some(arg) = parser.next()? {
         match arg {
-            Long("threads") => threads = parse_num(&mut parser, "threads")?,
+            Long("threads") => threads = parse_threads(&mut parser)?,
             Long("dims") => dims = parse_list(&mut parser, "dims")?,
             Long("sizes") => sizes = parse_list(&mut parser, "sizes")?,
-            Long("order") => order = parse_num(&mut parser, "order")?,
+            Long("order") => order = parse_order(&mut parser, "order")?,
             Long("trials") => trials = parse_num(&mut parser, "trials")?,
-            Long("strategy") => strategy = parser.value()?.string()?.parse().map_err(run_err)?,
+            Long("strategy") => strategy = parse_name(&mut parser, "strategy")?,
             Long("out") | Long("output") => out = Some(parser.value()?.string()?),
             other => return Err(other.unexpected().into()),
         }
     }
+    // The same compressions as a Fig. 2 run (d -> max(0.1 d, N)): the same checks and cost caps.
+    Fig2Config {
+        dims: dims.clone(),
+        orders: vec![order],
+        sizes: sizes.clone(),
+        trials,
+        ratio: 0.1,
+        strategy,
+        seed: 0,
+    }
+    .validate()
+    .map_err(Failure::Usage)?;
+    let out = Output::prepare(out)?;
     let mut rows = Vec::new();
     let mut fits = Vec::new();
     for &m in &dims {
@@ -499,7 +614,7 @@ fn runtime_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
         "rows": rows,
         "fits": fits,
     });
-    write_json(out.as_deref(), &json)
+    out.write_json(&json)
 }
 
 fn lth_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
@@ -531,7 +646,7 @@ fn lth_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
                 overrides.push(Box::new(move |c| c.seed = s));
             }
             Long("order") => {
-                let k: usize = parse_num(&mut parser, "order")?;
+                let k = parse_order(&mut parser, "order")?;
                 overrides.push(Box::new(move |c| c.order = k));
             }
             Long("width") => {
@@ -594,6 +709,8 @@ fn lth_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
                 .into(),
         ));
     }
+    config.validate().map_err(Failure::Usage)?;
+    let out = Output::prepare(out)?;
     let started = Instant::now();
     let mut run = LthRun::new(config.clone()).map_err(Failure::Run)?;
     let setup = started.elapsed().as_secs_f64();
@@ -641,7 +758,7 @@ fn lth_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
             "epochs": run.function_maps(),
         });
     }
-    write_json(out.as_deref(), &json)
+    out.write_json(&json)
 }
 
 fn dataset_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
@@ -692,7 +809,7 @@ fn dataset_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
                 overrides.push(Box::new(move |c| c.target = t));
             }
             Long("order") => {
-                let k: usize = parse_num(&mut parser, "order")?;
+                let k = parse_order(&mut parser, "order")?;
                 overrides.push(Box::new(move |c| c.order = k));
             }
             Long("data") => data = Some(parser.value()?.string()?),
@@ -703,12 +820,18 @@ fn dataset_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
     for o in &overrides {
         o(&mut config);
     }
+    // Without --data the options alone decide; with it, the sizes come from the file (exit 1 for those).
+    match &data {
+        None => config.validate().map(|_| ()),
+        Some(_) => config.validate_options().map(|_| ()),
+    }
+    .map_err(Failure::Usage)?;
+    let out = Output::prepare(out)?;
     let started = Instant::now();
     let mut run = match &data {
         None => DatasetRun::new(config.clone()).map_err(Failure::Run)?,
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| Failure::Run(format!("cannot read {path}: {e}")))?;
+            let text = read_text(path)?;
             let set = moment_lab::data::csv::parse_regression(&text, 10_000_000)
                 .map_err(|e| Failure::Run(format!("{path}: {e}")))?;
             DatasetRun::from_data(config.clone(), set).map_err(Failure::Run)?
@@ -718,8 +841,10 @@ fn dataset_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
     let setup = started.elapsed().as_secs_f64();
     let names: Vec<&str> = run.arms().iter().map(|a| a.name()).collect();
     eprintln!("dataset: set-up (data, compression, k-means) {setup:.2} s; arms {names:?}");
-    let landscape_init =
-        (landscape_res > 0).then(|| run.landscape(landscape_res, 1.0, false, config.seed));
+    let landscape_init = (landscape_res > 0)
+        .then(|| run.landscape(landscape_res, 1.0, false, config.seed))
+        .transpose()
+        .map_err(Failure::Run)?;
     let t_train = Instant::now();
     while !run.is_done() {
         run.step(10);
@@ -739,8 +864,10 @@ fn dataset_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
         }
     }
     let training = t_train.elapsed().as_secs_f64();
-    let landscape_end =
-        (landscape_res > 0).then(|| run.landscape(landscape_res, 1.0, true, config.seed));
+    let landscape_end = (landscape_res > 0)
+        .then(|| run.landscape(landscape_res, 1.0, true, config.seed))
+        .transpose()
+        .map_err(Failure::Run)?;
     let summary = run.summary();
     eprintln!("{}", serde_json::to_string(&summary).map_err(run_err)?);
     if let (Some(a), Some(b)) = (&landscape_init, &landscape_end) {
@@ -762,7 +889,7 @@ fn dataset_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
         // Own data only: the map from the file's units to the training units (inputs, then y).
         "standardisation": run.standardisation(),
     });
-    write_json(out.as_deref(), &json)
+    out.write_json(&json)
 }
 
 fn parse_chart(parser: &mut lexopt::Parser) -> Result<moment_lab::nn::NeuronChart, Failure> {
@@ -790,7 +917,7 @@ fn scaling_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
     let mut out = None;
     while let Some(arg) = parser.next()? {
         match arg {
-            Long("threads") => threads = Some(parse_num(&mut parser, "threads")?),
+            Long("threads") => threads = Some(parse_threads(&mut parser)?),
             Long("axis") => {
                 axis = Some(match parser.value()?.string()?.as_str() {
                     "data" => Axis::Data,
@@ -840,8 +967,10 @@ fn scaling_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
     if let Some(c) = chart {
         config.chart = c;
     }
+    // Validation only (the runs happen below): a refused config is a usage error.
+    let mut run = ScalingRun::new(config.clone()).map_err(Failure::Usage)?;
+    let out = Output::prepare(out)?;
     let started = Instant::now();
-    let mut run = ScalingRun::new(config.clone()).map_err(Failure::Run)?;
     // Size × seed tasks are independent and deterministic: run them on every core, largest first (so the
     // long ones do not end up last on one thread); the rows and the fit do not depend on the thread count.
     let mut order: Vec<usize> = (0..run.total()).collect();
@@ -876,10 +1005,10 @@ fn scaling_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
         "summary": summary,
         "rows": run.rows(),
     });
-    write_json(out.as_deref(), &json)
+    out.write_json(&json)
 }
 
-/// Runs `task(i)` for every `i` of `order` on `threads` threads (default: every core), in that order of
+/// Runs `task(i)` for every `i` of `order` on `threads` threads (`None` or 0: one per core), in that order of
 /// starting; `progress(result, finished)` is called as each one ends. Returns the thread count and the
 /// `(i, result)` pairs sorted by `i`, so the output does not depend on the thread count. The first error
 /// stops the other threads from taking new work and is returned.
@@ -890,9 +1019,7 @@ fn run_in_parallel<T: Send>(
     progress: impl Fn(&T, usize) + Sync,
 ) -> Result<(usize, Vec<(usize, T)>), String> {
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
-    let threads = threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .clamp(1, order.len().max(1));
+    let threads = resolve_threads(threads.unwrap_or(0)).clamp(1, order.len().max(1));
     let next = AtomicUsize::new(0);
     let finished = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
@@ -974,21 +1101,33 @@ fn bench_cmd(mut parser: lexopt::Parser) -> Result<(), Failure> {
             Err(e) => serde_json::json!({"error": format!("bad request: {e}")}),
             Ok(Request::Compress { case, reps }) => {
                 let key = serde_json::to_string(&case).map_err(run_err)?;
-                let prepared = cases.entry(key).or_insert_with(|| case.prepare());
-                let mut seconds = Vec::new();
-                let mut out = None;
-                for _ in 0..reps.unwrap_or(1).max(1) {
-                    let t = Instant::now();
-                    let r = prepared.run();
-                    seconds.push(t.elapsed().as_secs_f64());
-                    out = Some(r);
-                }
-                match out.unwrap() {
-                    Ok(o) => {
-                        serde_json::json!({"seconds": seconds, "kept": o.kept, "residual": o.residual,
-                        "fig2_error": o.fig2_error, "factorisations": o.factorisations})
+                let prepared = match cases.entry(key) {
+                    std::collections::hash_map::Entry::Occupied(e) => Ok(e.into_mut()),
+                    std::collections::hash_map::Entry::Vacant(v) => {
+                        case.prepare().map(|p| v.insert(p))
                     }
-                    Err(e) => serde_json::json!({"error": e.to_string()}),
+                };
+                let reps = reps.unwrap_or(1).max(1);
+                match prepared {
+                    Err(e) => serde_json::json!({"error": e}),
+                    Ok(_) if reps > 1000 => serde_json::json!({"error": "at most 1000 reps"}),
+                    Ok(prepared) => {
+                        let mut seconds = Vec::new();
+                        let mut out = Vec::new();
+                        for _ in 0..reps {
+                            let t = Instant::now();
+                            out.push(prepared.run());
+                            seconds.push(t.elapsed().as_secs_f64());
+                        }
+                        match out.pop() {
+                            Some(Ok(o)) => {
+                                serde_json::json!({"seconds": seconds, "kept": o.kept, "residual": o.residual,
+                                "fig2_error": o.fig2_error, "factorisations": o.factorisations})
+                            }
+                            Some(Err(e)) => serde_json::json!({"error": e.to_string()}),
+                            None => serde_json::json!({"error": "no run"}),
+                        }
+                    }
                 }
             }
             Ok(Request::Nn {

@@ -1,0 +1,57 @@
+// Embed mode's options (www/lab/embedding.js) and the <moment-lab> element's choice of URL (www/embed.js,
+// loaded here with the few browser globals it touches stubbed).
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { embedOptions, parseOrigin } from '../../www/lab/embedding.js';
+
+test('parseOrigin accepts exactly an http(s) origin', () => {
+  assert.equal(parseOrigin('https://blog.example'), 'https://blog.example');
+  assert.equal(parseOrigin('https://blog.example/'), 'https://blog.example');
+  assert.equal(parseOrigin('http://127.0.0.1:8000'), 'http://127.0.0.1:8000');
+  for (const bad of ['*', 'null', '', 'blog.example', 'https://blog.example/post', 'https://blog.example?x',
+    'https://blog.example#x', 'https://u:p@blog.example', 'javascript:alert(1)', 'file:///tmp', 'data:,x',
+    'HTTPS://BLOG.EXAMPLE', ' https://blog.example', 'https://blog.example:443', 'ftp://blog.example', null]) {
+    assert.equal(parseOrigin(bad), null, JSON.stringify(bad));
+  }
+});
+
+test('the lab posts only in embed mode, to ?parent= when given, and not at all when it is invalid', () => {
+  assert.deepEqual(embedOptions(''), { embed: false, post: false, targetOrigin: null, problem: null });
+  assert.deepEqual(embedOptions('?parent=https%3A%2F%2Fa.example'), { embed: false, post: false, targetOrigin: null, problem: null });
+  assert.deepEqual(embedOptions('?embed=1'), { embed: true, post: true, targetOrigin: '*', problem: null });
+  assert.deepEqual(embedOptions('?embed=1&parent=https%3A%2F%2Fa.example'), { embed: true, post: true, targetOrigin: 'https://a.example', problem: null });
+  const bad = embedOptions('?embed=1&parent=javascript%3Aalert(1)');
+  assert.equal(bad.post, false);
+  assert.match(bad.problem, /not an http\(s\) origin/);
+  assert.equal(embedOptions('?embed=1&parent=*').post, false);
+});
+
+test('<moment-lab src> accepts http(s), and file: only on a file: page', async () => {
+  globalThis.HTMLElement ??= class {};
+  globalThis.customElements ??= { get: () => undefined, define: () => {} };
+  globalThis.document ??= { URL: 'https://blog.example/post.html', baseURI: 'https://blog.example/post.html' };
+  const { labSrc, labUrl } = await import('../../www/embed.js');
+  const base = 'https://blog.example/lab/index.html';
+  const http = { documentUrl: 'https://blog.example/post.html', baseUrl: 'https://blog.example/post.html' };
+  const file = { documentUrl: 'file:///home/me/post.html', baseUrl: 'file:///home/me/post.html' };
+  assert.equal(labSrc('single.html', base, http).url.href, 'https://blog.example/single.html');
+  assert.equal(labSrc('//other.example/lab/', base, http).url.href, 'https://other.example/lab/');
+  assert.equal(labSrc('http://other.example/lab/', base, http).refused, null);
+  for (const bad of ['javascript:alert(1)', ' JavaScript:alert(1)', 'java\tscript:alert(1)', 'data:text/html,<b>x</b>',
+    'blob:https://blog.example/1', 'about:blank', 'file:///etc/passwd', 'vbscript:x', 'http://[bad']) {
+    const r = labSrc(bad, base, http);
+    assert.equal(r.refused, bad, bad);
+    assert.equal(r.url.href, base, bad);
+  }
+  assert.equal(labSrc('file:///lab/single.html', base, file).refused, null);
+  assert.equal(labSrc('single.html', base, file).url.href, 'file:///home/me/single.html');
+  assert.equal(labSrc('javascript:alert(1)', base, file).refused, 'javascript:alert(1)');
+  const url = new URL(labUrl({ src: 'javascript:alert(1)', experiment: 'lth', seed: '3' }, base, http));
+  assert.equal(`${url.origin}${url.pathname}${url.search}`, `${base}?embed=1`);
+  assert.equal(url.hash, '#v=1&tab=lth&seed=3');
+  // parent-origin adds this page's origin, unless the page is a file: page (opaque origin).
+  assert.equal(new URL(labUrl({ 'parent-origin': '' }, base, http)).search, `?embed=1&parent=${encodeURIComponent('https://blog.example')}`);
+  assert.equal(new URL(labUrl({ 'parent-origin': 'false' }, base, http)).search, '?embed=1');
+  assert.equal(new URL(labUrl({ 'parent-origin': '' }, base, file)).search, '?embed=1');
+});
