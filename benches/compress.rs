@@ -17,6 +17,9 @@
 //!   `make_probe_sets.py DIR 3 1 … 8` it also prints the geometric mean of the error over 64 extra probe
 //!   sets per cloud (a low-noise figure for ranking variants) and its geometric mean, beside the re-implementation's.
 //!
+//! Every case also prints a digest of its outputs (the kept indices and the bits of their weights, over the
+//! seeds): equal digests mean bit-identical outputs, to check a change, a build or a thread count.
+//!
 //! The Fig. 2 error fluctuates between clouds by up to 10×, so compare strategies on the same clouds and
 //! read the geometric mean.
 use std::collections::BTreeMap;
@@ -32,6 +35,14 @@ struct Run {
     residual: f64,
     error: f64,
     qrs: usize,
+    /// FNV-1a of the kept indices and the bits of their weights: equal digests, equal outputs.
+    digest: u64,
+}
+
+fn fnv(h: u64, x: u64) -> u64 {
+    x.to_le_bytes()
+        .iter()
+        .fold(h, |h, &b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3))
 }
 
 /// End-phase tuning and thread overrides from the command line (`from=3`, `frac=0.1`, `q=8`, `threads=2`,
@@ -88,6 +99,13 @@ fn run(
         residual: r.diagnostics.residual,
         error: (f0 - f1).abs(),
         qrs: r.diagnostics.factorisations,
+        digest: r
+            .indices
+            .iter()
+            .zip(&r.weights)
+            .fold(0xcbf2_9ce4_8422_2325, |h, (&i, w)| {
+                fnv(fnv(h, i as u64), w.to_bits())
+            }),
     }
 }
 
@@ -96,6 +114,7 @@ fn case(c: (usize, usize, usize, usize), s: Strategy, seeds: &[u64], reps: usize
     let mut errs = Vec::new();
     let mut worst_res = 0.0f64;
     let mut first = None;
+    let mut digest = 0xcbf2_9ce4_8422_2325;
     for (n, &seed) in seeds.iter().enumerate() {
         let r = run(
             dim,
@@ -108,6 +127,7 @@ fn case(c: (usize, usize, usize, usize), s: Strategy, seeds: &[u64], reps: usize
         );
         worst_res = worst_res.max(r.residual);
         errs.push(r.error);
+        digest = fnv(digest, r.digest);
         if first.is_none() {
             first = Some(r);
         }
@@ -116,7 +136,7 @@ fn case(c: (usize, usize, usize, usize), s: Strategy, seeds: &[u64], reps: usize
     let gm = (errs.iter().map(|e| e.max(1e-300).ln()).sum::<f64>() / errs.len() as f64).exp();
     let per: Vec<String> = errs.iter().map(|e| format!("{e:.1e}")).collect();
     println!(
-        "m={dim} k={order} d={d} -> {target} {s:?}: {:.4} s, kept {}, QRs {}, max residual {:.1e}, fig2 error gmean {:.2e} [{}]",
+        "m={dim} k={order} d={d} -> {target} {s:?}: {:.4} s, kept {}, QRs {}, max residual {:.1e}, fig2 error gmean {:.2e} [{}], output digest {digest:016x}",
         f.secs,
         f.kept,
         f.qrs,
