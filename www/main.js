@@ -57,11 +57,12 @@ function post(type, extra = {}) {
 
 function startWorker() {
   // The single-file build carries the worker's source inline and starts it from a Blob URL as a classic
-  // worker (a module worker from a blob: URL does not start under file://).
+  // worker (a module worker from a blob: URL does not start under file://). The hosted build
+  // (scripts/bundle.mjs) defines import.meta.env.MOMENT_LAB_WORKER as the bundled worker's hashed file name.
   const inline = document.getElementById('worker-src');
   const w = inline
     ? new Worker(URL.createObjectURL(new Blob([inline.textContent], { type: 'text/javascript' })))
-    : new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    : new Worker(new URL(import.meta.env?.MOMENT_LAB_WORKER ?? './worker.js', import.meta.url), { type: 'module' });
   w.onmessage = ({ data }) => onWorkerMessage(data);
   w.onerror = (e) => {
     e.preventDefault();
