@@ -200,8 +200,8 @@ const newestFirst = (a, b) => {
 // DIR/index.html: every version folder present, newest first; a redirect to the newest.
 function topIndex(dir, versions) {
   const newest = versions[0];
-  const items = versions.map((v) => `  <li><a href="${v}/">${v}</a> — <a href="${v}/blog-example.html">example post</a>`
-    + ` — <a href="moment-lab-${v}.zip">zip for offline use</a></li>`).join('\n');
+  const zip = (v) => (existsSync(join(dir, `moment-lab-${v}.zip`)) ? ` — <a href="moment-lab-${v}.zip">zip for offline use</a>` : '');
+  const items = versions.map((v) => `  <li><a href="${v}/">${v}</a> — <a href="${v}/blog-example.html">example post</a>${zip(v)}</li>`).join('\n');
   writeFileSync(join(dir, 'index.html'), `<!doctype html>
 <html lang="en">
 <head>
@@ -267,9 +267,9 @@ async function dist(dir, singleFile) {
   rmSync(out, { recursive: true, force: true });
   const names = await versionFolder(out, singleFile);
   const versions = readdirSync(dir).filter((v) => /^v\d+\.\d+$/.test(v) && statSync(join(dir, v)).isDirectory()).sort(newestFirst);
+  zipFolder(dir, series);
   topIndex(dir, versions);
   headersFile(dir, versions);
-  zipFolder(dir, series);
   return { out, names };
 }
 
