@@ -63,8 +63,9 @@ pub struct CompressParams {
     /// this fraction of how many such balls would fit in the alive points.
     #[serde(default = "default_round_fraction")]
     pub round_fraction: f64,
-    /// [`Strategy::Auto`] end phase: points removed per ball (`q`) at the start of the end phase; `q` falls
-    /// linearly to 1 as the target is approached.
+    /// [`Strategy::Auto`] end phase: points removed per ball (`q`) at the start of the end phase (at least
+    /// `N / 16`, so that large `N` do not pay a full factorisation for a few points); `q` falls linearly
+    /// to 1 as the target is approached.
     #[serde(default = "default_end_q")]
     pub end_q: usize,
     /// Keep the moments of order k+1 as well wherever a cluster is large enough (more than `N(m,k+1)`

@@ -38,10 +38,19 @@ impl Compressor {
         ((self.params.target as f64) * f).min(usize::MAX as f64 / 2.0) as usize
     }
 
-    /// Points removed per ball in the end phase at the current alive count: `end_q` at the start, falling
-    /// linearly to 1 at the target.
+    /// Points removed per ball at the start of the end phase: `end_q`, but at least `N / 16`. A ball of
+    /// `N + q` points costs one `N × (N + q)` factorisation, `O(N³)`, whatever `q`; with large `N`
+    /// (m = 5, k = 6: N = 462) and `q` = 8 the end phase would spend most of its factorisations on balls
+    /// hardly larger than `N`, while `N / 16` more points widen a ball by only `(1 + 1/16)^(1/m)`.
+    /// Below `N = 144` (m = 3 and m = 4 at k = 5) this is `end_q`.
+    fn q_start(&self) -> usize {
+        self.params.end_q.max(self.n_mom / 16).max(1)
+    }
+
+    /// Points removed per ball in the end phase at the current alive count: [`Self::q_start`] at the
+    /// start, falling linearly to 1 at the target.
     fn end_q(&self, start: usize) -> usize {
-        let qmax = self.params.end_q.max(1);
+        let qmax = self.q_start();
         let span = start.saturating_sub(self.params.target).max(1);
         let left = self.alive.saturating_sub(self.params.target);
         (1 + (qmax - 1) * left / span).clamp(1, qmax)
@@ -68,7 +77,7 @@ impl Compressor {
         let mut st = RoundsState {
             balls: BallCache::new(
                 tree,
-                cache_len(self.ball_base() + self.params.end_q.max(1), ids.len()),
+                cache_len(self.ball_base() + self.q_start(), ids.len()),
             ),
             heap: BinaryHeap::with_capacity(ids.len()),
             members: Vec::new(),
