@@ -9,7 +9,7 @@ use crate::compress::{Cloud, CompressError, CompressParams, Strategy, compress};
 use crate::data::symmetric::{probes, sigmoid};
 use crate::experiments::cost::{self, Cost, Hints};
 use crate::nn::{
-    Activation, Dataset, GradMode, Grads, NnError, OptimizerKind, TrainConfig, Trainer,
+    Activation, GradMode, Grads, NnError, OptimizerKind, Samples, TrainConfig, Trainer,
     TwoLayerNet, Workspace,
 };
 use crate::rng::{seeded, uniform};
@@ -202,7 +202,7 @@ impl NnBench {
             .map(|_| uniform(&mut r, -1.0, 1.0) as f32)
             .collect();
         let y: Vec<f32> = (0..n).map(|_| uniform(&mut r, -1.0, 1.0) as f32).collect();
-        Dataset::new(&x, &y, m)?;
+        Samples::new(&x, &y, m)?;
         let net = TwoLayerNet::<f32>::init(m, config.width, Activation::Relu, config.seed)?;
         let batches = (0..32)
             .map(|b| (0..bs).map(|s| (b * bs + s * 7) % n).collect())
@@ -235,7 +235,7 @@ impl NnBench {
 
     /// `n` forward + backward passes (gradient only, parameters unchanged); returns the last batch loss.
     pub fn grad_steps(&mut self, n: usize) -> Result<f32, NnError> {
-        let data = Dataset::new(&self.x, &self.y, self.config.input_dim)?;
+        let data = Samples::new(&self.x, &self.y, self.config.input_dim)?;
         let mut loss = 0.0;
         for _ in 0..n {
             let b = &self.batches[self.next % self.batches.len()];
@@ -253,7 +253,7 @@ impl NnBench {
 
     /// `n` training steps (forward + backward + optimiser update); returns the last batch loss.
     pub fn train_steps(&mut self, n: usize) -> Result<f32, NnError> {
-        let data = Dataset::new(&self.x, &self.y, self.config.input_dim)?;
+        let data = Samples::new(&self.x, &self.y, self.config.input_dim)?;
         let mut loss = 0.0;
         for _ in 0..n {
             let b = &self.batches[self.next % self.batches.len()];

@@ -1,4 +1,4 @@
-//! Dataset compression (Fig. 3): a student trained on the full data set, on its moment-matched weighted
+//! Samples compression (Fig. 3): a student trained on the full data set, on its moment-matched weighted
 //! subset, on a random subset of the same size, and (optionally) on k-means centroids weighted by mass.
 //!
 //! **Task.** Teacher: a random 2-50-1 ReLU net, all parameters `U(-1,1)` (seed 420); `x ~ U[-1,1]²`,
@@ -28,7 +28,7 @@ use crate::compress::{
 use crate::data::tasks::{Dataset as DataSet, Teacher};
 use crate::experiments::cost::{self, Cost, Hints};
 use crate::nn::{
-    Activation, BatchStream, Dataset, GradMode, NnError, OptimizerKind, TrainConfig, Trainer,
+    Activation, BatchStream, GradMode, NnError, OptimizerKind, Samples, TrainConfig, Trainer,
     TwoLayerNet, Workspace,
 };
 use crate::rng::{seeded, standard_normal, sub_seed, uniform};
@@ -439,11 +439,11 @@ impl WeightedSet {
     }
     /// The set with its weights, for the trainer (checked once when the run is built, see
     /// [`DatasetRun::build`], so the error branch is never taken after that).
-    fn weighted(&self) -> Result<Dataset<'_, f32>, NnError> {
-        Dataset::with_weights(&self.x, &self.y, self.in_dim, &self.c)
+    fn weighted(&self) -> Result<Samples<'_, f32>, NnError> {
+        Samples::with_weights(&self.x, &self.y, self.in_dim, &self.c)
     }
-    fn plain(&self) -> Result<Dataset<'_, f32>, NnError> {
-        Dataset::new(&self.x, &self.y, self.in_dim)
+    fn plain(&self) -> Result<Samples<'_, f32>, NnError> {
+        Samples::new(&self.x, &self.y, self.in_dim)
     }
 }
 
@@ -718,7 +718,7 @@ impl DatasetRun {
             });
         }
         let (x_test, y_test) = (to_f32(&test.x), to_f32(&test.y));
-        Dataset::new(&x_test, &y_test, in_dim)
+        Samples::new(&x_test, &y_test, in_dim)
             .map_err(|e| format!("the test set cannot be used: {e}"))?;
         let mut run = DatasetRun {
             config,
@@ -830,7 +830,7 @@ impl DatasetRun {
 
     fn test_losses(&mut self) -> Vec<f64> {
         // Checked in `build`; should it ever fail, every arm stops with the reason.
-        let data = Dataset::new(&self.x_test, &self.y_test, self.in_dim);
+        let data = Samples::new(&self.x_test, &self.y_test, self.in_dim);
         self.arms
             .iter_mut()
             .map(|a| {

@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use crate::compress::{self, Cloud, CompressParams, Strategy, check_order, compress, n_moments};
 use crate::experiments::cost::{self, Cost, Hints};
 use crate::nn::{
-    Activation, BatchStream, Dataset, GradMode, NeuronChart, NnError, OptimizerKind, TrainConfig,
+    Activation, BatchStream, GradMode, NeuronChart, NnError, OptimizerKind, Samples, TrainConfig,
     Trainer, TwoLayerNet, bessel_jn,
 };
 use crate::rng::{seeded, standard_normal, sub_seed, uniform};
@@ -491,8 +491,8 @@ impl LthRun {
                 diverged: None,
             });
         }
-        Dataset::new(&x_train, &y_train, 2).map_err(nn_err)?;
-        Dataset::new(&x_test, &y_test, 2).map_err(nn_err)?;
+        Samples::new(&x_train, &y_train, 2).map_err(nn_err)?;
+        Samples::new(&x_test, &y_test, 2).map_err(nn_err)?;
         let stream =
             BatchStream::shuffled(config.n_train, config.batch_size, sub_seed(config.seed, 3))
                 .map_err(nn_err)?;
@@ -547,7 +547,7 @@ impl LthRun {
     fn test_losses(&mut self) -> Vec<f64> {
         // The generated sets are finite (checked in `new`); should that ever fail, every arm stops with
         // the reason.
-        let data = Dataset::new(&self.x_test, &self.y_test, 2);
+        let data = Samples::new(&self.x_test, &self.y_test, 2);
         self.arms
             .iter_mut()
             .map(|a| {
@@ -577,7 +577,7 @@ impl LthRun {
         while left > 0 && !self.is_done() {
             let end = (self.batch_pos + self.config.batch_size).min(self.order.len());
             let batch = &self.order[self.batch_pos..end];
-            let data = Dataset::new(&self.x_train, &self.y_train, 2);
+            let data = Samples::new(&self.x_train, &self.y_train, 2);
             for a in self.arms.iter_mut().filter(|a| a.diverged.is_none()) {
                 let step = data
                     .as_ref()

@@ -32,7 +32,7 @@
 //! trait Real: f32 | f64                                  (real.rs)
 //! enum  Activation { Relu, Tanh, Sigmoid }                .eval(z), .derivative(z), FromStr
 //! enum  GradMode   { Autograd, Compressed { tol } }      GradMode::compressed() (tol = 1e-12)
-//! struct Dataset<'a, T>                                   ::new(x, y, input_dim), ::with_weights(x, y, input_dim, a)
+//! struct Samples<'a, T>                                   ::new(x, y, input_dim), ::with_weights(x, y, input_dim, a)
 //! struct TwoLayerNet<T>
 //!     ::init(input_dim, width, activation, seed)         PyTorch default init, c = 1
 //!     ::from_parts(input_dim, activation, w, b, v, b_out, Option<c>)
@@ -77,7 +77,7 @@ pub mod train;
 use std::fmt;
 
 pub use batches::{BatchStream, Sampling};
-pub use net::{Activation, Dataset, GradMode, Grads, NeuronChart, TwoLayerNet, Workspace};
+pub use net::{Activation, GradMode, Grads, NeuronChart, Samples, TwoLayerNet, Workspace};
 pub use optim::{CosineAnnealing, Optimizer, OptimizerKind, check_lr};
 pub use real::Real;
 pub use special::bessel_jn;

@@ -199,14 +199,14 @@ impl GradMode {
 /// A borrowed training or test set: `n` inputs of dimension `input_dim` (row-major `x`, `n × input_dim`),
 /// targets `y` and optional sample weights `a_s ≥ 0` (used by the loss as `Σ a e² / Σ a`).
 #[derive(Clone, Copy, Debug)]
-pub struct Dataset<'a, T> {
+pub struct Samples<'a, T> {
     x: &'a [T],
     y: &'a [T],
     weights: Option<&'a [T]>,
     input_dim: usize,
 }
 
-impl<'a, T: Real> Dataset<'a, T> {
+impl<'a, T: Real> Samples<'a, T> {
     /// Validates shapes and finiteness (O(n)). Errors: [`NnError::ZeroInputDim`], [`NnError::EmptyData`],
     /// [`NnError::DimMismatch`], [`NnError::NonFinite`].
     pub fn new(x: &'a [T], y: &'a [T], input_dim: usize) -> Result<Self, NnError> {
@@ -235,7 +235,7 @@ impl<'a, T: Real> Dataset<'a, T> {
                 index: i,
             });
         }
-        Ok(Dataset {
+        Ok(Samples {
             x,
             y,
             weights: None,
@@ -243,7 +243,7 @@ impl<'a, T: Real> Dataset<'a, T> {
         })
     }
 
-    /// As [`Dataset::new`] with per-sample weights (finite, ≥ 0, not all 0).
+    /// As [`Samples::new`] with per-sample weights (finite, ≥ 0, not all 0).
     pub fn with_weights(
         x: &'a [T],
         y: &'a [T],
@@ -704,7 +704,7 @@ impl<T: Real> TwoLayerNet<T> {
     /// The loss `Σ a e² / Σ a` over `batch` (sample indices into `data`; `None` = all samples in order).
     pub fn loss(
         &self,
-        data: &Dataset<'_, T>,
+        data: &Samples<'_, T>,
         batch: Option<&[usize]>,
         ws: &mut Workspace<T>,
     ) -> Result<T, NnError> {
@@ -717,7 +717,7 @@ impl<T: Real> TwoLayerNet<T> {
     /// [`NnError::Diverged`]).
     pub fn loss_and_grad(
         &self,
-        data: &Dataset<'_, T>,
+        data: &Samples<'_, T>,
         batch: Option<&[usize]>,
         mode: GradMode,
         grads: &mut Grads<T>,
@@ -744,7 +744,7 @@ impl<T: Real> TwoLayerNet<T> {
 
     fn run(
         &self,
-        data: &Dataset<'_, T>,
+        data: &Samples<'_, T>,
         batch: Option<&[usize]>,
         grad: Option<(GradMode, &mut Grads<T>)>,
         ws: &mut Workspace<T>,
