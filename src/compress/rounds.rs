@@ -1,0 +1,188 @@
+//! The end phase of [`super::Strategy::Auto`]: rounds that each reduce the smallest disjoint
+//! `(N+q)`-point neighbour balls by `q` points, `q` falling to 1 as the target nears.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use super::compressor::{Compressor, OrdF64, Phase, Step, cache_len};
+use super::diameter_of;
+use super::spatial::{BallCache, KdTree};
+
+/// The Auto end phase: rounds that each reduce the smallest disjoint `(N+q)`-point neighbour balls by `q`
+/// points. Spreading the eliminations evenly keeps the weights balanced, which is what the last, most
+/// costly eliminations need.
+pub(super) struct RoundsState {
+    balls: BallCache,
+    heap: BinaryHeap<Reverse<(OrdF64, usize)>>,
+    members: Vec<usize>,
+    /// Ball size the heap keys were computed for.
+    size: usize,
+    /// Round stamp of the last round that took each point into a ball.
+    taken: Vec<u32>,
+    stamp: u32,
+    /// Accepted balls of the current round, concatenated.
+    chosen: Vec<usize>,
+    aside: Vec<(f64, usize)>,
+    /// Alive count when the end phase started (for the q schedule).
+    start: usize,
+}
+
+impl Compressor {
+    /// Alive count at which Auto switches from bulk to the end phase.
+    pub(super) fn end_from(&self) -> usize {
+        let f = if self.params.end_from.is_finite() {
+            self.params.end_from.max(1.0)
+        } else {
+            1.0
+        };
+        ((self.params.target as f64) * f).min(usize::MAX as f64 / 2.0) as usize
+    }
+
+    /// Points removed per ball in the end phase at the current alive count: `end_q` at the start, falling
+    /// linearly to 1 at the target.
+    fn end_q(&self, start: usize) -> usize {
+        let qmax = self.params.end_q.max(1);
+        let span = start.saturating_sub(self.params.target).max(1);
+        let left = self.alive.saturating_sub(self.params.target);
+        (1 + (qmax - 1) * left / span).clamp(1, qmax)
+    }
+
+    pub(super) fn start_rounds(&mut self) -> Phase {
+        let ids = self.alive_ids();
+        let start = self.alive;
+        let size = self.n_mom + self.end_q(start);
+        let tree = KdTree::build(&self.cloud.points, self.cloud.dim, ids.clone(), 16);
+        let mut st = RoundsState {
+            balls: BallCache::new(
+                tree,
+                cache_len(self.n_mom + self.params.end_q.max(1), ids.len()),
+            ),
+            heap: BinaryHeap::with_capacity(ids.len()),
+            members: Vec::new(),
+            size,
+            taken: vec![0; self.weights.len()],
+            stamp: 0,
+            chosen: Vec::new(),
+            aside: Vec::new(),
+            start,
+        };
+        self.fill_rounds_heap(&mut st, &ids);
+        self.begin_round();
+        Phase::Rounds(st)
+    }
+
+    fn fill_rounds_heap(&mut self, st: &mut RoundsState, ids: &[usize]) {
+        st.heap.clear();
+        st.balls
+            .prefill(&self.cloud.points, ids, st.size, &self.workers);
+        for &i in ids {
+            let r = st
+                .balls
+                .ball(&self.cloud.points, i, st.size, &mut st.members);
+            st.heap.push(Reverse((OrdF64(r), i)));
+        }
+    }
+
+    /// One end-phase round; returns the number of points removed (0 when nothing more can be done).
+    fn run_round(&mut self, st: &mut RoundsState) -> usize {
+        let q = self.end_q(st.start);
+        let size = self.n_mom + q;
+        if size < st.size {
+            // Smaller balls: the old keys are no longer lower bounds, recompute them all.
+            st.size = size;
+            let ids = self.alive_ids();
+            self.fill_rounds_heap(st, &ids);
+        }
+        let size = st.size;
+        let wanted =
+            ((self.params.round_fraction * self.alive as f64 / size as f64) as usize).max(1);
+        st.stamp = st.stamp.wrapping_add(1);
+        st.chosen.clear();
+        st.aside.clear();
+        let mut n_chosen = 0;
+        while n_chosen < wanted {
+            let Some(Reverse((OrdF64(r_old), i))) = st.heap.pop() else {
+                break;
+            };
+            if !st.balls.tree.is_alive(i) {
+                continue;
+            }
+            let r_new = st.balls.ball(&self.cloud.points, i, size, &mut st.members);
+            if r_new > r_old {
+                st.heap.push(Reverse((OrdF64(r_new), i)));
+                continue;
+            }
+            if st.members.len() <= self.n_mom {
+                break;
+            }
+            st.aside.push((r_new, i));
+            if st.members.iter().any(|&j| st.taken[j] == st.stamp) {
+                continue;
+            }
+            for &j in &st.members {
+                st.taken[j] = st.stamp;
+            }
+            st.chosen.extend_from_slice(&st.members);
+            n_chosen += 1;
+        }
+        for &(r, i) in &st.aside {
+            st.heap.push(Reverse((OrdF64(r), i)));
+        }
+        let mut removed = 0;
+        let chosen = std::mem::take(&mut st.chosen);
+        let n_balls = chosen.len().div_ceil(size);
+        if self.workers.threads() > 1
+            && n_balls > 1
+            && self.alive - self.params.target >= q * n_balls
+        {
+            // No ball can meet the cap `alive - target` before its turn: reduce them all at once.
+            let balls: Vec<&[usize]> = chosen
+                .chunks(size)
+                .filter(|b| b.len() > self.n_mom)
+                .collect();
+            let (points, dim) = (&self.cloud.points, self.cloud.dim);
+            for d in self
+                .workers
+                .map(&balls, || (), |_, b| diameter_of(points, dim, b))
+            {
+                self.note_diameter(d);
+            }
+            for gone in self.reduce_disjoint(&balls, q) {
+                for &g in &gone {
+                    st.balls.tree.remove(g);
+                }
+                removed += gone.len();
+            }
+            st.chosen = chosen;
+            return removed;
+        }
+        for ball in chosen.chunks(size) {
+            if self.alive <= self.params.target {
+                break;
+            }
+            if ball.len() <= self.n_mom {
+                continue;
+            }
+            self.note_diameter(diameter_of(&self.cloud.points, self.cloud.dim, ball));
+            let cap = q.min(self.alive - self.params.target);
+            let gone = self.reduce(ball, cap);
+            for &g in &gone {
+                st.balls.tree.remove(g);
+            }
+            removed += gone.len();
+        }
+        st.chosen = chosen;
+        removed
+    }
+
+    /// One end-phase round, or the end of the compression.
+    pub(super) fn rounds_step(&mut self, st: &mut RoundsState) -> Step {
+        if self.alive <= self.params.target {
+            return Step::Next(Box::new(Phase::Done));
+        }
+        match self.run_round(st) {
+            0 => Step::Next(Box::new(Phase::Done)),
+            removed => Step::Spent(removed),
+        }
+    }
+}
