@@ -48,7 +48,7 @@ def inline_glue(glue: str) -> str:
     body = re.sub(r"^export\s*\{([^}]*)\};?\s*$", export_list, body, flags=re.M)
     if re.search(r"^\s*(export|import)\b", body, flags=re.M):
         fail("the wasm-bindgen glue has an import/export this script does not understand")
-    for needed in ("initSync", "CloudRun", "version", "simd_enabled"):
+    for needed in ("initSync", "Run", "version", "simd_enabled"):
         if needed not in names:
             fail(f"the wasm-bindgen glue does not export {needed}")
     # The inlined worker is a classic script (a module worker from a blob: URL does not start under file://,

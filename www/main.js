@@ -19,7 +19,8 @@ import { TABS, applyValues, formValues, makeHash, readForm, readHash } from './l
 import { embedOptions } from './lab/embedding.js';
 import { fmtMs } from './lab/format.js';
 import { createCloud } from './lab/cloud.js';
-import { createDataset, createLth } from './lab/training.js';
+import { createDataset } from './lab/dataset.js';
+import { createLth } from './lab/lth.js';
 import { createScaling } from './lab/scaling.js';
 import { createTheory } from './lab/theory.js';
 
@@ -158,6 +159,7 @@ function createController(tab) {
   let settingUp = false;    // between 'start' and the worker's 'started'
   let fromFile = false;     // the run on screen (its results, or its error) used the user's file
 
+  const asks = new Map();   // what -> the promise of ctx.ask waiting for its answer
   const ctx = {
     section, q,
     get presets() { return presets; },
@@ -165,6 +167,12 @@ function createController(tab) {
     run: () => start(),
     nmoments: (m, k) => workerReady && worker.postMessage({ type: 'nmoments', m, k }),
     query: (what, args) => runId && worker.postMessage({ type: 'query', runId, what, args }),
+    // A query whose answer comes back as a promise (null without a run).
+    ask: (what, args) => new Promise((resolve, reject) => {
+      if (!runId) return resolve(null);
+      asks.set(what, { resolve, reject });
+      worker.postMessage({ type: 'query', runId, what, args });
+    }),
   };
   const view = factories[tab](ctx);
 
@@ -199,6 +207,8 @@ function createController(tab) {
       }
     }
     if (runId) worker.postMessage({ type: 'stop', runId });
+    for (const ask of asks.values()) ask.resolve(null);   // their run is being replaced
+    asks.clear();
     clearTimeout(stopTimer);
     keepStatus = false;
     byRunId.delete(runId);
@@ -254,7 +264,7 @@ function createController(tab) {
         status.textContent = view.started(msg.info) || 'running…';
         break;
       case 'progress': {
-        view.progress(msg.items || [], msg.fraction, msg.maps);
+        view.progress(msg.items || [], msg.fraction, msg);
         progress.value = msg.fraction;
         lastFraction = msg.fraction;
         const ms = elapsed();
@@ -285,9 +295,13 @@ function createController(tab) {
         setButtons();
         if (document.activeElement === stopBtn || document.activeElement === document.body) resumeBtn.focus();
         break;
-      case 'answer':
-        view.answer?.(msg.what, msg.data, msg.error);
+      case 'answer': {
+        const ask = asks.get(msg.what);
+        asks.delete(msg.what);
+        if (ask) (msg.error ? ask.reject(new Error(msg.error)) : ask.resolve(msg.data));
+        else view.answer?.(msg.what, msg.data, msg.error);
         break;
+      }
       case 'error':
         fail(msg.message);
         if (msg.fatal) restartWorker();

@@ -78,7 +78,7 @@ use std::fmt;
 
 pub use batches::{BatchStream, Sampling};
 pub use net::{Activation, GradMode, Grads, NeuronChart, Samples, TwoLayerNet, Workspace};
-pub use optim::{CosineAnnealing, Optimizer, OptimizerKind, check_lr};
+pub use optim::{CosineAnnealing, Optimizer, OptimizerKind, OptimizerName, check_lr};
 pub use real::Real;
 pub use special::bessel_jn;
 pub use train::{Schedule, TrainConfig, Trainer};

@@ -81,6 +81,21 @@ impl NeuronChart {
     }
 }
 
+impl std::str::FromStr for NeuronChart {
+    type Err = NnError;
+    fn from_str(s: &str) -> Result<Self, NnError> {
+        match s.to_ascii_lowercase().as_str() {
+            "raw" => Ok(NeuronChart::Raw),
+            "homogeneous" => Ok(NeuronChart::Homogeneous),
+            _ => Err(NnError::Unknown {
+                what: "neuron chart",
+                name: s.to_string(),
+                expected: "raw or homogeneous",
+            }),
+        }
+    }
+}
+
 /// The hidden-layer nonlinearity σ.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
