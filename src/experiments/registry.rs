@@ -32,8 +32,11 @@ pub struct Entry {
     pub flags: fn() -> &'static [Flag],
     presets: fn() -> Result<Vec<PresetInfo>, ExperimentError>,
     check: fn(Value, bool) -> Result<(), ExperimentError>,
-    build: fn(Value, Option<&str>, &Host) -> Result<Box<dyn AnyExperiment>, ExperimentError>,
+    build: BuildFn,
 }
+
+/// Builds a run from a configuration as JSON, on the user's CSV text when given.
+type BuildFn = fn(Value, Option<&str>, &Host) -> Result<Box<dyn AnyExperiment>, ExperimentError>;
 
 /// A preset as JSON.
 #[derive(Clone, Debug)]
@@ -50,7 +53,11 @@ pub fn entry(kind: &str) -> Result<&'static Entry, ExperimentError> {
         .find(|e| e.kind == kind)
         .ok_or_else(|| ExperimentError::UnknownKind {
             name: kind.to_string(),
-            known: EXPERIMENTS.iter().map(|e| e.kind).collect::<Vec<_>>().join(", "),
+            known: EXPERIMENTS
+                .iter()
+                .map(|e| e.kind)
+                .collect::<Vec<_>>()
+                .join(", "),
         })
 }
 
@@ -214,7 +221,11 @@ mod tests {
     #[test]
     fn kinds_are_unique_and_every_preset_checks() {
         for (i, e) in EXPERIMENTS.iter().enumerate() {
-            assert!(EXPERIMENTS[..i].iter().all(|o| o.kind != e.kind), "{}", e.kind);
+            assert!(
+                EXPERIMENTS[..i].iter().all(|o| o.kind != e.kind),
+                "{}",
+                e.kind
+            );
             let presets = e.presets().unwrap();
             assert!(!presets.is_empty(), "{} has no preset", e.kind);
             for p in &presets {
