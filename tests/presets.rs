@@ -191,7 +191,7 @@ fn the_cli_help_lists_every_preset() {
         .output()
         .unwrap();
     let help = String::from_utf8(out.stdout).unwrap();
-    for e in &EXPERIMENTS {
+    for e in EXPERIMENTS {
         let line = help
             .lines()
             .find(|l| {

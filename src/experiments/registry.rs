@@ -4,20 +4,21 @@
 
 use serde_json::{Map, Value};
 
+use super::ExperimentError;
 use super::params::Params;
 use super::protocol::{Experiment, Flag, Host};
 use super::runner::{AnyExperiment, Runner};
-use super::{ExperimentError, cloud, dataset, fig2, fig8, lth, runtime, scaling};
 
-/// The experiments, in the order of the CLI's help.
-pub static EXPERIMENTS: [Entry; 7] = [
-    Entry::of::<cloud::CloudRun>(),
-    Entry::of::<fig2::Fig2Run>(),
-    Entry::of::<fig8::Fig8Run>(),
-    Entry::of::<runtime::RuntimeRun>(),
-    Entry::of::<lth::LthRun>(),
-    Entry::of::<dataset::DatasetRun>(),
-    Entry::of::<scaling::ScalingRun>(),
+/// The experiments, in the order of the CLI's help. A new experiment is one line here (and its module in
+/// `experiments/mod.rs`).
+pub static EXPERIMENTS: &[Entry] = &[
+    Entry::of::<super::cloud::CloudRun>(),
+    Entry::of::<super::fig2::Fig2Run>(),
+    Entry::of::<super::fig8::Fig8Run>(),
+    Entry::of::<super::runtime::RuntimeRun>(),
+    Entry::of::<super::lth::LthRun>(),
+    Entry::of::<super::dataset::DatasetRun>(),
+    Entry::of::<super::scaling::ScalingRun>(),
 ];
 
 /// One experiment of the registry: its name, its help, and its typed functions behind JSON.
@@ -76,7 +77,7 @@ pub fn build(
 /// Every experiment's presets, `{kind: {name: config}}`, for the page's forms.
 pub fn presets_json() -> Result<Value, ExperimentError> {
     let mut all = Map::new();
-    for e in &EXPERIMENTS {
+    for e in EXPERIMENTS {
         let mut presets = Map::new();
         for p in e.presets()? {
             presets.insert(p.name.to_string(), p.config);
