@@ -157,6 +157,35 @@ impl<'a> Column<'a> {
     }
 }
 
+/// The training experiments' progress line: `epoch E of N`, and the arms' test losses at the last epoch
+/// that evaluated them (`digits` decimals).
+pub fn epoch_status(curve: &[CurvePoint], epoch: usize, epochs: usize, digits: usize) -> String {
+    let last = curve
+        .iter()
+        .rev()
+        .find(|p| p.test.iter().all(|v| !v.is_nan()))
+        .map(|p| {
+            let losses: Vec<String> = p.test.iter().map(|v| format!("{v:.digits$}")).collect();
+            format!("; test loss at epoch {}: {}", p.epoch, losses.join(", "))
+        })
+        .unwrap_or_default();
+    format!("epoch {epoch} of {epochs}{last}")
+}
+
+/// The label noise of the training experiments' teacher tasks: between 0 and [`crate::nn::MAX_NOISE`].
+pub fn check_noise(noise: f64) -> Result<(), super::ExperimentError> {
+    if !(0.0..=crate::nn::MAX_NOISE).contains(&noise) {
+        return Err(super::ExperimentError::invalid(
+            "noise",
+            format!(
+                "noise must be between 0 and {} (labels are trained on in 32-bit floats)",
+                crate::nn::MAX_NOISE
+            ),
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
