@@ -93,6 +93,8 @@ pub enum NnError {
     },
     /// Training produced a non-finite loss (or non-finite parameters) at optimiser step `step`.
     Diverged { step: u64, loss: f64 },
+    /// An array given as a view that is not in standard (row-major, contiguous) layout.
+    NotContiguous { what: &'static str },
 }
 
 impl fmt::Display for NnError {
@@ -139,6 +141,10 @@ impl fmt::Display for NnError {
             Diverged { step, loss } => write!(
                 f,
                 "training diverged at step {step} (loss {loss}); lower the learning rate"
+            ),
+            NotContiguous { what } => write!(
+                f,
+                "{what}: not in standard (row-major, contiguous) layout; pass .as_standard_layout()"
             ),
         }
     }
