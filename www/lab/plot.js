@@ -18,6 +18,12 @@ export const ARM_STYLE = {
   kmeans: { color: PALETTE.orange, dash: [8, 3, 2, 3], label: 'k-means centroids' },
 };
 
+// An arm's label, and a series of an arm in its colour and dash (`extra` adds or overrides options).
+export const armLabel = (name) => ARM_STYLE[name]?.label || name;
+export const armSeries = (name, points, extra = {}) => ({
+  name, label: armLabel(name), color: ARM_STYLE[name]?.color || '#777', dash: ARM_STYLE[name]?.dash, points, ...extra,
+});
+
 const FONT = '12px system-ui, sans-serif';
 const REDUCED_MOTION = window.matchMedia('(prefers-reduced-motion: reduce)');
 
