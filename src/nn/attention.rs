@@ -243,8 +243,8 @@ impl<T: Real> Attention<T> {
                 }
             }
             let mut y = T::ZERO;
-            for k in 0..h {
-                y += self.c[k] * ws.beta[k] * u[k];
+            for ((&c, &b), &uk) in self.c.iter().zip(&ws.beta).zip(u.iter()) {
+                y += c * b * uk;
             }
             out[s] = y;
         }
