@@ -94,7 +94,8 @@ fn to_js(payload: Payload) -> Result<JsValue, JsError> {
         Payload::Json(v) => {
             let text = serde_json::to_string(&v)
                 .map_err(|e| JsError::new(&format!("could not serialise the result: {e}")))?;
-            js_sys::JSON::parse(&text).map_err(|_| JsError::new("could not read the result back"))?
+            js_sys::JSON::parse(&text)
+                .map_err(|_| JsError::new("could not read the result back"))?
         }
         Payload::F64(v) => Float64Array::from(&v[..]).into(),
         Payload::F32(v) => Float32Array::from(&v[..]).into(),
@@ -323,7 +324,8 @@ impl CloudRun {
     pub fn from_csv(csv_text: &str, config_json: &str) -> Result<CloudRun, JsError> {
         let config = registry::config_of::<crate::experiments::cloud::CloudRun>(config_json)
             .map_err(js_err)?;
-        let run = crate::experiments::cloud::CloudRun::from_csv(csv_text, config).map_err(js_err)?;
+        let run =
+            crate::experiments::cloud::CloudRun::from_csv(csv_text, config).map_err(js_err)?;
         Ok(Typed(run))
     }
 
@@ -386,7 +388,9 @@ impl LthRun {
     /// Recorded map `i`: every arm's grid at the config's `maps_res`, then the target's.
     pub fn maps_at(&self, i: usize) -> Result<Float32Array, JsError> {
         let mut flat: Vec<f32> = self.recorded(i)?.arms.concat();
-        flat.extend(crate::experiments::lth::target_map(self.0.config().maps_res));
+        flat.extend(crate::experiments::lth::target_map(
+            self.0.config().maps_res,
+        ));
         Ok(Float32Array::from(&flat[..]))
     }
 }

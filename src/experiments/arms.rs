@@ -188,7 +188,12 @@ mod tests {
         ];
         let c = Column::of(&curve, 0);
         assert_eq!(
-            (c.initial_test(), c.final_test(), c.min_test(), c.final_train()),
+            (
+                c.initial_test(),
+                c.final_test(),
+                c.min_test(),
+                c.final_train()
+            ),
             (4.0, 3.0, 2.0, 2.5)
         );
         assert!(evaluates_at(4, 2, 7) && evaluates_at(7, 2, 7) && !evaluates_at(5, 2, 7));

@@ -24,12 +24,17 @@
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
-use crate::compress::{self, Cloud, CompressParams, Strategy, compress};
+use serde_json::Value;
+
+use crate::compress::{self, Cloud, CompressParams, Strategy, check_order, compress};
 use crate::data::icl::{self, Episode, SEQ_LEN};
+use crate::experiments::ExperimentError;
+use crate::experiments::arms::CurvePoint;
 use crate::experiments::cost::{Cost, Hints};
-use crate::experiments::lth::CurvePoint;
+use crate::experiments::params::{Params, Valid, by_name};
+use crate::experiments::protocol::{Experiment, Flag, Host, Payload, Preset, to_json};
 use crate::nn::attention::{Attention, AttnWorkspace, HEAD_PARAMS};
-use crate::nn::{GradMode, NnError, Optimizer, OptimizerKind, check_lr};
+use crate::nn::{GradMode, Optimizer, OptimizerName, check_lr};
 use crate::rng::{seeded, sub_seed};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,6 +47,13 @@ pub enum AttnArm {
 
 impl AttnArm {
     pub const ALL: [AttnArm; 3] = [AttnArm::Original, AttnArm::Compressed, AttnArm::Naive];
+    pub fn name(self) -> &'static str {
+        match self {
+            AttnArm::Original => "original",
+            AttnArm::Compressed => "compressed",
+            AttnArm::Naive => "naive",
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -56,12 +68,14 @@ pub struct AttentionConfig {
     pub batch_size: usize,
     pub steps_per_epoch: usize,
     pub epochs: usize,
-    pub optimizer: String,
+    #[serde(deserialize_with = "by_name")]
+    pub optimizer: OptimizerName,
     pub lr: f64,
     /// Multiply the compressed heads' gradients by 1/c_h (Definition 5). Off: the authors' variant.
     pub rescale: bool,
     /// Test batches (of `batch_size` fresh episodes) per evaluation.
     pub test_batches: usize,
+    #[serde(deserialize_with = "by_name")]
     pub strategy: Strategy,
     pub arms: Vec<AttnArm>,
     /// Points of the x* grid of the picture (0: no picture).
@@ -85,7 +99,7 @@ impl AttentionConfig {
             batch_size: 256,
             steps_per_epoch: 5,
             epochs: 50,
-            optimizer: "adam".into(),
+            optimizer: OptimizerName::Adam,
             lr: 1e-4,
             rescale: true,
             test_batches: 10,
@@ -112,59 +126,10 @@ impl AttentionConfig {
         }
     }
     pub fn preset(name: &str) -> Option<Self> {
-        match name {
-            "paper" => Some(Self::paper()),
-            "demo" => Some(Self::demo()),
-            "quick" => Some(Self::quick()),
-            _ => None,
-        }
-    }
-
-    pub fn validate(&self) -> Result<OptimizerKind, String> {
-        if self.heads == 0 || self.target == 0 {
-            return Err("the layer needs at least one head".into());
-        }
-        if self.target > self.heads {
-            return Err(format!(
-                "compressed heads H' = {} are more than the heads H = {}",
-                self.target, self.heads
-            ));
-        }
-        if self.order > compress::MAX_ORDER {
-            return Err(format!(
-                "order k = {} is above the maximum of {}; lower k",
-                self.order,
-                compress::MAX_ORDER
-            ));
-        }
-        let n = compress::n_moments(HEAD_PARAMS, self.order).unwrap_or(usize::MAX);
-        if self.arms.contains(&AttnArm::Compressed) && n > self.target {
-            return Err(format!(
-                "order k = {} needs N(8, k) = {n} heads, more than H' = {}; lower k or raise H'",
-                self.order, self.target
-            ));
-        }
-        if self.batch_size == 0 || self.steps_per_epoch == 0 || self.epochs == 0 {
-            return Err("batch size, steps per epoch and epochs must be at least 1".into());
-        }
-        if self.test_batches == 0 {
-            return Err("at least one test batch is needed".into());
-        }
-        if !self.arms.contains(&AttnArm::Original) {
-            return Err("the original arm must be among the arms".into());
-        }
-        if self.picture_points == 1 || self.picture_points > 1001 {
-            return Err("the picture needs 2 to 1001 points (or 0 for none)".into());
-        }
-        let kind = OptimizerKind::by_name(&self.optimizer).map_err(|e| e.to_string())?;
-        kind.validate().map_err(|e| e.to_string())?;
-        check_lr(self.lr).map_err(|e| e.to_string())?;
-        self.cost().check(&Hints {
-            call: "lower the heads H or the batch size",
-            run: "lower the epochs, the heads H or the batch size",
-            bytes: "lower the heads H or the batch size",
-        })?;
-        Ok(kind)
+        presets()
+            .into_iter()
+            .find(|p| p.name == name)
+            .map(|p| p.config)
     }
 
     fn arm_heads(&self, arm: AttnArm) -> f64 {
@@ -206,6 +171,99 @@ impl AttentionConfig {
                 + heads * HEAD_PARAMS as f64 * 4.0 * 5.0
                 + (epochs + 1.0) * self.arms.len() as f64 * self.picture_points as f64 * 4.0,
         }
+    }
+}
+
+/// The named configurations, the default first.
+pub fn presets() -> Vec<Preset<AttentionConfig>> {
+    vec![
+        Preset::new(
+            "quick",
+            "seconds in a browser tab: 1000 → 200 heads, 20 epochs",
+            AttentionConfig::quick(),
+        ),
+        Preset::new(
+            "demo",
+            "a quarter of the paper's heads (1000 → 200), its 50 epochs",
+            AttentionConfig::demo(),
+        ),
+        Preset::new(
+            "paper",
+            "the paper's Fig. 7: 4000 → 800 heads, k = 3, 50 epochs of Adam 1e-4",
+            AttentionConfig::paper(),
+        ),
+    ]
+}
+
+/// The most points of the picture's x* grid.
+pub const MAX_PICTURE_POINTS: usize = 1001;
+
+impl Params for AttentionConfig {
+    fn check_ref(&self) -> Result<(), ExperimentError> {
+        if self.heads == 0 || self.target == 0 {
+            return Err(ExperimentError::invalid(
+                "heads",
+                "the layer needs at least one head",
+            ));
+        }
+        if self.target > self.heads {
+            return Err(ExperimentError::invalid(
+                "target",
+                format!(
+                    "compressed heads H' = {} are more than the heads H = {}",
+                    self.target, self.heads
+                ),
+            ));
+        }
+        check_order(self.order)?;
+        let n = compress::n_moments(HEAD_PARAMS, self.order).unwrap_or(usize::MAX);
+        if self.arms.contains(&AttnArm::Compressed) && n > self.target {
+            return Err(ExperimentError::invalid(
+                "order",
+                format!(
+                    "order k = {} needs N(8, k) = {n} heads, more than H' = {}; lower k or raise H'",
+                    self.order, self.target
+                ),
+            ));
+        }
+        for (param, value) in [
+            ("batch_size", self.batch_size),
+            ("steps_per_epoch", self.steps_per_epoch),
+            ("epochs", self.epochs),
+            ("test_batches", self.test_batches),
+        ] {
+            if value == 0 {
+                return Err(ExperimentError::invalid(
+                    param,
+                    format!("{} must be at least 1", param.replace('_', " ")),
+                ));
+            }
+        }
+        if !self.arms.contains(&AttnArm::Original) {
+            return Err(ExperimentError::invalid(
+                "arms",
+                "the original arm must be among the arms",
+            ));
+        }
+        let mut seen = self.arms.clone();
+        seen.sort_by_key(|a| *a as u8);
+        seen.dedup();
+        if seen.len() != self.arms.len() {
+            return Err(ExperimentError::invalid("arms", "an arm is listed twice"));
+        }
+        if self.picture_points == 1 || self.picture_points > MAX_PICTURE_POINTS {
+            return Err(ExperimentError::invalid(
+                "picture_points",
+                format!("the picture needs 2 to {MAX_PICTURE_POINTS} points (or 0 for none)"),
+            ));
+        }
+        self.optimizer.kind().validate()?;
+        check_lr(self.lr)?;
+        self.cost().check(&Hints {
+            call: "lower the heads H or the batch size",
+            run: "lower the epochs, the heads H or the batch size",
+            bytes: "lower the heads H or the batch size",
+        })
     }
 }
 
@@ -289,10 +347,12 @@ pub fn test_batch(config: &AttentionConfig, epoch: usize, i: usize) -> (Vec<f32>
 }
 
 impl AttentionRun {
-    pub fn new(config: AttentionConfig) -> Result<AttentionRun, String> {
-        let kind = config.validate()?;
-        let nn_err = |e: NnError| e.to_string();
-        let original = Attention::<f32>::init(config.heads, config.seed).map_err(nn_err)?;
+    /// Builds the three layers (the compression of the original's heads is the set-up's cost) and
+    /// evaluates them before training.
+    pub fn new(config: Valid<AttentionConfig>) -> Result<AttentionRun, ExperimentError> {
+        let config = config.into_inner();
+        let kind = config.optimizer.kind();
+        let original = Attention::<f32>::init(config.heads, config.seed)?;
         let mut compression_residual = 0.0;
         let mut arms = Vec::new();
         for &arm in &config.arms {
@@ -305,11 +365,9 @@ impl AttentionRun {
                         ..CompressParams::new(config.order, config.target)
                     }
                     .with_strategy(config.strategy);
-                    let r = compress(&cloud, &params).map_err(|e| e.to_string())?;
+                    let r = compress(&cloud, &params)?;
                     compression_residual = r.diagnostics.residual;
-                    let net = original
-                        .subnetwork(&r.indices, Some(&r.weights))
-                        .map_err(nn_err)?;
+                    let net = original.subnetwork(&r.indices, Some(&r.weights))?;
                     let mode = if config.rescale {
                         GradMode::compressed()
                     } else {
@@ -322,13 +380,10 @@ impl AttentionRun {
                     idx.shuffle(&mut seeded(sub_seed(config.seed, 5)));
                     idx.truncate(config.target);
                     idx.sort_unstable();
-                    (
-                        original.subnetwork(&idx, None).map_err(nn_err)?,
-                        GradMode::Autograd,
-                    )
+                    (original.subnetwork(&idx, None)?, GradMode::Autograd)
                 }
             };
-            let opt = Optimizer::new(kind, net.params().len()).map_err(nn_err)?;
+            let opt = Optimizer::new(kind, net.params().len())?;
             arms.push(ArmState {
                 arm,
                 net,
@@ -385,6 +440,9 @@ impl AttentionRun {
     }
     pub fn arms(&self) -> Vec<AttnArm> {
         self.arms.iter().map(|a| a.arm).collect()
+    }
+    fn arm_names(&self) -> Vec<&'static str> {
+        self.arms.iter().map(|a| a.arm.name()).collect()
     }
     pub fn epoch(&self) -> usize {
         self.epoch
@@ -562,6 +620,129 @@ impl AttentionRun {
     }
 }
 
+impl Experiment for AttentionRun {
+    const KIND: &'static str = "attention";
+    const ABOUT: &'static str = "\
+Fig. 7, the dynamical lottery ticket in attention: a causal multi-head attention layer (H heads of
+dimension 2 over scalar tokens) learns in-context regression of piecewise-linear functions; its heads
+compressed by moment matching (order k, head h's context x c_h, gradients x 1/c_h; --no-rescale: the
+authors' variant) and H' random heads train on the same batches. Writes every arm's train/test curve,
+the losses at the epochs of the authors' table, the compression residual, and the picture: every arm's
+prediction y(x*) across x* in [0, 1] for one fixed episode at every epoch.";
+    type Config = AttentionConfig;
+    type Item = CurvePoint;
+    type Summary = AttentionSummary;
+
+    fn presets() -> Vec<Preset<AttentionConfig>> {
+        presets()
+    }
+
+    fn build(config: Valid<AttentionConfig>, _host: &Host) -> Result<Self, ExperimentError> {
+        AttentionRun::new(config)
+    }
+
+    fn config(&self) -> &AttentionConfig {
+        &self.config
+    }
+
+    /// Up to `budget` training steps (mini-batches) of every arm.
+    fn step(&mut self, budget: usize) -> Result<(), ExperimentError> {
+        AttentionRun::step(self, budget);
+        Ok(())
+    }
+
+    fn progress(&self) -> f64 {
+        AttentionRun::progress(self)
+    }
+
+    fn is_done(&self) -> bool {
+        AttentionRun::is_done(self)
+    }
+
+    fn status(&self) -> String {
+        let last = self
+            .curve
+            .last()
+            .map(|p| {
+                let losses: Vec<String> = p.test.iter().map(|v| format!("{v:.5}")).collect();
+                format!("; test loss at epoch {}: {}", p.epoch, losses.join(", "))
+            })
+            .unwrap_or_default();
+        format!("epoch {} of {}{last}", self.epoch, self.config.epochs)
+    }
+
+    fn items(&self) -> &[CurvePoint] {
+        &self.curve
+    }
+
+    fn summary(&self) -> AttentionSummary {
+        AttentionRun::summary(self)
+    }
+
+    fn seed(&self) -> Option<u64> {
+        Some(self.config.seed)
+    }
+
+    /// The arms' names and the picture (the episode, the true function, every arm's predictions at
+    /// every epoch).
+    fn extras(&self) -> Result<Vec<(&'static str, Value)>, ExperimentError> {
+        Ok(vec![
+            ("arms", to_json(&self.arm_names())?),
+            ("picture", to_json(&self.picture)?),
+        ])
+    }
+
+    /// `arms`, and `picture`: `{context, xs, truth}` of the fixed episode (its predictions come with
+    /// the progress, see [`Experiment::live`]).
+    fn info(&self) -> Result<Vec<(&'static str, Payload)>, ExperimentError> {
+        Ok(vec![
+            ("arms", Payload::json(&self.arm_names())?),
+            (
+                "picture",
+                Payload::Object(vec![
+                    ("context", Payload::json(&self.picture.context)?),
+                    ("xs", Payload::F64(self.picture.xs.clone())),
+                    ("truth", Payload::F64(self.picture.truth.clone())),
+                ]),
+            ),
+        ])
+    }
+
+    /// `frames`: the picture's predictions recorded since `cursor`, `[{epoch, data}]` with `data` the
+    /// arms' predictions one after the other (arms × points, f32).
+    fn live(&self, cursor: &mut usize) -> Result<Vec<(&'static str, Payload)>, ExperimentError> {
+        let recorded = &self.picture.predictions;
+        let from = (*cursor).min(recorded.len());
+        *cursor = recorded.len();
+        if from == recorded.len() {
+            return Ok(Vec::new());
+        }
+        let frames = recorded[from..]
+            .iter()
+            .map(|(epoch, arms)| {
+                Ok(Payload::Object(vec![
+                    ("epoch", Payload::json(epoch)?),
+                    ("data", Payload::F32(arms.concat())),
+                ]))
+            })
+            .collect::<Result<Vec<_>, ExperimentError>>()?;
+        Ok(vec![("frames", Payload::List(frames))])
+    }
+
+    fn flags() -> &'static [Flag] {
+        const FLAGS: &[Flag] = &[
+            Flag::value("batch", "batch_size", "the mini-batch size (episodes)").at_least(1),
+            Flag::switch(
+                "no-rescale",
+                "rescale",
+                false,
+                "the authors' variant: the compressed heads' gradients are not multiplied by 1/c_h",
+            ),
+        ];
+        FLAGS
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -582,9 +763,9 @@ mod tests {
     #[test]
     fn presets_validate_and_bad_configs_say_why() {
         for name in ["quick", "demo", "paper"] {
-            AttentionConfig::preset(name).unwrap().validate().unwrap();
+            AttentionConfig::preset(name).unwrap().check().unwrap();
         }
-        let e = |c: AttentionConfig| c.validate().unwrap_err();
+        let e = |c: AttentionConfig| c.check().unwrap_err().to_string();
         assert!(
             e(AttentionConfig {
                 target: 100,
@@ -615,11 +796,13 @@ mod tests {
         );
         assert!(
             e(AttentionConfig {
-                optimizer: "nope".into(),
+                arms: vec![AttnArm::Original, AttnArm::Naive, AttnArm::Naive],
                 ..tiny()
             })
-            .contains("nope")
+            .contains("twice")
         );
+        let bad: Result<AttentionConfig, _> = serde_json::from_str(r#"{"optimizer": "nope"}"#);
+        assert!(bad.unwrap_err().to_string().contains("nope"));
         assert!(
             e(AttentionConfig {
                 heads: 100_000_000,
@@ -634,7 +817,7 @@ mod tests {
     /// error), the naive one does not; training is reproducible and stepping in pieces changes nothing.
     #[test]
     fn tiny_run_is_reproducible_and_starts_compressed_close() {
-        let mut a = AttentionRun::new(tiny()).unwrap();
+        let mut a = AttentionRun::new(tiny().check().unwrap()).unwrap();
         let s0 = a.summary();
         assert!(s0.compression_residual < 1e-9);
         let r0 = s0.ratio_compressed[0];
@@ -645,11 +828,11 @@ mod tests {
             r0.1
         );
         while !a.is_done() {
-            a.step(1);
+            AttentionRun::step(&mut a, 1);
         }
-        let mut b = AttentionRun::new(tiny()).unwrap();
+        let mut b = AttentionRun::new(tiny().check().unwrap()).unwrap();
         while !b.is_done() {
-            b.step(5);
+            AttentionRun::step(&mut b, 5);
         }
         let (sa, sb) = (a.summary(), b.summary());
         assert_eq!(

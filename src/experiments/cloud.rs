@@ -14,10 +14,10 @@ use crate::compress::{
     self, Cloud, CompressError, CompressParams, Compressor, MomentFrame, MomentRow, Strategy,
 };
 use crate::data::csv;
+use crate::experiments::ExperimentError;
 use crate::experiments::cost::{Cost, Hints};
 use crate::experiments::params::{Params, Valid, by_name};
 use crate::experiments::protocol::{Experiment, Flag, Host, Payload, Preset, to_json};
-use crate::experiments::ExperimentError;
 use crate::rng::{seeded, standard_normal};
 
 /// The largest cloud the page accepts (generated or uploaded).
@@ -208,7 +208,10 @@ impl CloudRun {
 
     /// Points given as the rows of an array (`d × m`, unit weights); `config.d` and `config.dim` are
     /// taken from it.
-    pub fn from_array(points: ArrayView2<f64>, config: CloudConfig) -> Result<CloudRun, ExperimentError> {
+    pub fn from_array(
+        points: ArrayView2<f64>,
+        config: CloudConfig,
+    ) -> Result<CloudRun, ExperimentError> {
         let dim = points.ncols();
         let cloud = Cloud::new(dim, points.iter().copied().collect());
         Self::with_user_cloud(config, cloud, &Host::default())
@@ -227,7 +230,11 @@ impl CloudRun {
         Self::with_cloud(config, cloud, host)
     }
 
-    fn with_cloud(config: CloudConfig, cloud: Cloud, host: &Host) -> Result<CloudRun, ExperimentError> {
+    fn with_cloud(
+        config: CloudConfig,
+        cloud: Cloud,
+        host: &Host,
+    ) -> Result<CloudRun, ExperimentError> {
         let params = CompressParams {
             seed: config.seed,
             ..CompressParams::new(config.k, config.target)
@@ -318,7 +325,12 @@ summary with its moment table, and the kept indices and weights (kept_indices, k
 
     fn status(&self) -> String {
         let p = self.compressor.progress();
-        format!("{} of {} points left (target {})", p.alive, self.cloud().len(), p.target)
+        format!(
+            "{} of {} points left (target {})",
+            p.alive,
+            self.cloud().len(),
+            p.target
+        )
     }
 
     fn items(&self) -> &[()] {
@@ -373,7 +385,10 @@ summary with its moment table, and the kept indices and weights (kept_indices, k
         if self.animated() {
             let left = cloud.len().saturating_sub(self.config.target);
             let budget = left.div_ceil(ANIMATION_FRAMES).max(1);
-            info.push(("pace", Payload::json(&serde_json::json!({ "budget": budget }))?));
+            info.push((
+                "pace",
+                Payload::json(&serde_json::json!({ "budget": budget }))?,
+            ));
         }
         Ok(info)
     }
@@ -400,7 +415,10 @@ summary with its moment table, and the kept indices and weights (kept_indices, k
     fn outputs(&self) -> Result<Vec<(&'static str, Payload)>, ExperimentError> {
         let r = self.result();
         Ok(vec![
-            ("indices", Payload::U32(r.indices.iter().map(|&i| i as u32).collect())),
+            (
+                "indices",
+                Payload::U32(r.indices.iter().map(|&i| i as u32).collect()),
+            ),
             ("weights", Payload::F64(r.weights.clone())),
             ("csv", Payload::json(&self.kept_csv())?),
         ])
@@ -433,12 +451,14 @@ summary with its moment table, and the kept indices and weights (kept_indices, k
 fn check_moments(target: usize, dim: usize, k: usize) -> Result<(), ExperimentError> {
     let n_moments = compress::n_moments(dim, k).unwrap_or(usize::MAX);
     if target < n_moments {
-        return Err(ExperimentError::Compress(CompressError::TargetBelowMoments {
-            target,
-            n_moments,
-            dim,
-            order: k,
-        }));
+        return Err(ExperimentError::Compress(
+            CompressError::TargetBelowMoments {
+                target,
+                n_moments,
+                dim,
+                order: k,
+            },
+        ));
     }
     Ok(())
 }

@@ -192,7 +192,11 @@ mod tests {
         };
         assert!(matches!(
             run.check(&hints),
-            Err(ExperimentError::TooCostly { cap: Cap::Run, lower: "lower the epochs", .. })
+            Err(ExperimentError::TooCostly {
+                cap: Cap::Run,
+                lower: "lower the epochs",
+                ..
+            })
         ));
         let nan = Cost {
             run_flops: f64::NAN,
@@ -205,7 +209,11 @@ mod tests {
         let bytes = Cost { bytes: 1e12, ..ok };
         assert!(matches!(
             bytes.check(&hints),
-            Err(ExperimentError::TooCostly { cap: Cap::Memory, lower: "lower d", .. })
+            Err(ExperimentError::TooCostly {
+                cap: Cap::Memory,
+                lower: "lower d",
+                ..
+            })
         ));
         assert_eq!(
             ok.then(call),
@@ -240,8 +248,14 @@ mod tests {
             )
         };
         for name in ["quick", "demo", "paper"] {
-            show(&format!("lth {name}"), LthConfig::preset(name).unwrap().cost());
-            show(&format!("fig2 {name}"), Fig2Config::preset(name).unwrap().cost());
+            show(
+                &format!("lth {name}"),
+                LthConfig::preset(name).unwrap().cost(),
+            );
+            show(
+                &format!("fig2 {name}"),
+                Fig2Config::preset(name).unwrap().cost(),
+            );
         }
         for p in crate::experiments::registry::entry("dataset")
             .unwrap()

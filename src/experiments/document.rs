@@ -99,7 +99,10 @@ mod tests {
         let a: Value = serde_json::from_str(r#"{"seed": 1, "d": 1000, "lr": 0.001}"#).unwrap();
         let b: Value = serde_json::from_str(r#"{"lr": 1e-3, "d": 1000, "seed": 1}"#).unwrap();
         assert_eq!(config_hash(&a), config_hash(&b));
-        assert_ne!(config_hash(&a), config_hash(&json!({"seed": 2, "d": 1000, "lr": 0.001})));
+        assert_ne!(
+            config_hash(&a),
+            config_hash(&json!({"seed": 2, "d": 1000, "lr": 0.001}))
+        );
         // FNV-1a of "{}" (a fixed value: scripts may keep hashes across builds).
         assert_eq!(config_hash(&json!({})), "08f44b07b5901a25");
     }

@@ -18,7 +18,7 @@ use crate::data::symmetric::{probes, sigmoid, symmetric_mean};
 use crate::experiments::ExperimentError;
 use crate::experiments::cost::{Cost, Hints};
 use crate::experiments::params::{Params, Valid, by_name};
-use crate::experiments::protocol::{Experiment, costliest_first, Host, Payload, Preset, to_json};
+use crate::experiments::protocol::{Experiment, Host, Payload, Preset, costliest_first, to_json};
 use crate::rng::{seeded, sub_seed, uniform};
 
 /// Float floor below which errors are not fitted.
@@ -129,10 +129,16 @@ impl Params for Fig2Config {
             ));
         }
         if self.dims.iter().any(|&m| m == 0 || m > 8) {
-            return Err(ExperimentError::invalid("dims", "dimensions must be between 1 and 8"));
+            return Err(ExperimentError::invalid(
+                "dims",
+                "dimensions must be between 1 and 8",
+            ));
         }
         if self.orders.iter().any(|&k| k > 12) {
-            return Err(ExperimentError::invalid("orders", "orders must be at most 12"));
+            return Err(ExperimentError::invalid(
+                "orders",
+                "orders must be at most 12",
+            ));
         }
         if !(self.ratio > 0.0 && self.ratio < 1.0) {
             return Err(ExperimentError::invalid("ratio", "ratio must be in (0, 1)"));

@@ -17,7 +17,7 @@ use crate::data::symmetric::probes;
 use crate::experiments::ExperimentError;
 use crate::experiments::cost::{Cost, Hints};
 use crate::experiments::params::{Params, Valid};
-use crate::experiments::protocol::{Experiment, costliest_first, Host, Payload, Preset, to_json};
+use crate::experiments::protocol::{Experiment, Host, Payload, Preset, costliest_first, to_json};
 use crate::rng::{seeded, sub_seed, uniform};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -60,10 +60,16 @@ impl Params for Fig8Config {
         }
         check_lists(&[&self.dims, &self.sizes])?;
         if self.dims.iter().any(|&m| m == 0 || m > 8) {
-            return Err(ExperimentError::invalid("dims", "dimensions must be between 1 and 8"));
+            return Err(ExperimentError::invalid(
+                "dims",
+                "dimensions must be between 1 and 8",
+            ));
         }
         if self.sizes.iter().any(|&d| d < 2) {
-            return Err(ExperimentError::invalid("sizes", "sizes must be at least 2 points"));
+            return Err(ExperimentError::invalid(
+                "sizes",
+                "sizes must be at least 2 points",
+            ));
         }
         self.cost().check(&Hints {
             call: "lower the largest size d",
@@ -173,7 +179,11 @@ impl Fig8Run {
         let mut out = Vec::new();
         for &m in &self.config.dims {
             for &d in &self.config.sizes {
-                let of: Vec<&Fig8Trial> = self.trials.iter().filter(|t| t.m == m && t.d == d).collect();
+                let of: Vec<&Fig8Trial> = self
+                    .trials
+                    .iter()
+                    .filter(|t| t.m == m && t.d == d)
+                    .collect();
                 if let Some(first) = of.first() {
                     let (mean, sd) = mean_sd(&of.iter().map(|t| t.error).collect::<Vec<_>>());
                     out.push(Fig8Point {
@@ -201,8 +211,16 @@ the paper's claim is that the error does not grow with d.";
 
     fn presets() -> Vec<Preset<Fig8Config>> {
         vec![
-            Preset::new("quick", "m = 1, 2; d to 4000; 2 trials", Fig8Config::quick()),
-            Preset::new("paper", "m = 1, 2; d to 64 000; 5 trials", Fig8Config::paper()),
+            Preset::new(
+                "quick",
+                "m = 1, 2; d to 4000; 2 trials",
+                Fig8Config::quick(),
+            ),
+            Preset::new(
+                "paper",
+                "m = 1, 2; d to 64 000; 5 trials",
+                Fig8Config::paper(),
+            ),
         ]
     }
 
@@ -259,7 +277,12 @@ the paper's claim is that the error does not grow with d.";
         let last = self
             .trials
             .last()
-            .map(|t| format!("; m = {} d = {} -> {}: error {:.2e}", t.m, t.d, t.target, t.error))
+            .map(|t| {
+                format!(
+                    "; m = {} d = {} -> {}: error {:.2e}",
+                    t.m, t.d, t.target, t.error
+                )
+            })
             .unwrap_or_default();
         format!("{} of {} trials{last}", self.trials.len(), self.tasks.len())
     }
@@ -372,7 +395,11 @@ impl Trial {
             self.done = true;
             return Ok(());
         }
-        let a = if self.m == 1 { 1.05 } else { self.m as f64 + 0.05 };
+        let a = if self.m == 1 {
+            1.05
+        } else {
+            self.m as f64 + 0.05
+        };
         let g = move |s: f64| 1.0 / (a + s);
         let r = compress(&self.cloud, &CompressParams::new(k, self.target))?;
         let e = compression_error(&self.cloud, &r.indices, &r.weights, &self.probes, g);
@@ -444,7 +471,10 @@ mod tests {
         let key = |r: &Fig8Run| serde_json::to_string(&(r.items(), r.points())).unwrap();
         assert_eq!(key(&stepped), key(&parts));
         for t in stepped.items() {
-            assert_eq!(t.by_k.len(), t.best_k + usize::from(t.best_k < t.by_k.len()));
+            assert_eq!(
+                t.by_k.len(),
+                t.best_k + usize::from(t.best_k < t.by_k.len())
+            );
         }
         assert!(matches!(
             Fig8Run::new(Fig8Config {

@@ -45,7 +45,5 @@ pub mod scaling;
 pub use document::{Provenance, ResultDocument};
 pub use error::ExperimentError;
 pub use params::{Params, Valid};
-pub use protocol::{
-    Experiment, Flag, FlagAction, Host, Payload, Preset, costliest_first, to_json,
-};
+pub use protocol::{Experiment, Flag, FlagAction, Host, Payload, Preset, costliest_first, to_json};
 pub use runner::AnyExperiment;

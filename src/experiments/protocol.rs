@@ -236,7 +236,12 @@ impl Flag {
         }
         self
     }
-    pub const fn switch(name: &'static str, field: &'static str, to: bool, help: &'static str) -> Flag {
+    pub const fn switch(
+        name: &'static str,
+        field: &'static str,
+        to: bool,
+        help: &'static str,
+    ) -> Flag {
         Flag {
             name,
             field,
@@ -308,8 +313,9 @@ impl Payload {
 /// Part indices ordered by decreasing `cost` (ties in index order): the start order of
 /// [`Experiment::part_order`] that keeps the long parts from ending up last on one thread.
 pub fn costliest_first(cost: impl Fn(usize) -> (u64, u64), parts: usize) -> Vec<usize> {
-    let mut keyed: Vec<(std::cmp::Reverse<(u64, u64)>, usize)> =
-        (0..parts).map(|i| (std::cmp::Reverse(cost(i)), i)).collect();
+    let mut keyed: Vec<(std::cmp::Reverse<(u64, u64)>, usize)> = (0..parts)
+        .map(|i| (std::cmp::Reverse(cost(i)), i))
+        .collect();
     // One instantiation of the sort for every experiment (a sort is several kB of wasm each).
     keyed.sort_unstable();
     keyed.into_iter().map(|(_, i)| i).collect()

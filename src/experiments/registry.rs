@@ -7,10 +7,10 @@ use serde_json::{Map, Value};
 use super::params::Params;
 use super::protocol::{Experiment, Flag, Host};
 use super::runner::{AnyExperiment, Runner};
-use super::{ExperimentError, cloud, dataset, fig2, fig8, lth, runtime, scaling};
+use super::{ExperimentError, attention, cloud, dataset, fig2, fig8, lth, runtime, scaling};
 
 /// The experiments, in the order of the CLI's help.
-pub static EXPERIMENTS: [Entry; 7] = [
+pub static EXPERIMENTS: [Entry; 8] = [
     Entry::of::<cloud::CloudRun>(),
     Entry::of::<fig2::Fig2Run>(),
     Entry::of::<fig8::Fig8Run>(),
@@ -18,6 +18,7 @@ pub static EXPERIMENTS: [Entry; 7] = [
     Entry::of::<lth::LthRun>(),
     Entry::of::<dataset::DatasetRun>(),
     Entry::of::<scaling::ScalingRun>(),
+    Entry::of::<attention::AttentionRun>(),
 ];
 
 /// One experiment of the registry: its name, its help, and its typed functions behind JSON.
@@ -50,7 +51,11 @@ pub fn entry(kind: &str) -> Result<&'static Entry, ExperimentError> {
         .find(|e| e.kind == kind)
         .ok_or_else(|| ExperimentError::UnknownKind {
             name: kind.to_string(),
-            known: EXPERIMENTS.iter().map(|e| e.kind).collect::<Vec<_>>().join(", "),
+            known: EXPERIMENTS
+                .iter()
+                .map(|e| e.kind)
+                .collect::<Vec<_>>()
+                .join(", "),
         })
 }
 
@@ -214,7 +219,11 @@ mod tests {
     #[test]
     fn kinds_are_unique_and_every_preset_checks() {
         for (i, e) in EXPERIMENTS.iter().enumerate() {
-            assert!(EXPERIMENTS[..i].iter().all(|o| o.kind != e.kind), "{}", e.kind);
+            assert!(
+                EXPERIMENTS[..i].iter().all(|o| o.kind != e.kind),
+                "{}",
+                e.kind
+            );
             let presets = e.presets().unwrap();
             assert!(!presets.is_empty(), "{} has no preset", e.kind);
             for p in &presets {

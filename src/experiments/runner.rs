@@ -7,10 +7,10 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
 
 use serde_json::{Map, Value};
 
+use super::ExperimentError;
 use super::document::{Provenance, ResultDocument};
 use super::params::Valid;
 use super::protocol::{Experiment, Host, Payload, to_json};
-use super::ExperimentError;
 use crate::parallel::Workers;
 
 /// A running experiment of any kind.
@@ -172,36 +172,44 @@ impl<E: Experiment + Sync> AnyExperiment for Runner<E> {
         let threads = Workers::new(threads).threads().clamp(1, n.max(1));
         let workers = Workers::new(threads);
         let results: Vec<Mutex<Option<E::Item>>> = (0..n).map(|_| Mutex::new(None)).collect();
-        let (next, finished, failed) = (AtomicUsize::new(0), AtomicUsize::new(0), AtomicBool::new(false));
+        let (next, finished, failed) = (
+            AtomicUsize::new(0),
+            AtomicUsize::new(0),
+            AtomicBool::new(false),
+        );
         let first_error = Mutex::new(None::<(usize, ExperimentError)>);
         let run = &self.run;
         // One long-lived task per thread, each taking the next part in `order` (a shared queue, so the
         // costliest parts, which come first, do not end up one after the other on one thread).
         let slots: Vec<usize> = (0..threads).collect();
-        workers.map(&slots, || (), |_, _| {
-            while !failed.load(Relaxed) {
-                let Some(&i) = order.get(next.fetch_add(1, Relaxed)) else {
-                    break;
-                };
-                match run.run_part(i) {
-                    Ok(item) => {
-                        let count = finished.fetch_add(1, Relaxed) + 1;
-                        if let Ok(json) = to_json(&item) {
-                            on_part(count, &json);
+        workers.map(
+            &slots,
+            || (),
+            |_, _| {
+                while !failed.load(Relaxed) {
+                    let Some(&i) = order.get(next.fetch_add(1, Relaxed)) else {
+                        break;
+                    };
+                    match run.run_part(i) {
+                        Ok(item) => {
+                            let count = finished.fetch_add(1, Relaxed) + 1;
+                            if let Ok(json) = to_json(&item) {
+                                on_part(count, &json);
+                            }
+                            *lock(&results[i]) = Some(item);
                         }
-                        *lock(&results[i]) = Some(item);
-                    }
-                    Err(e) => {
-                        failed.store(true, Relaxed);
-                        let mut first = lock(&first_error);
-                        // The error of the part that comes first in part order, whichever thread saw it.
-                        if first.as_ref().is_none_or(|(j, _)| i < *j) {
-                            *first = Some((i, e));
+                        Err(e) => {
+                            failed.store(true, Relaxed);
+                            let mut first = lock(&first_error);
+                            // The error of the part that comes first in part order, whichever thread saw it.
+                            if first.as_ref().is_none_or(|(j, _)| i < *j) {
+                                *first = Some((i, e));
+                            }
                         }
                     }
                 }
-            }
-        });
+            },
+        );
         if let Some((_, e)) = first_error.into_inner().unwrap_or_else(|p| p.into_inner()) {
             return Err(e);
         }
@@ -209,13 +217,13 @@ impl<E: Experiment + Sync> AnyExperiment for Runner<E> {
             .into_iter()
             .enumerate()
             .map(|(i, r)| {
-                r.into_inner()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .ok_or(ExperimentError::OutOfRange {
+                r.into_inner().unwrap_or_else(|p| p.into_inner()).ok_or(
+                    ExperimentError::OutOfRange {
                         what: "finished part",
                         index: i,
                         len: n,
-                    })
+                    },
+                )
             })
             .collect::<Result<Vec<_>, _>>()?;
         self.run.finish_with(items)?;

@@ -107,14 +107,23 @@ and the fitted exponent of time against d. Each compression uses --threads T thr
 
     fn presets() -> Vec<Preset<RuntimeConfig>> {
         vec![
-            Preset::new("quick", "m = 1..3, d to 16 000, k = 5, 3 trials", RuntimeConfig::quick()),
-            Preset::new("paper", "the paper's Fig. 6: m = 1..5, d to 128 000", RuntimeConfig::paper()),
+            Preset::new(
+                "quick",
+                "m = 1..3, d to 16 000, k = 5, 3 trials",
+                RuntimeConfig::quick(),
+            ),
+            Preset::new(
+                "paper",
+                "the paper's Fig. 6: m = 1..5, d to 128 000",
+                RuntimeConfig::paper(),
+            ),
         ]
     }
 
     fn build(config: Valid<RuntimeConfig>, host: &Host) -> Result<Self, ExperimentError> {
         let clock = host.clock.ok_or_else(|| ExperimentError::Unsupported {
-            what: "the runtime experiment times the compressor and needs a clock (the CLI has one)".into(),
+            what: "the runtime experiment times the compressor and needs a clock (the CLI has one)"
+                .into(),
         })?;
         let config = config.into_inner();
         let mut tasks = Vec::new();
@@ -264,8 +273,17 @@ mod tests {
             run.step(1).unwrap();
         }
         assert_eq!(run.items().len(), 4);
-        assert!(run.items().iter().all(|r| r.mean_seconds == 1.0 && r.sd_seconds == 0.0));
-        assert!(run.summary().fits.iter().all(|f| f.exponent == Some(-0.0) || f.exponent == Some(0.0)));
+        assert!(
+            run.items()
+                .iter()
+                .all(|r| r.mean_seconds == 1.0 && r.sd_seconds == 0.0)
+        );
+        assert!(
+            run.summary()
+                .fits
+                .iter()
+                .all(|f| f.exponent == Some(-0.0) || f.exponent == Some(0.0))
+        );
         assert!(matches!(
             RuntimeRun::build(config.check().unwrap(), &Host::default()),
             Err(ExperimentError::Unsupported { .. })

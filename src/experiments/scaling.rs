@@ -18,7 +18,7 @@ use super::lth::{Arm, LthConfig, LthRun};
 use crate::experiments::ExperimentError;
 use crate::experiments::cost::{Cost, Hints};
 use crate::experiments::params::{Params, Valid, by_name};
-use crate::experiments::protocol::{Experiment, costliest_first, Flag, Host, Payload, Preset};
+use crate::experiments::protocol::{Experiment, Flag, Host, Payload, Preset, costliest_first};
 use crate::nn::{NeuronChart, OptimizerName};
 
 /// The most sizes a scaling run takes.
@@ -187,16 +187,25 @@ impl Params for ScalingConfig {
     /// The lists, and every inner run's configuration (its own cost caps included) and the whole run.
     fn check_ref(&self) -> Result<(), ExperimentError> {
         if self.sizes.is_empty() || self.seeds == 0 || self.epochs == 0 {
-            return Err(ExperimentError::invalid("seeds", "sizes, seeds and epochs must be non-empty"));
+            return Err(ExperimentError::invalid(
+                "seeds",
+                "sizes, seeds and epochs must be non-empty",
+            ));
         }
         if !(self.lr.is_finite() && self.lr > 0.0) {
             return Err(ExperimentError::invalid(
                 "lr",
-                format!("the learning rate must be a positive number, got {}", self.lr),
+                format!(
+                    "the learning rate must be a positive number, got {}",
+                    self.lr
+                ),
             ));
         }
         if self.n_samples == 0 {
-            return Err(ExperimentError::invalid("n_samples", "the number of samples must be at least 1"));
+            return Err(ExperimentError::invalid(
+                "n_samples",
+                "the number of samples must be at least 1",
+            ));
         }
         if self.sizes.len() > MAX_SIZES {
             return Err(ExperimentError::invalid(

@@ -170,7 +170,6 @@ impl OptimizerKind {
         name.parse::<OptimizerName>().map(OptimizerName::kind)
     }
 
-
     /// Checks every hyper-parameter is in PyTorch's accepted range.
     pub fn validate(&self) -> Result<(), NnError> {
         fn chk(

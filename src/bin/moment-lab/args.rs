@@ -105,7 +105,10 @@ fn preset_config(
         .find(|f| matches!(f.action, FlagAction::PresetFamily));
     let name = match (needs_family, family) {
         (Some(f), None) => {
-            return Err(Failure::Usage(format!("--{} {} is required", f.name, f.help)));
+            return Err(Failure::Usage(format!(
+                "--{} {} is required",
+                f.name, f.help
+            )));
         }
         (Some(_), Some(family)) => {
             let within = preset.unwrap_or_else(|| "quick".into());
@@ -170,13 +173,17 @@ fn typed(flag: &str, raw: &str, like: &Value) -> Result<Value, Failure> {
     };
     match like {
         Value::Number(n) if n.is_u64() => whole(raw),
-        Value::Number(_) => raw.trim().parse::<f64>().map(Value::from).map_err(|_| {
-            Failure::Usage(format!("--{flag} expects a number, got '{raw}'"))
-        }),
+        Value::Number(_) => raw
+            .trim()
+            .parse::<f64>()
+            .map(Value::from)
+            .map_err(|_| Failure::Usage(format!("--{flag} expects a number, got '{raw}'"))),
         Value::Bool(_) => match raw {
             "true" | "1" => Ok(Value::Bool(true)),
             "false" | "0" => Ok(Value::Bool(false)),
-            _ => Err(Failure::Usage(format!("--{flag} expects true or false, got '{raw}'"))),
+            _ => Err(Failure::Usage(format!(
+                "--{flag} expects true or false, got '{raw}'"
+            ))),
         },
         Value::Array(items) if items.first().is_none_or(Value::is_u64) => raw
             .split(',')

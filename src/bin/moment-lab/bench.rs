@@ -75,7 +75,8 @@ pub fn run(mut parser: lexopt::Parser) -> Result<(), Failure> {
                 mode,
                 min_seconds,
             }) => {
-                let key = serde_json::to_string(&config).map_err(|e| Failure::Run(e.to_string()))?;
+                let key =
+                    serde_json::to_string(&config).map_err(|e| Failure::Run(e.to_string()))?;
                 let bench = match nets.entry(key) {
                     std::collections::hash_map::Entry::Occupied(e) => Ok(e.into_mut()),
                     std::collections::hash_map::Entry::Vacant(v) => {

@@ -99,7 +99,11 @@ fn run_steps(run: &mut dyn AnyExperiment, started: Instant) -> Result<(), Failur
 }
 
 /// Runs the parts on `threads` threads; returns the threads used.
-fn run_parts(run: &mut dyn AnyExperiment, threads: usize, started: Instant) -> Result<usize, Failure> {
+fn run_parts(
+    run: &mut dyn AnyExperiment,
+    threads: usize,
+    started: Instant,
+) -> Result<usize, Failure> {
     let (kind, total) = (run.kind(), run.parts());
     let last_report = Mutex::new(Instant::now());
     let on_part = |finished: usize, item: &serde_json::Value| {

@@ -67,7 +67,10 @@ fn experiment(entry: &Entry) -> String {
         .find(|f| matches!(f.action, FlagAction::PresetFamily));
     let mut names: Vec<&str> = presets.iter().map(|p| p.name).collect();
     if family.is_some() {
-        names = names.iter().filter_map(|n| n.split_once('-').map(|(_, p)| p)).collect();
+        names = names
+            .iter()
+            .filter_map(|n| n.split_once('-').map(|(_, p)| p))
+            .collect();
         names.dedup();
     }
     let mut line = format!("  moment-lab {}", entry.kind);

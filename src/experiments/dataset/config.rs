@@ -111,7 +111,10 @@ impl DatasetConfig {
         }
     }
     pub fn preset(name: &str) -> Option<Self> {
-        presets().into_iter().find(|p| p.name == name).map(|p| p.config)
+        presets()
+            .into_iter()
+            .find(|p| p.name == name)
+            .map(|p| p.config)
     }
 
     /// The checks of [`Params::check_ref`] for inputs of dimension `in_dim` (objects `(x, y)` in
@@ -311,7 +314,11 @@ pub fn presets() -> Vec<Preset<DatasetConfig>> {
                 ..paper.clone()
             },
         ),
-        Preset::new("paper-sgd-batch", "Fig. 3c: SGD 0.01, batch 256", paper.clone()),
+        Preset::new(
+            "paper-sgd-batch",
+            "Fig. 3c: SGD 0.01, batch 256",
+            paper.clone(),
+        ),
         Preset::new(
             "paper-adamw-batch",
             "Fig. 3d: AdamW 1e-3, batch 256",

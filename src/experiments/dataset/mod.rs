@@ -39,7 +39,9 @@ use crate::data::tasks::{Dataset as DataSet, Teacher};
 use crate::experiments::ExperimentError;
 use crate::experiments::params::{Params, Valid};
 use crate::experiments::protocol::{Experiment, Flag, Host, Payload, Preset, to_json};
-use crate::nn::{Activation, BatchStream, GradMode, NnError, Samples, TrainConfig, Trainer, TwoLayerNet};
+use crate::nn::{
+    Activation, BatchStream, GradMode, NnError, Samples, TrainConfig, Trainer, TwoLayerNet,
+};
 use crate::rng::{seeded, sub_seed};
 
 /// A weighted training set in f32 for the trainer.
@@ -217,7 +219,10 @@ impl DatasetRun {
     /// become the training size and `n_test` the held-out size (the config's values of these, `noise` and
     /// `teacher_seed` are ignored).
     /// The naive arm takes the first d' training rows of the shuffled order, a uniform random subset.
-    pub fn from_data(mut config: DatasetConfig, data: DataSet) -> Result<DatasetRun, ExperimentError> {
+    pub fn from_data(
+        mut config: DatasetConfig,
+        data: DataSet,
+    ) -> Result<DatasetRun, ExperimentError> {
         let n = data.len();
         let own = units::prepare(data, sub_seed(config.seed, 13))?;
         config.d = own.train.len();
@@ -275,7 +280,10 @@ impl DatasetRun {
             };
             // Checked once here: the trainer's accessors rely on it.
             set.weighted().map_err(|e| {
-                ExperimentError::Data(format!("the {} training set cannot be used: {e}", arm.name()))
+                ExperimentError::Data(format!(
+                    "the {} training set cannot be used: {e}",
+                    arm.name()
+                ))
             })?;
             let trainer = Trainer::new(init.clone(), train_cfg)?;
             arms.push(DataArmRun {
@@ -317,7 +325,8 @@ impl DatasetRun {
             test: test0,
         });
         if run.config.landscape > 0 {
-            run.landscapes.0 = Some(run.landscape(run.config.landscape, 1.0, false, run.config.seed)?);
+            run.landscapes.0 =
+                Some(run.landscape(run.config.landscape, 1.0, false, run.config.seed)?);
         }
         Ok(run)
     }
@@ -457,7 +466,8 @@ impl DatasetRun {
             self.epoch += 1;
             let test = arms::evaluates_at(self.epoch, self.config.eval_every, self.config.epochs)
                 .then(|| self.test_losses());
-            let point = arms::close_epoch(self.epoch, self.arms.iter_mut().map(|a| &mut a.state), test);
+            let point =
+                arms::close_epoch(self.epoch, self.arms.iter_mut().map(|a| &mut a.state), test);
             self.curve.push(point);
         }
         if self.is_done() && self.config.landscape > 0 && self.landscapes.1.is_none() {
@@ -619,7 +629,9 @@ set. Columns are standardised on the training rows, so losses are in units of va
                     .map(|arm| {
                         let set = &self.arms[arm].set;
                         let mut rows = Vec::with_capacity(set.len() * (set.in_dim + 2));
-                        for (_, weight, values) in (0..set.len()).filter_map(|i| self.member(arm, i)) {
+                        for (_, weight, values) in
+                            (0..set.len()).filter_map(|i| self.member(arm, i))
+                        {
                             rows.extend(values);
                             rows.push(weight);
                         }

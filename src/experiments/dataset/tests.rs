@@ -75,7 +75,10 @@ fn trains_on_user_data_of_any_dimension() {
     };
     assert!(matches!(
         DatasetRun::from_data(DatasetConfig::quick(), ok),
-        Err(ExperimentError::Invalid { param: "target", .. })
+        Err(ExperimentError::Invalid {
+            param: "target",
+            ..
+        })
     ));
 }
 
@@ -355,7 +358,8 @@ fn full_batch_and_minibatch_runs_finish() {
 #[test]
 fn bad_configs() {
     let e = |c: DatasetConfig| DatasetRun::new(c).err().unwrap();
-    let invalid = |c, param: &str| matches!(e(c), ExperimentError::Invalid { param: p, .. } if p == param);
+    let invalid =
+        |c, param: &str| matches!(e(c), ExperimentError::Invalid { param: p, .. } if p == param);
     assert!(invalid(
         DatasetConfig {
             target: 5000,

@@ -132,7 +132,10 @@ impl LthConfig {
         }
     }
     pub fn preset(name: &str) -> Option<Self> {
-        presets().into_iter().find(|p| p.name == name).map(|p| p.config)
+        presets()
+            .into_iter()
+            .find(|p| p.name == name)
+            .map(|p| p.config)
     }
 
     /// Whether the function maps are recorded at the end of `epoch` (0 = the initial nets).
@@ -230,7 +233,10 @@ pub fn presets() -> Vec<Preset<LthConfig>> {
 impl Params for LthConfig {
     fn check_ref(&self) -> Result<(), ExperimentError> {
         if self.width == 0 || self.target == 0 {
-            return Err(ExperimentError::invalid("width", "widths must be at least 1"));
+            return Err(ExperimentError::invalid(
+                "width",
+                "widths must be at least 1",
+            ));
         }
         if self.target > self.width {
             return Err(ExperimentError::invalid(
@@ -263,13 +269,22 @@ impl Params for LthConfig {
             ));
         }
         if self.n_train == 0 || self.n_test == 0 {
-            return Err(ExperimentError::invalid("n_train", "training and test sets must not be empty"));
+            return Err(ExperimentError::invalid(
+                "n_train",
+                "training and test sets must not be empty",
+            ));
         }
         if self.batch_size == 0 {
-            return Err(ExperimentError::invalid("batch_size", "batch size must be at least 1"));
+            return Err(ExperimentError::invalid(
+                "batch_size",
+                "batch size must be at least 1",
+            ));
         }
         if self.epochs == 0 {
-            return Err(ExperimentError::invalid("epochs", "epochs must be at least 1"));
+            return Err(ExperimentError::invalid(
+                "epochs",
+                "epochs must be at least 1",
+            ));
         }
         if !(0.0..=crate::nn::MAX_NOISE).contains(&self.noise) {
             return Err(ExperimentError::invalid(
@@ -281,7 +296,10 @@ impl Params for LthConfig {
             ));
         }
         if self.arms.is_empty() || !self.arms.contains(&Arm::Original) {
-            return Err(ExperimentError::invalid("arms", "the original arm must be among the arms"));
+            return Err(ExperimentError::invalid(
+                "arms",
+                "the original arm must be among the arms",
+            ));
         }
         if self.width > 100_000 || self.n_train > 2_000_000 || self.n_test > 2_000_000 {
             return Err(ExperimentError::invalid(

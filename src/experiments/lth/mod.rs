@@ -200,10 +200,9 @@ impl LthRun {
         let config = config.into_inner();
         let (x_train, y_train) = make_data(sub_seed(config.seed, 1), config.n_train, config.noise);
         let (x_test, y_test) = make_data(sub_seed(config.seed, 2), config.n_test, 0.0);
-        let original =
-            TwoLayerNet::<f32>::init(2, config.width, config.activation, config.seed)?;
-        let base = TrainConfig::new(config.optimizer.kind(), config.lr)
-            .with_cosine(config.epochs as u64);
+        let original = TwoLayerNet::<f32>::init(2, config.width, config.activation, config.seed)?;
+        let base =
+            TrainConfig::new(config.optimizer.kind(), config.lr).with_cosine(config.epochs as u64);
         let mut arms = Vec::new();
         let mut compression_residual = 0.0;
         for &arm in &config.arms {
@@ -400,9 +399,8 @@ impl LthRun {
             .collect();
         // The original arm is always there (validated); without it there is nothing to compare with.
         let o = idx(Arm::Original);
-        let ratio = |arm: Arm, f: &dyn Fn(Column) -> f64| {
-            Some(f(column(idx(arm)?)) / f(column(o?)))
-        };
+        let ratio =
+            |arm: Arm, f: &dyn Fn(Column) -> f64| Some(f(column(idx(arm)?)) / f(column(o?)));
         LthSummary {
             initial_ratio_compressed: ratio(Arm::Compressed, &|c| c.initial_test()),
             final_ratio_compressed: ratio(Arm::Compressed, &|c| c.final_test()),

@@ -175,7 +175,10 @@ fn bad_map_configs() {
             maps_res: 1,
             ..base.clone()
         }),
-        Err(ExperimentError::Invalid { param: "maps_res", .. })
+        Err(ExperimentError::Invalid {
+            param: "maps_res",
+            ..
+        })
     ));
     assert!(matches!(
         LthRun::new(LthConfig {
@@ -183,14 +186,18 @@ fn bad_map_configs() {
             epochs: 100,
             ..base
         }),
-        Err(ExperimentError::Invalid { param: "maps_every", .. })
+        Err(ExperimentError::Invalid {
+            param: "maps_every",
+            ..
+        })
     ));
 }
 
 #[test]
 fn bad_configs() {
     let e = |c: LthConfig| LthRun::new(c).err().unwrap();
-    let invalid = |c, param: &str| matches!(e(c), ExperimentError::Invalid { param: p, .. } if p == param);
+    let invalid =
+        |c, param: &str| matches!(e(c), ExperimentError::Invalid { param: p, .. } if p == param);
     assert!(invalid(
         LthConfig {
             target: LthConfig::quick().width + 1,
@@ -223,7 +230,8 @@ fn bad_configs() {
         "width"
     ));
     // A misspelt name is refused where it is read, with the names to use.
-    let e = serde_json::from_value::<LthConfig>(serde_json::json!({"optimizer": "lbfgs"})).unwrap_err();
+    let e =
+        serde_json::from_value::<LthConfig>(serde_json::json!({"optimizer": "lbfgs"})).unwrap_err();
     assert_eq!(
         e.to_string(),
         "unknown optimiser 'lbfgs' (use sgd, adam, adamw, rprop or rmsprop)"
