@@ -21,6 +21,7 @@ import { fmtMs } from './lab/format.js';
 import { createCloud } from './lab/cloud.js';
 import { createDataset } from './lab/dataset.js';
 import { createLth } from './lab/lth.js';
+import { createAttention } from './lab/attention.js';
 import { createScaling } from './lab/scaling.js';
 import { createTheory } from './lab/theory.js';
 
@@ -31,7 +32,7 @@ if (EMBED_OPTIONS.problem) console.warn(EMBED_OPTIONS.problem);
 // Without an acknowledgement ('stopped') of a Stop within this time, the worker is busy in one long call
 // (a run's set-up): it is restarted.
 const STOP_ACK_MS = 1000;
-const factories = { cloud: createCloud, lth: createLth, dataset: createDataset, scaling: createScaling, theory: createTheory };
+const factories = { cloud: createCloud, lth: createLth, attention: createAttention, dataset: createDataset, scaling: createScaling, theory: createTheory };
 
 let worker = null;
 let workerReady = false;
