@@ -38,22 +38,27 @@ export function freePort() {
   });
 }
 
-// `python3 -m http.server` for `dir` on a free 127.0.0.1 port; resolves once `${base}/index.html` answers,
-// where base = the server's URL + `path` (a sub-path such as '/blog/lab', or '').
-export async function serveDirectory(dir, path = '', { onStop = () => {} } = {}) {
+// `python3 -m http.server` for `dir` on a free port of the loopback address `bind`; resolves once
+// `${base}/${probe}` answers, where base = the server's URL (with `host` as the host name: `bind`, or
+// 'localhost' for another origin on 127.0.0.1) + `path` (a sub-path such as '/blog/lab', or '').
+// `requests()` lists every request the server answered so far, as {method, path, status}.
+export async function serveDirectory(dir, path = '', { onStop = () => {}, bind = '127.0.0.1', host = bind, probe = 'index.html' } = {}) {
   const port = await freePort();
-  const proc = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', dir],
+  const proc = spawn('python3', ['-m', 'http.server', String(port), '--bind', bind, '--directory', dir],
     { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   proc.stderr.on('data', (b) => { log += b; });
-  const base = `http://127.0.0.1:${port}${path}`;
+  const base = `http://${host}:${port}${path}`;
   const stop = () => {
     proc.kill();
     onStop();
   };
+  // http.server's access log: ... "GET /path HTTP/1.1" 404 -
+  const requests = () => [...log.matchAll(/"([A-Z]+) (\S+) HTTP\/[\d.]+" (\d{3})/g)]
+    .map((m) => ({ method: m[1], path: m[2], status: Number(m[3]) }));
   for (let i = 0; i < 100; i++) {
     try {
-      if ((await fetch(`${base}/index.html`)).ok) return { base, stop, log: () => log };
+      if ((await fetch(`http://${bind}:${port}${path}/${probe}`)).ok) return { base, stop, log: () => log, requests };
     } catch { /* not up yet */ }
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -65,10 +70,12 @@ export function assert(cond, message) {
   if (!cond) throw new Error(`assertion failed: ${message}`);
 }
 
-// file:, data:, blob:, about: URLs and 127.0.0.1 are local; every other request is a third-party request.
+// file:, data:, blob:, about: URLs and the loopback hosts (127.x.y.z, localhost: the embedding suite's
+// second and third origins) are local; every other request is a third-party request.
 export const isLocal = (url) => {
   const u = new URL(url);
-  return ['file:', 'data:', 'blob:', 'about:'].includes(u.protocol) || u.hostname === '127.0.0.1';
+  return ['file:', 'data:', 'blob:', 'about:'].includes(u.protocol) || u.hostname === 'localhost'
+    || /^127\.\d+\.\d+\.\d+$/.test(u.hostname);
 };
 
 // Runs every case (or those named in `only`) in order, each with `args`; prints "ok"/"FAIL" lines and returns
@@ -113,11 +120,11 @@ export async function openOfflineContext(chromium, { requests, offsite, ...conte
   return { browser, context };
 }
 
-// The last case of every suite: the recorder saw requests, and none of them left 127.0.0.1.
+// The last case of every suite: the recorder saw requests, and none of them left the loopback addresses.
 export function offlineCase(offsite) {
   return async ({ requests }) => {
     assert(requests.length > 0, 'no requests were seen at all (the recorder is broken)');
-    assert(offsite.length === 0, `requests left 127.0.0.1: ${offsite.join(', ')}`);
+    assert(offsite.length === 0, `requests left the machine: ${offsite.join(', ')}`);
   };
 }
 

@@ -2,7 +2,7 @@
 """Reruns the paper's experiments with the native CLI and writes docs/RESULTS.md: every fidelity number the
 README and the issue notes quote, next to its target and the command that produced it.
 
-usage: scripts/results.py [--tier quick|demo|paper] [--force]
+usage: scripts/results.py [--tier quick|demo|paper] [--force] [--allow-mixed]
 
   quick (default, a few minutes on 2 cores): LTH quick (with its function maps over training), Fig. 3
          quick and the four paper panels with loss landscapes, Fig. 5a/5b quick presets, Fig. 2 and Fig. 8
@@ -17,7 +17,15 @@ usage: scripts/results.py [--tier quick|demo|paper] [--force]
          each); Fig. 5b and the LTH paper runs also in the scale-and-direction neuron chart.
 
 JSON outputs go to results/ (git-ignored); an existing output is reused unless --force. Builds the release
-CLI first. Nothing here is typed by hand: the tables are read from the JSON the CLI writes.
+CLI first (with MOMENT_LAB_GIT_COMMIT, so that every result document names the commit it came from). Nothing
+here is typed by hand: the tables are read from the result documents the CLI writes
+(src/experiments/document.rs: experiment, provenance, config, summary, curves, extras, threads, seconds).
+
+A reused document must come from this commit and from the same command (results/NAME.args.json records the
+command's arguments): otherwise the script stops and names it, since one table would mix numbers of different
+code or configurations; --allow-mixed lets it through (the manifest then says which commits are mixed).
+Next to docs/RESULTS.md it writes docs/RESULTS.manifest.json: for each section, the documents behind it
+(command, commit, hash of the configuration, seed).
 """
 
 import argparse
@@ -34,16 +42,72 @@ BIN = ROOT / "target" / "release" / "moment-lab"
 OUT = ROOT / "results"
 
 
+# Set by main(): the commit the CLI is built from, whether reused documents of other commits or commands are
+# allowed, the section the next documents belong to, and the manifest being collected.
+COMMIT = None
+ALLOW_MIXED = False
+SECTION = ["(none)"]
+MANIFEST = {}
+
+
+class Mixed(Exception):
+    """A reused document from another commit or another command."""
+
+
+def git_commit():
+    """HEAD's commit, with `-dirty` when the working tree has changes (documents then say so too)."""
+    head = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True,
+                           cwd=ROOT).stdout.strip()
+    return head + ("-dirty" if dirty else "") if head else None
+
+
+def check_document(name, doc, args):
+    """Refuses a document that is not a result document, or (unless --allow-mixed) one of another commit or
+    command than this run's."""
+    for key in ("experiment", "provenance", "config", "summary", "curves"):
+        if key not in doc:
+            raise Mixed(f"results/{name}.json is not a result document (no '{key}'); rerun with --force")
+    side = OUT / f"{name}.args.json"
+    recorded = json.loads(side.read_text()) if side.exists() else None
+    problems = []
+    if doc["provenance"].get("commit") != COMMIT:
+        problems.append(f"it was written by commit {doc['provenance'].get('commit')}, this build is {COMMIT}")
+    if recorded != args:
+        problems.append(f"it was written by `moment-lab {' '.join(recorded or ['?'])}`, this table wants "
+                        f"`moment-lab {' '.join(args)}`")
+    if problems and not ALLOW_MIXED:
+        raise Mixed(f"results/{name}.json: " + "; ".join(problems) +
+                    " (rerun with --force, or put them in one table anyway with --allow-mixed)")
+
+
 def run(name, args, force):
-    """Runs `moment-lab ARGS --out results/NAME.json` unless that file exists; returns (json, seconds)."""
+    """Runs `moment-lab ARGS --out results/NAME.json` unless that file exists (and is of this commit and
+    command); returns (document, command)."""
     path = OUT / f"{name}.json"
     cmd = ["moment-lab", *args, "--out", f"results/{name}.json"]
     if force or not path.exists():
         print("$", " ".join(cmd), flush=True)
         t = time.time()
         subprocess.run([str(BIN), *args, "--out", str(path)], check=True, cwd=ROOT)
+        (OUT / f"{name}.args.json").write_text(json.dumps(args))
         print(f"  {time.time() - t:.1f} s", flush=True)
-    return json.loads(path.read_text()), " ".join(cmd)
+    doc = json.loads(path.read_text())
+    check_document(name, doc, args)
+    p = doc["provenance"]
+    MANIFEST.setdefault(SECTION[0], []).append({
+        "document": f"results/{name}.json", "command": " ".join(cmd), "experiment": doc["experiment"],
+        "commit": p.get("commit"), "config_hash": p.get("config_hash"), "seed": p.get("seed"),
+        "version": p.get("version")})
+    return doc, " ".join(cmd)
+
+
+def total_seconds(doc):
+    return doc["seconds"]["total"]
+
+
+def setup_seconds(doc):
+    return doc["seconds"]["setup"]
 
 
 def fmt(x, digits=3):
@@ -66,8 +130,8 @@ def lth_section(data, cmd, title, targeted=True):
         f"### {title}",
         "",
         f"`{cmd}` — width {cfg['width']} → {cfg['target']}, k = {cfg['order']}, {cfg['optimizer']} lr {cfg['lr']}, "
-        f"{cfg['epochs']} epochs, batch {cfg['batch_size']}, {cfg['n_train']} samples; set-up {data['setup_seconds']:.1f} s, "
-        f"total {data['seconds']:.1f} s; neuron moments matched to {s['compression_residual']:.1e}.",
+        f"{cfg['epochs']} epochs, batch {cfg['batch_size']}, {cfg['n_train']} samples; set-up {setup_seconds(data):.1f} s, "
+        f"total {total_seconds(data):.1f} s; neuron moments matched to {s['compression_residual']:.1e}.",
         "",
         "| arm | width | initial test | final test | final / original |",
         "|---|---|---|---|---|",
@@ -101,7 +165,7 @@ def lth_maps_section(data, cmd, every_nth=1):
     arms = data["arms"]
     rms = lambda a, b: math.sqrt(sum((x - y) ** 2 for x, y in zip(a, b)) / len(a))
     size = math.sqrt(sum(t * t for t in fm["target"]) / len(fm["target"]))
-    lines = [f"`{cmd}` ({data['seconds']:.0f} s): rms over a {fm['res']}×{fm['res']} grid on [−1,1]² of each arm's "
+    lines = [f"`{cmd}` ({total_seconds(data):.0f} s): rms over a {fm['res']}×{fm['res']} grid on [−1,1]² of each arm's "
              "function minus the original's — on the uniform square that is the root of the mean squared difference "
              f"between the two nets' outputs (the target's own rms is {size:.3f}).", "",
              "| epoch | " + " | ".join(arms[1:]) + " |", "|---|" + "---|" * (len(arms) - 1)]
@@ -129,8 +193,8 @@ def dataset_rows(results):
         di, dt = dev(li), dev(lt)
         lines.append(
             f"| {name} | {s['final_ratio_compressed']:.3f} | {s['final_ratio_naive']:.2f} | {s['naive_overfit']:.3f} | "
-            f"{fmt(di[1], 2)}, {fmt(di[2], 2)} | {fmt(dt[1], 2)}, {fmt(dt[2], 2)} | {data['setup_seconds']:.2f} | "
-            f"{data['training_seconds']:.2f} | `{cmd}` |")
+            f"{fmt(di[1], 2)}, {fmt(di[2], 2)} | {fmt(dt[1], 2)}, {fmt(dt[2], 2)} | {setup_seconds(data):.2f} | "
+            f"{total_seconds(data) - setup_seconds(data):.2f} | `{cmd}` |")
         if name.startswith("paper-"):
             checks.append((name, s, di, dt))
     lines += ["", "| target (issue 5), per Fig. 3 panel | " + " | ".join(n for n, *_ in checks) + " |",
@@ -151,7 +215,7 @@ def scaling_section(data, cmd, axis, authors):
     s = data["summary"]
     ao, ac = s["alpha_original"], s["alpha_compressed"]
     lines = [
-        f"`{cmd}` ({data['seconds']:.0f} s): sizes {data['config']['sizes']}, {data['config']['seeds']} seeds, "
+        f"`{cmd}` ({total_seconds(data):.0f} s): sizes {data['config']['sizes']}, {data['config']['seeds']} seeds, "
         f"{data['config']['epochs']} epochs, lr {data['config']['lr']}.",
         "",
         "| d | d′ | original test loss | compressed test loss |",
@@ -253,7 +317,7 @@ def constant_ratio_alpha(data, m, k):
     """OLS slope of log(mean error) on log d over the sizes where d' = 0.1 d (N(m,k) not above it), with its
     number of sizes; None with fewer than 3 such sizes."""
     n_mom = math.comb(m + k, k)
-    pts = [(math.log(p["d"]), math.log(p["mean"])) for p in data["points"]
+    pts = [(math.log(p["d"]), math.log(p["mean"])) for p in data["curves"]
            if p["m"] == m and p["k"] == k and int(0.1 * p["d"]) >= n_mom and p["mean"] > 5e-15]
     if len(pts) < 3:
         return None
@@ -265,11 +329,11 @@ def constant_ratio_alpha(data, m, k):
 
 def fig2_section(data, cmd, ratio_column=False):
     extra = " α over the sizes with d′ = 0.1 d |" if ratio_column else ""
-    lines = [f"`{cmd}` ({data['seconds']:.0f} s).", "",
+    lines = [f"`{cmd}` ({total_seconds(data):.0f} s).", "",
              "| m | k | fitted α ± s.e. | authors | (k+1)/m + ½ | |α − authors| ≤ 0.3 |" + extra,
              "|---|---|---|---|---|---|" + ("---|" if ratio_column else "")]
     within = total = 0
-    for row in data["slopes"]:
+    for row in data["summary"]["slopes"]:
         fit = row.get("fit")
         if not fit or fit.get("stderr") is None:
             lines.append(f"| {row['m']} | {row['k']} | (at the float floor) | {fmt(row.get('authors'))} | {row['guide']:.2f} | – |"
@@ -294,15 +358,15 @@ AUTHORS_RUNTIME = {1: (0.54, 97, 0.97), 2: (0.83, 59, 0.79), 3: (4.0, 449, 0.91)
 
 
 def fig6_section(data, cmd):
-    rows = data["rows"]
+    rows = data["curves"]
     sizes = sorted({r["d"] for r in rows})
     lo, hi = sizes[0], sizes[-1]
-    lines = [f"`{cmd}`: uniform cloud in [-1,1]^m, k = {data['order']}, d → max(0.1 d, N(m,k)), mean of the trials; time grows like "
+    lines = [f"`{cmd}`: uniform cloud in [-1,1]^m, k = {data['config']['order']}, d → max(0.1 d, N(m,k)), mean of the trials; time grows like "
              "d^exponent (least squares on log-log). The authors' times are from their `time_list.csv` (an Apple M4 Pro, "
              "Python); ours from this 2-core machine, one core.", "",
              f"| m | ours, d = {lo} | ours, d = {hi} | exponent | authors, d = 1000 | authors, d = 128000 | authors' slope | authors ÷ ours at d = 128000 |",
              "|---|---|---|---|---|---|---|---|"]
-    for fit in data["fits"]:
+    for fit in data["summary"]["fits"]:
         m = fit["m"]
         t = {r["d"]: r["mean_seconds"] for r in rows if r["m"] == m}
         a = AUTHORS_RUNTIME.get(m)
@@ -315,9 +379,9 @@ def fig6_section(data, cmd):
 
 
 def fig8_section(data, cmd):
-    lines = [f"`{cmd}` ({data['seconds']:.0f} s): best k per d, mean ± sd over trials.", "",
+    lines = [f"`{cmd}` ({total_seconds(data):.0f} s): best k per d, mean ± sd over trials.", "",
              "| m | d | d′ | error |", "|---|---|---|---|"]
-    for p in data["points"]:
+    for p in data["curves"]:
         lines.append(f"| {p['m']} | {p['d']} | {p['target']} | {p['mean']:.1e} ± {p['sd']:.1e} |")
     lines.append("")
     return lines
@@ -328,13 +392,38 @@ def main():
     ap.add_argument("--tier", choices=["quick", "demo", "paper"], default="quick",
                     help="demo: larger presets (tens of minutes); paper: demo plus the paper-scale Fig. 5a run (~30 min on 2 cores)")
     ap.add_argument("--force", action="store_true", help="rerun even when results/NAME.json exists")
+    ap.add_argument("--allow-mixed", action="store_true",
+                    help="reuse documents of another commit or command (the manifest lists their commits)")
     a = ap.parse_args()
+    global COMMIT, ALLOW_MIXED
+    COMMIT, ALLOW_MIXED = git_commit(), a.allow_mixed
     OUT.mkdir(exist_ok=True)
-    subprocess.run(["cargo", "build", "--release", "--bin", "moment-lab"], check=True, cwd=ROOT)
+    env = {**__import__("os").environ, **({"MOMENT_LAB_GIT_COMMIT": COMMIT} if COMMIT else {})}
+    subprocess.run(["cargo", "build", "--release", "--bin", "moment-lab"], check=True, cwd=ROOT, env=env)
+    try:
+        md = tables(a)
+    except Mixed as e:
+        print(f"results.py: {e}", file=sys.stderr)
+        return 1
+    dest = ROOT / "docs" / "RESULTS.md"
+    dest.write_text("\n".join(md))
+    manifest = {
+        "generated_by": "scripts/results.py" + (f" --tier {a.tier}" if a.tier != "quick" else ""),
+        "commits": sorted({d["commit"] or "unknown" for docs in MANIFEST.values() for d in docs}),
+        "sections": MANIFEST,
+    }
+    (ROOT / "docs" / "RESULTS.manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    print(f"wrote {dest.relative_to(ROOT)} and docs/RESULTS.manifest.json")
+    return 0
+
+
+def tables(a):
+    """The markdown of docs/RESULTS.md, running (or reusing) every document it needs."""
     f = a.force
     demo = a.tier in ("demo", "paper")
     paper = a.tier == "paper"
 
+    SECTION[0] = "Dynamical lottery ticket (Fig. 4, issue 4)"
     md = [
         "# Results",
         "",
@@ -378,6 +467,7 @@ def main():
     if demo:
         md += lth_initial_spread(f)
 
+    SECTION[0] = "Dataset compression (Fig. 3, issue 5)"
     md += ["## Dataset compression (Fig. 3, issue 5)", "",
            "Ratios of final test loss to the full set's; landscape deviation = max relative deviation of each set's "
            "41×41 filter-normalised loss plane from the full set's.", ""]
@@ -405,6 +495,7 @@ def main():
     if demo:
         md += teacher_spread(f)
 
+    SECTION[0] = "Scaling laws (Fig. 5, issues 4 and 5)"
     md += ["## Scaling laws (Fig. 5, issues 4 and 5)", "", "### (a) data axis, quick preset", ""]
     md += scaling_section(*run("scaling-data-quick", ["scaling", "--axis", "data", "--preset", "quick"], f), "data", (0.683, 1.271))
     if paper:
@@ -428,6 +519,7 @@ def main():
         md += scaling_section(*run("scaling-width-paper-homogeneous", ["scaling", "--axis", "width", "--preset", "paper", "--seeds", "4",
                                                                        "--chart", "homogeneous"], f), "width", (0.308, 0.607))
 
+    SECTION[0] = "Compressor error scaling (Fig. 2, issue 3)"
     md += ["## Compressor error scaling (Fig. 2, issue 3)", ""]
     md += fig2_section(*run("fig2-" + ("demo" if demo else "quick"), ["fig2", "--preset", "demo" if demo else "quick"], f))
     if demo:
@@ -450,15 +542,15 @@ def main():
                "The last column fits only the sizes where d′ = 0.1 d (same method, from the same JSON).", ""]
         md += fig2_section(*run("fig2-paper-m5", ["fig2", "--preset", "paper", "--dims", "5"], f), ratio_column=True)
     if demo:
+        SECTION[0] = "Compressor runtime (Fig. 6, issue 3)"
         md += ["## Compressor runtime (Fig. 6, issue 3)", ""]
         md += fig6_section(*run("runtime-paper", ["runtime", "--dims", "1,2,3,4,5", "--sizes",
                                                   ",".join(str(1000 << j) for j in range(8)), "--trials", "3"], f))
+    SECTION[0] = "Polylog compression (Fig. 8, issue 3)"
     md += ["## Polylog compression (Fig. 8, issue 3)", ""]
     md += fig8_section(*run("fig8-quick", ["fig8", "--preset", "quick"], f))
 
-    dest = ROOT / "docs" / "RESULTS.md"
-    dest.write_text("\n".join(md))
-    print(f"wrote {dest.relative_to(ROOT)}")
+    return md
 
 
 if __name__ == "__main__":

@@ -12,8 +12,8 @@ step "rust target $TARGET"
 ensure_wasm_target
 step "wasm-bindgen CLI (version from Cargo.lock)"
 ensure_wasm_bindgen
-step "npm packages (binaryen for wasm-opt; optional)"
-if command -v npm >/dev/null; then ensure_npm || echo "(npm ci failed; building without wasm-opt)"; fi
+step "npm packages (esbuild for the single file, binaryen for wasm-opt; optional)"
+if command -v npm >/dev/null; then ensure_npm || echo "(npm ci failed; building without wasm-opt and without www/single.html)"; fi
 
 bash scripts/build-web.sh
 

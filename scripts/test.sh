@@ -2,12 +2,14 @@
 # Command #2: every test. Checks the sources (`cargo fmt --check`, no unused dependency: scripts/unused-deps.py),
 # installs what is missing (Chromium + ChromeDriver from apt, the wasm32 target, the pinned wasm-bindgen CLI,
 # npm packages), then runs
-#   1. native `cargo test`, then `cargo clippy --all-targets -- -D warnings`
-#   2. the web build (scripts/build-web.sh)
+#   1. native `cargo test` (with the doctests), then `cargo clippy --all-targets -- -D warnings`, then
+#      `cargo doc --no-deps` with warnings as errors (broken links, private items named in public docs)
+#   2. the web build (scripts/build-web.sh --dist dist: the source tree's page and the folder to publish)
 #   3. `cargo test --target wasm32-unknown-unknown --test web` in headless Chromium (wasm-bindgen-test),
 #      then clippy for wasm32 (the lib and tests/web.rs)
 #   4. the Playwright e2e suite (e2e/run.mjs) against the page served on 127.0.0.1, and alongside it
-#   5. the Playwright embedding suite (e2e/embed.mjs: <moment-lab>, the blog example, postMessage protocol)
+#   5. the Playwright embedding suite (e2e/embed.mjs: the dist folder on one origin, the blog example and
+#      <moment-lab> pages on another; the postMessage protocol; the folder's file list)
 # Every stage is named in the log ("=== [seconds since start] stage") and, when it fails, in the summary. The
 # suites check behaviour only; how fast the page is, is `npm run budgets` (bench/budgets.mjs).
 # Every stage runs even if an earlier test stage failed (a failed build skips what needs it). The last line
@@ -41,7 +43,7 @@ step "setup: rust target $TARGET"
 ensure_wasm_target || { fail_stage setup-target; summary "0 passed, 1 failed"; }
 step "setup: wasm-bindgen CLI (version from Cargo.lock)"
 ensure_wasm_bindgen || { fail_stage setup-wasm-bindgen; summary "0 passed, 1 failed"; }
-step "setup: npm ci (playwright-core, binaryen)"
+step "setup: npm ci (playwright-core, esbuild, binaryen)"
 ensure_npm || { fail_stage setup-npm; summary "0 passed, 1 failed"; }
 step "js: node --test tests/js/ (URL-hash fuzz, result formatters, embed options)"
 node --test tests/js/ || fail_stage js-unit
@@ -52,9 +54,11 @@ step "native: cargo test"
 cargo test || fail_stage native-tests
 step "lint: cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets -- -D warnings || fail_stage clippy
+step "lint: cargo doc --no-deps without warnings (the crate front page's doctest ran with cargo test)"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps || fail_stage doc
 
-step "web build"
-if ! bash scripts/build-web.sh; then
+step "web build (+ dist/)"
+if ! bash scripts/build-web.sh --dist dist; then
   fail_stage web-build
   summary "0 passed, 1 failed"
 fi
@@ -97,11 +101,11 @@ node e2e/run.mjs 2>&1 | tee "$e2e_log"
 tally_suite e2e "$e2e_log" "${PIPESTATUS[0]}"
 
 if [ "${E2E_SERIAL:-0}" = 1 ]; then
-  step "e2e-embed: <moment-lab>, the blog example and the postMessage protocol"
+  step "e2e-embed: dist/ across origins, <moment-lab>, the blog example and the postMessage protocol"
   node e2e/embed.mjs 2>&1 | tee "$embed_log"
   tally_suite e2e-embed "$embed_log" "${PIPESTATUS[0]}"
 else
-  step "e2e-embed: <moment-lab>, the blog example and the postMessage protocol (ran alongside e2e)"
+  step "e2e-embed: dist/ across origins, <moment-lab>, the blog example and the postMessage protocol (ran alongside e2e)"
   wait "$embed_pid"
   embed_rc=$?
   embed_pid=""

@@ -1,12 +1,16 @@
 // <moment-lab> — embed one Moment Lab experiment in any web page.
 //
-//   <script type="module" src="PATH/TO/www/embed.js"></script>
+//   <script src="https://LAB.HOST/PATH/v0.2/embed.js" defer></script>     (the published build)
 //   <moment-lab experiment="lth" preset="quick" seed="3" autorun hide="all"></moment-lab>
 //
-// The element creates an <iframe> showing the lab page (index.html next to this script's folder, found
-// relative to this module's own URL, so the lab works under any sub-path) in embed mode:
+// This file is an ES module (the source tree loads it as <script type="module" src="www/embed.js">); the
+// published embed.js (scripts/bundle.mjs) is the same code built as a classic script, which a page on any
+// other origin can load without CORS headers (a module script from another origin needs them).
+// The element creates an <iframe> showing the lab page (index.html next to the published embed.js, or next
+// to this source file's folder, found relative to the script's own URL, so the lab works under any
+// sub-path) in embed mode:
 //
-//   index.html?embed=1#v=1&tab=<experiment>&<attribute>=<value>...&autorun=1
+//   index.html?embed=1&parent=<this page's origin>#v=1&tab=<experiment>&<attribute>=<value>...&autorun=1
 //
 // Attributes
 //   experiment   which experiment: cloud (default) | lth | dataset | scaling | theory   (`tab` is an alias)
@@ -16,8 +20,9 @@
 //                "https://example.org/moment-lab/index.html"; the query and hash are replaced. Only http(s)
 //                URLs (and file: URLs when this document is itself a file: page) are used; anything else
 //                (javascript:, data:, blob:, …) is refused with a console warning and the default lab is shown
-//   parent-origin  boolean: the lab posts its messages only to this document's origin (adds
-//                &parent=<origin> to the lab's URL; ignored on a file: page, whose origin is opaque)
+//   parent-origin  on by default: the lab posts its messages only to this document's origin (adds
+//                &parent=<origin> to the lab's URL; not on a page with an opaque origin, e.g. file:).
+//                parent-origin="off" (or "false", "0", "no") leaves it out: messages go to any parent
 //   title        the iframe's accessible title (default "Moment Lab: <experiment> experiment")
 //   loading      the iframe's loading mode: lazy (default) | eager
 //   any other    becomes a hash parameter, e.g. seed="3" -> seed=3 (values encoded with URLSearchParams).
@@ -27,15 +32,20 @@
 //   part, is, aria-*, data-*, on*.
 // Changing any attribute rebuilds the iframe (a fresh page load of the lab).
 //
-// Events (bubbling and composed; event.detail is the lab's message object)
+// Events (bubbling and composed; event.detail is the lab's message object, which also has protocol: 1 and
+// the lab's version, e.g. '0.2.0')
 //   moment-lab-ready    detail {source:'moment-lab', type:'ready', tab}
 //   moment-lab-height   detail {source:'moment-lab', type:'height', height}   (the iframe is resized first)
 //   moment-lab-done     detail {source:'moment-lab', type:'done', tab, summary}
 //   moment-lab-error    detail {source:'moment-lab', type:'error', tab, message}
+//                       or, once, when the lab speaks another protocol than this script (a lab of another
+//                       major version through `src`): {source:'moment-lab', type:'error', reason:'protocol',
+//                       protocol, version, message}; its other messages are then ignored
 //   (After a run on a reader's own CSV file: {…, userData: true} without summary or message — nothing
 //   derived from the file leaves the lab — and no height events while the file is in use.)
 // Only messages whose event.source is this element's own iframe and whose data.source is 'moment-lab'
-// are accepted; everything else is ignored.
+// are accepted; everything else is ignored. Messages without `protocol` come from labs before 0.2, whose
+// messages have the fields of protocol 1.
 //
 // Properties (read-only)
 //   el.iframe        the current <iframe> (null before the element is connected)
@@ -49,7 +59,22 @@
 // the lab in frames (frame-src 'self', or the lab's origin when `src` points elsewhere).
 // Protocol and copy-paste snippets: docs/EMBED.md.
 
-const LAB_PAGE = new URL('../index.html', import.meta.url);
+import { LAB_VERSION, PROTOCOL } from './lab/embedding.js';
+
+// This script's own URL. In the classic build (import.meta.env.MOMENT_LAB_CLASSIC) that is
+// document.currentScript, or, if the file was loaded with type="module" after all (no currentScript), the
+// last <script> whose file is embed.js.
+function scriptUrl() {
+  if (!import.meta.env?.MOMENT_LAB_CLASSIC) return import.meta.url;
+  if (document.currentScript?.src) return document.currentScript.src;
+  const named = [...document.querySelectorAll('script[src]')].filter((s) => /\/embed\.js(?:[?#]|$)/.test(s.src));
+  if (named.length) return named.at(-1).src;
+  console.error('<moment-lab>: cannot tell where embed.js was loaded from; load it with <script src=".../embed.js" defer>');
+  return document.baseURI;
+}
+
+// The lab page: ../index.html from the source file (www/embed.js), ./index.html from the published one.
+const LAB_PAGE = new URL(import.meta.env?.MOMENT_LAB_PAGE ?? '../index.html', scriptUrl());
 const EXPERIMENTS = ['cloud', 'lth', 'dataset', 'scaling', 'theory'];
 const MIN_HEIGHT = 360;
 const MAX_HEIGHT = 20000;
@@ -90,8 +115,11 @@ export function labUrl(attrs, base = LAB_PAGE, options = {}) {
   }
   if (isOn(get('autorun'))) p.set('autorun', '1');
   const query = new URLSearchParams({ embed: '1' });
-  const origin = new URL(options.documentUrl ?? document.URL).origin;
-  if (isOn(get('parent-origin')) && /^https?:/.test(origin)) query.set('parent', origin);
+  // The document's origin: self.origin is 'null' for an opaque origin (a sandboxed frame) where the URL would
+  // still name a host, and the lab's messages to that host would then never arrive.
+  const origin = options.documentUrl ? new URL(options.documentUrl).origin : (globalThis.origin ?? new URL(document.URL).origin);
+  const parentOrigin = get('parent-origin');
+  if ((parentOrigin == null || isOn(parentOrigin)) && /^https?:/.test(origin)) query.set('parent', origin);
   url.search = `?${query}`;
   url.hash = p.toString();
   return url.href;
@@ -131,6 +159,7 @@ export class MomentLabElement extends HTMLElement {
   #observer;
   #ready = false;
   #last = null;
+  #mismatch = false;
   #onMessage = (event) => this.#receive(event);
 
   constructor() {
@@ -199,6 +228,7 @@ export class MomentLabElement extends HTMLElement {
     frame.src = src;
     this.#src = src;
     this.#ready = false;
+    this.#mismatch = false;
     this.#frame = frame;
     if (old) old.replaceWith(frame);
     else this.#root.append(frame);
@@ -216,7 +246,12 @@ export class MomentLabElement extends HTMLElement {
   #receive(event) {
     if (!this.#frame || event.source !== this.#frame.contentWindow || event.source == null) return;
     const msg = event.data;
-    if (!msg || typeof msg !== 'object' || msg.source !== 'moment-lab' || !FORWARDED_TYPES.includes(msg.type)) return;
+    if (!msg || typeof msg !== 'object' || msg.source !== 'moment-lab') return;
+    if (msg.protocol !== undefined && msg.protocol !== PROTOCOL) {
+      this.#protocolMismatch(msg);
+      return;
+    }
+    if (!FORWARDED_TYPES.includes(msg.type)) return;
     if (msg.type === 'height') {
       const h = Number(msg.height);
       if (!Number.isFinite(h) || h <= 0) return;
@@ -227,6 +262,23 @@ export class MomentLabElement extends HTMLElement {
       this.#last = msg;
     }
     this.dispatchEvent(new CustomEvent(`moment-lab-${msg.type}`, { detail: msg, bubbles: true, composed: true }));
+  }
+
+  // A lab that speaks another protocol (a copy of another major version, reached through `src`): its messages
+  // could mean something else, so none is acted on; one error event and one console warning say why.
+  #protocolMismatch(msg) {
+    if (this.#mismatch) return;
+    this.#mismatch = true;
+    const theirs = JSON.stringify(msg.protocol)?.slice(0, 40);
+    const detail = {
+      source: 'moment-lab', type: 'error', reason: 'protocol', protocol: msg.protocol,
+      version: typeof msg.version === 'string' ? msg.version.slice(0, 40) : undefined,
+      message: `the lab at ${this.#src.split(/[?#]/)[0]} speaks protocol ${theirs}, but this embed.js (Moment Lab `
+        + `${LAB_VERSION}) speaks protocol ${PROTOCOL}: load the embed.js published next to that lab`,
+    };
+    console.warn(`<moment-lab>: ${detail.message}`);
+    this.#last = detail;
+    this.dispatchEvent(new CustomEvent('moment-lab-error', { detail, bubbles: true, composed: true }));
   }
 }
 

@@ -10,13 +10,14 @@
 //   window.momentLab = {run, crashWorker, trapWorker, tab, selectTab}.
 // Embed mode (?embed=1, optionally &parent=<origin>: lab/embedding.js): a compact view of one experiment.
 //   Only then, and only when framed, the page posts to its parent window
-//   {source:'moment-lab', type:'ready'|'height'|'done'|'error', tab, height?, summary?, message?, userData?}.
+//   {source:'moment-lab', protocol:1, version, type:'ready'|'height'|'done'|'error', tab, height?, summary?,
+//   message?, userData?} (lab/embedding.js builds them).
 //   Nothing derived from the user's own file leaves the page: a run on an uploaded CSV posts
 //   {type:'done'|'error', tab, userData:true} without summary or message, and no 'height' is posted while a
 //   file is in use (the layout of its results would tell its shape). docs/EMBED.md has the protocol.
 
 import { TABS, applyValues, formValues, makeHash, readForm, readHash } from './lab/state.js';
-import { embedOptions } from './lab/embedding.js';
+import { LAB_VERSION, embedOptions, labMessage } from './lab/embedding.js';
 import { fmtMs } from './lab/format.js';
 import { createCloud } from './lab/cloud.js';
 import { createDataset } from './lab/dataset.js';
@@ -50,7 +51,7 @@ const byRunId = new Map();
 function post(type, extra = {}) {
   if (!EMBED || !FRAMED || !EMBED_OPTIONS.post) return;
   try {
-    window.parent.postMessage({ source: 'moment-lab', type, tab: activeTab, ...extra }, EMBED_OPTIONS.targetOrigin);
+    window.parent.postMessage(labMessage(type, activeTab, extra), EMBED_OPTIONS.targetOrigin);
   } catch { /* the summary is plain data; nothing else can fail here */ }
 }
 
@@ -58,11 +59,12 @@ function post(type, extra = {}) {
 
 function startWorker() {
   // The single-file build carries the worker's source inline and starts it from a Blob URL as a classic
-  // worker (a module worker from a blob: URL does not start under file://).
+  // worker (a module worker from a blob: URL does not start under file://). The hosted build
+  // (scripts/bundle.mjs) defines import.meta.env.MOMENT_LAB_WORKER as the bundled worker's hashed file name.
   const inline = document.getElementById('worker-src');
   const w = inline
     ? new Worker(URL.createObjectURL(new Blob([inline.textContent], { type: 'text/javascript' })))
-    : new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    : new Worker(new URL(import.meta.env?.MOMENT_LAB_WORKER ?? './worker.js', import.meta.url), { type: 'module' });
   w.onmessage = ({ data }) => onWorkerMessage(data);
   w.onerror = (e) => {
     e.preventDefault();
@@ -97,6 +99,9 @@ function onWorkerMessage(msg) {
     workerReady = true;
     presets = msg.presets;
     document.getElementById('about').textContent = `Moment Lab ${msg.version} (wasm${msg.simd ? ' + SIMD' : ''})`;
+    // The page's scripts and the wasm come from one build; a mix (a stale cache, a half-copied folder) would
+    // pair a protocol with the wrong code.
+    if (msg.version !== LAB_VERSION) console.error(`Moment Lab: the page is version ${LAB_VERSION} but its wasm is ${msg.version}; rebuild or re-upload the whole folder`);
     for (const c of Object.values(controllers)) c.onReady(!everReady);
     everReady = true;
     document.body.dataset.ready = '1';

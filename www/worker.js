@@ -3,9 +3,12 @@
 // arrive. It never draws; it posts plain data. It knows no experiment by name: every kind is a wasm `Run`
 // (src/wasm.rs) made from the kind and its config, and what it posts is what that run hands back.
 //
-// scripts/make_single_html.py replaces the import line below with the inlined wasm-bindgen module and an
-// init() that instantiates the base64-embedded wasm with initSync; keep it on one line.
 import init, * as wasm from './pkg/moment_lab.js';
+
+// The wasm: next to the wasm-bindgen glue in the source tree. The builds (scripts/bundle.mjs) define
+// import.meta.env.MOMENT_LAB_WASM: the hosted build as the content-hashed file's URL, the single-file build
+// as the module's bytes (embedded).
+const WASM = import.meta.env?.MOMENT_LAB_WASM ?? new URL('./pkg/moment_lab_bg.wasm', import.meta.url);
 
 // Protocol (every message is tagged {type, runId?, ...}; the page ignores replies for an old runId):
 //   page -> worker
@@ -173,7 +176,7 @@ function answer({ runId, what, args }) {
   }
 }
 
-const ready = init().then(
+const ready = init({ module_or_path: WASM }).then(
   () => self.postMessage({ type: 'ready', version: wasm.version(), simd: wasm.simd_enabled(), presets: wasm.presets() }),
   (e) => self.postMessage({ type: 'error', runId: 0, message: `could not load the wasm module: ${message(e)}`, fatal: false }),
 );

@@ -212,9 +212,7 @@ impl CloudRun {
         points: ArrayView2<f64>,
         config: CloudConfig,
     ) -> Result<CloudRun, ExperimentError> {
-        let dim = points.ncols();
-        let cloud = Cloud::new(dim, points.iter().copied().collect());
-        Self::with_user_cloud(config, cloud, &Host::default())
+        Self::with_user_cloud(config, Cloud::from_array(points), &Host::default())
     }
 
     fn with_user_cloud(

@@ -361,7 +361,7 @@ Trials run on --threads T threads; the output does not depend on T.";
         &self.config
     }
 
-    /// Runs up to `tasks` compressions (at most [`MAX_TRIALS_PER_STEP`]).
+    /// Runs up to `tasks` compressions (at most `MAX_TRIALS_PER_STEP`).
     fn step(&mut self, tasks: usize) -> Result<(), ExperimentError> {
         for _ in 0..tasks.clamp(1, MAX_TRIALS_PER_STEP) {
             let Some(&(m, k, d, t)) = self.tasks.get(self.next) else {

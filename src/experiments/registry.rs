@@ -4,21 +4,22 @@
 
 use serde_json::{Map, Value};
 
+use super::ExperimentError;
 use super::params::Params;
 use super::protocol::{Experiment, Flag, Host};
 use super::runner::{AnyExperiment, Runner};
-use super::{ExperimentError, attention, cloud, dataset, fig2, fig8, lth, runtime, scaling};
 
-/// The experiments, in the order of the CLI's help.
-pub static EXPERIMENTS: [Entry; 8] = [
-    Entry::of::<cloud::CloudRun>(),
-    Entry::of::<fig2::Fig2Run>(),
-    Entry::of::<fig8::Fig8Run>(),
-    Entry::of::<runtime::RuntimeRun>(),
-    Entry::of::<lth::LthRun>(),
-    Entry::of::<dataset::DatasetRun>(),
-    Entry::of::<scaling::ScalingRun>(),
-    Entry::of::<attention::AttentionRun>(),
+/// The experiments, in the order of the CLI's help. A new experiment is one line here (and its module in
+/// `experiments/mod.rs`).
+pub static EXPERIMENTS: &[Entry] = &[
+    Entry::of::<super::cloud::CloudRun>(),
+    Entry::of::<super::fig2::Fig2Run>(),
+    Entry::of::<super::fig8::Fig8Run>(),
+    Entry::of::<super::runtime::RuntimeRun>(),
+    Entry::of::<super::lth::LthRun>(),
+    Entry::of::<super::dataset::DatasetRun>(),
+    Entry::of::<super::scaling::ScalingRun>(),
+    Entry::of::<super::attention::AttentionRun>(),
 ];
 
 /// One experiment of the registry: its name, its help, and its typed functions behind JSON.
@@ -33,8 +34,11 @@ pub struct Entry {
     pub flags: fn() -> &'static [Flag],
     presets: fn() -> Result<Vec<PresetInfo>, ExperimentError>,
     check: fn(Value, bool) -> Result<(), ExperimentError>,
-    build: fn(Value, Option<&str>, &Host) -> Result<Box<dyn AnyExperiment>, ExperimentError>,
+    build: BuildFn,
 }
+
+/// Builds a run from a configuration as JSON, on the user's CSV text when given.
+type BuildFn = fn(Value, Option<&str>, &Host) -> Result<Box<dyn AnyExperiment>, ExperimentError>;
 
 /// A preset as JSON.
 #[derive(Clone, Debug)]
@@ -74,7 +78,7 @@ pub fn build(
 /// Every experiment's presets, `{kind: {name: config}}`, for the page's forms.
 pub fn presets_json() -> Result<Value, ExperimentError> {
     let mut all = Map::new();
-    for e in &EXPERIMENTS {
+    for e in EXPERIMENTS {
         let mut presets = Map::new();
         for p in e.presets()? {
             presets.insert(p.name.to_string(), p.config);

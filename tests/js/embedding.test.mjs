@@ -1,9 +1,20 @@
-// Embed mode's options (www/lab/embedding.js) and the <moment-lab> element's choice of URL (www/embed.js,
-// loaded here with the few browser globals it touches stubbed).
+// Embed mode's options and messages (www/lab/embedding.js) and the <moment-lab> element's choice of URL
+// (www/embed.js, loaded here with the few browser globals it touches stubbed).
 
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { embedOptions, parseOrigin } from '../../www/lab/embedding.js';
+import { LAB_VERSION, PROTOCOL, embedOptions, labMessage, parseOrigin } from '../../www/lab/embedding.js';
+
+test("the page's version is the crate's, and every message names it and the protocol", () => {
+  const toml = readFileSync(new URL('../../Cargo.toml', import.meta.url), 'utf8');
+  const crate = toml.match(/^\[package\][^[]*?^version\s*=\s*"([^"]+)"/ms)[1];
+  assert.equal(LAB_VERSION, crate, 'www/lab/embedding.js LAB_VERSION must equal Cargo.toml\'s version');
+  assert.equal(PROTOCOL, 1);
+  assert.deepEqual(labMessage('done', 'cloud', { summary: { kept: 40 } }),
+    { source: 'moment-lab', protocol: 1, version: crate, type: 'done', tab: 'cloud', summary: { kept: 40 } });
+  assert.deepEqual(Object.keys(labMessage('height', 'lth', { height: 5 })), ['source', 'protocol', 'version', 'type', 'tab', 'height']);
+});
 
 test('parseOrigin accepts exactly an http(s) origin', () => {
   assert.equal(parseOrigin('https://blog.example'), 'https://blog.example');
@@ -48,10 +59,19 @@ test('<moment-lab src> accepts http(s), and file: only on a file: page', async (
   assert.equal(labSrc('single.html', base, file).url.href, 'file:///home/me/single.html');
   assert.equal(labSrc('javascript:alert(1)', base, file).refused, 'javascript:alert(1)');
   const url = new URL(labUrl({ src: 'javascript:alert(1)', experiment: 'lth', seed: '3' }, base, http));
-  assert.equal(`${url.origin}${url.pathname}${url.search}`, `${base}?embed=1`);
+  const parent = `parent=${encodeURIComponent('https://blog.example')}`;
+  assert.equal(`${url.origin}${url.pathname}${url.search}`, `${base}?embed=1&${parent}`);
   assert.equal(url.hash, '#v=1&tab=lth&seed=3');
-  // parent-origin adds this page's origin, unless the page is a file: page (opaque origin).
-  assert.equal(new URL(labUrl({ 'parent-origin': '' }, base, http)).search, `?embed=1&parent=${encodeURIComponent('https://blog.example')}`);
-  assert.equal(new URL(labUrl({ 'parent-origin': 'false' }, base, http)).search, '?embed=1');
-  assert.equal(new URL(labUrl({ 'parent-origin': '' }, base, file)).search, '?embed=1');
+  // The page's own origin goes to the lab as parent= by default (present, or any value but off), never for a
+  // file: page (opaque origin); parent-origin="off" (false, 0, no) leaves it out.
+  for (const on of [undefined, '', 'on', 'true', '1']) {
+    const attrs = on === undefined ? {} : { 'parent-origin': on };
+    assert.equal(new URL(labUrl(attrs, base, http)).search, `?embed=1&${parent}`, JSON.stringify(on));
+    assert.equal(new URL(labUrl(attrs, base, file)).search, '?embed=1', JSON.stringify(on));
+  }
+  for (const off of ['off', 'false', '0', 'no', 'OFF']) {
+    assert.equal(new URL(labUrl({ 'parent-origin': off }, base, http)).search, '?embed=1', off);
+  }
+  // parent-origin is never passed on to the lab as a hash parameter.
+  assert.equal(new URL(labUrl({ 'parent-origin': 'off', seed: '1' }, base, http)).hash, '#v=1&tab=cloud&seed=1');
 });

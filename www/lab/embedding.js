@@ -1,4 +1,5 @@
-// Embed mode's options, read from the page's query string (pure: tests/js/ import it in node).
+// Embed mode: its options, read from the page's query string, and the messages the lab posts to the embedding
+// page (pure: tests/js/ import it in node; www/embed.js imports it for the protocol number).
 //
 //   ?embed=1                      the compact view; messages to the parent window with targetOrigin '*'
 //   ?embed=1&parent=<origin>      the same, but messages are delivered only if the parent's origin is exactly
@@ -6,6 +7,20 @@
 //
 // A `parent` that is not an http(s) origin (scheme://host[:port], as location.origin writes it) turns the
 // messages off altogether rather than falling back to '*': the host asked for a restriction it did not get.
+
+// The lab's version: the crate's (Cargo.toml; tests/js/embedding.test.mjs and scripts/bundle.mjs check that
+// the two agree, and the page compares it with the wasm's own version when the worker is up). It names the
+// published folder (vMAJOR.MINOR/, docs/EMBED.md).
+export const LAB_VERSION = '0.2.0';
+// The version of the postMessage protocol (docs/EMBED.md, "Versions and compatibility"). Within protocol 1
+// fields and message types are only ever added; a change that an embedding page written for protocol 1
+// could misread (a field renamed, removed or given another meaning) makes it protocol 2.
+export const PROTOCOL = 1;
+
+// A message from the lab to its embedding page: {source:'moment-lab', protocol, version, type, tab, ...extra}.
+export function labMessage(type, tab, extra = {}) {
+  return { source: 'moment-lab', protocol: PROTOCOL, version: LAB_VERSION, type, tab, ...extra };
+}
 
 // The origin `text` names, or null when it is not exactly an http(s) origin (an optional trailing slash is
 // allowed; a path, query, fragment or credentials are not).

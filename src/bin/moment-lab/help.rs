@@ -50,7 +50,7 @@ EXIT CODES:
 /// The whole help text.
 pub fn usage() -> String {
     let mut text = HEADER.to_string();
-    for entry in &EXPERIMENTS {
+    for entry in EXPERIMENTS {
         text.push_str(&experiment(entry));
     }
     text.push('\n');

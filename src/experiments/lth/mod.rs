@@ -507,7 +507,7 @@ every E epochs and at the last epoch, with the target on the same grid.";
         Ok(vec![("arms", Payload::json(&self.arms())?)])
     }
 
-    /// `maps`: the function maps recorded since `cursor` (see [`LthRun::maps_payload`]).
+    /// `maps`: the function maps recorded since `cursor` (see `LthRun::maps_payload`).
     fn live(&self, cursor: &mut usize) -> Result<Vec<(&'static str, Payload)>, ExperimentError> {
         let from = *cursor;
         *cursor = self.maps.len();
