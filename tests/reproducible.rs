@@ -6,10 +6,10 @@
 //! `MOMENT_LAB_BLESS=1 cargo test --release --test reproducible`.
 #![cfg(not(target_arch = "wasm32"))]
 
-use moment_lab::experiments::Params;
 use moment_lab::experiments::attention::{AttentionConfig, AttentionRun};
 use moment_lab::experiments::dataset::{DatasetConfig, DatasetRun};
 use moment_lab::experiments::lth::{LthConfig, LthRun};
+use moment_lab::experiments::{Experiment, Params};
 
 fn check(name: &str, value: serde_json::Value) {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -94,7 +94,7 @@ fn attention_run_matches_fixture() {
         serde_json::from_str(include_str!("fixtures/attention_config.json")).unwrap();
     let mut run = AttentionRun::new(config.clone().check().unwrap()).unwrap();
     while !run.is_done() {
-        run.step(3);
+        run.train(3);
     }
     let test: Vec<Vec<f64>> = run.curve().iter().map(|p| p.test.clone()).collect();
     check(

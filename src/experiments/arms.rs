@@ -89,6 +89,21 @@ pub struct CurvePoint {
     pub test: Vec<f64>,
 }
 
+/// A training run's progress in words (the CLI's progress lines): the epoch, and the test losses of the
+/// latest point at which every arm was evaluated, with `digits` decimals.
+pub fn status_line(epoch: usize, epochs: usize, curve: &[CurvePoint], digits: usize) -> String {
+    let last = curve
+        .iter()
+        .rev()
+        .find(|p| p.test.iter().all(|v| !v.is_nan()))
+        .map(|p| {
+            let losses: Vec<String> = p.test.iter().map(|v| format!("{v:.digits$}")).collect();
+            format!("; test loss at epoch {}: {}", p.epoch, losses.join(", "))
+        })
+        .unwrap_or_default();
+    format!("epoch {epoch} of {epochs}{last}")
+}
+
 /// Whether the test loss is evaluated at the end of `epoch`: every `every` epochs and at the last.
 pub fn evaluates_at(epoch: usize, every: usize, last: usize) -> bool {
     epoch.is_multiple_of(every.max(1)) || epoch == last

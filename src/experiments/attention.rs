@@ -453,14 +453,6 @@ impl AttentionRun {
     pub fn picture(&self) -> &Picture {
         &self.picture
     }
-    pub fn is_done(&self) -> bool {
-        self.epoch >= self.config.epochs || self.arms.iter().all(|a| a.diverged.is_some())
-    }
-    pub fn progress(&self) -> f64 {
-        let per = self.config.steps_per_epoch;
-        let done = self.epoch * per + self.step_in_epoch;
-        (done as f64 / (self.config.epochs * per) as f64).min(1.0)
-    }
 
     fn test_losses(&mut self) -> Vec<f64> {
         let mut sums = vec![0.0; self.arms.len()];
@@ -490,7 +482,7 @@ impl AttentionRun {
     }
 
     /// Up to `steps` training steps of every arm on the same batches; returns the curve points finished.
-    pub fn step(&mut self, steps: usize) -> &[CurvePoint] {
+    pub fn train(&mut self, steps: usize) -> &[CurvePoint] {
         let first_new = self.curve.len();
         let lr = self.config.lr;
         for _ in 0..steps.max(1) {
@@ -647,28 +639,22 @@ prediction y(x*) across x* in [0, 1] for one fixed episode at every epoch.";
 
     /// Up to `budget` training steps (mini-batches) of every arm.
     fn step(&mut self, budget: usize) -> Result<(), ExperimentError> {
-        AttentionRun::step(self, budget);
+        self.train(budget);
         Ok(())
     }
 
     fn progress(&self) -> f64 {
-        AttentionRun::progress(self)
+        let per = self.config.steps_per_epoch;
+        let done = self.epoch * per + self.step_in_epoch;
+        (done as f64 / (self.config.epochs * per) as f64).min(1.0)
     }
 
     fn is_done(&self) -> bool {
-        AttentionRun::is_done(self)
+        self.epoch >= self.config.epochs || self.arms.iter().all(|a| a.diverged.is_some())
     }
 
     fn status(&self) -> String {
-        let last = self
-            .curve
-            .last()
-            .map(|p| {
-                let losses: Vec<String> = p.test.iter().map(|v| format!("{v:.5}")).collect();
-                format!("; test loss at epoch {}: {}", p.epoch, losses.join(", "))
-            })
-            .unwrap_or_default();
-        format!("epoch {} of {}{last}", self.epoch, self.config.epochs)
+        super::arms::status_line(self.epoch, self.config.epochs, &self.curve, 5)
     }
 
     fn items(&self) -> &[CurvePoint] {
@@ -828,11 +814,11 @@ mod tests {
             r0.1
         );
         while !a.is_done() {
-            AttentionRun::step(&mut a, 1);
+            a.train(1);
         }
         let mut b = AttentionRun::new(tiny().check().unwrap()).unwrap();
         while !b.is_done() {
-            AttentionRun::step(&mut b, 5);
+            b.train(5);
         }
         let (sa, sb) = (a.summary(), b.summary());
         assert_eq!(

@@ -3,8 +3,8 @@
 // curves live, and the picture a reader understands: for one fixed episode, every layer's prediction y(x*)
 // across x* ∈ [0, 1] against the true function, at any epoch.
 
-import { LinePlot, PALETTE, armLabel, armSeries } from './plot.js';
-import { curveView, factsList, finalOf, fmt, presetApplier, ratio, throttled } from './curves.js';
+import { LinePlot, PALETTE, armSeries } from './plot.js';
+import { curveView, epochSlider, factsList, fmt, presetApplier, ratio, runAlt, throttled } from './curves.js';
 import { wireExports } from './exports.js';
 
 export function createAttention(ctx) {
@@ -14,19 +14,9 @@ export function createAttention(ctx) {
   const plots = { ...view.plots, picture: picturePlot };
   let summary = null;
   let episode = null;   // {context: [[x, y]…], xs, truth}
-  let frames = [];      // [{epoch, data}] oldest first: data = arms × points predictions, f32
-  let shown = -1;
-  const slider = q('[data-role="picture-epoch"]');
-  const sliderLabel = q('[data-role="picture-epoch-label"]');
-  wireExports(ctx, plots, 'attention', () => ({ summary }));
-
-  const showFrame = (i) => {
-    const frame = frames[i];
-    if (!frame || !episode) return;
-    shown = i;
-    slider.value = String(i);
-    slider.setAttribute('aria-valuetext', `epoch ${frame.epoch}`);
-    sliderLabel.textContent = `epoch ${frame.epoch}`;
+  // The picture's predictions, [{epoch, data}] oldest first (data: arms × points, f32).
+  const showFrame = (frame) => {
+    if (!episode) return;
     const n = episode.xs.length;
     const series = [
       { name: 'truth', label: 'true function f', color: PALETTE.green, dash: [], points: episode.xs.map((x, j) => [x, episode.truth[j]]) },
@@ -36,15 +26,7 @@ export function createAttention(ctx) {
     picturePlot.set(series);
     q('[data-role="picture"]').hidden = false;
   };
-  const addFrames = (list) => {
-    if (!list?.length) return;
-    const following = frames.length === 0 || shown >= frames.length - 1;
-    frames = frames.concat(list);
-    slider.max = String(frames.length - 1);
-    slider.disabled = frames.length < 2;
-    if (following) showFrame(frames.length - 1);
-  };
-  slider.addEventListener('input', () => showFrame(Number(slider.value)));
+  const frames = epochSlider(q('[data-role="picture-epoch"]'), q('[data-role="picture-epoch-label"]'), showFrame);
 
   const applyPreset = presetApplier(ctx, () => ctx.presets?.attention, {
     seed: (p) => p.seed, heads: (p) => p.heads, target: (p) => p.target, order: (p) => p.order, epochs: (p) => p.epochs,
@@ -53,12 +35,7 @@ export function createAttention(ctx) {
 
   const describeLive = throttled(() => describe(false), 2000);
   function describe(final) {
-    const o = finalOf(view, 'original');
-    const parts = view.arms.map((a) => `${armLabel(a)} ${fmt(finalOf(view, a))}`);
-    const epoch = view.curve.length ? view.curve[view.curve.length - 1].epoch : 0;
-    q('[data-role="alt"]').textContent = !view.curve.length ? 'No run yet.'
-      : `${final ? 'Final' : `Epoch ${epoch}:`} test losses — ${parts.join('; ')}. ` +
-        `The compressed layer is at ${ratio(finalOf(view, 'compressed') / o)} the original's loss, the random heads at ${ratio(finalOf(view, 'naive') / o)}.`;
+    q('[data-role="alt"]').textContent = runAlt(view, final, { compressed: 'compressed layer', naive: 'random heads' });
   }
 
   return {
@@ -77,8 +54,7 @@ export function createAttention(ctx) {
     reset() {
       summary = null;
       episode = null;
-      frames = [];
-      shown = -1;
+      frames.clear();
       view.reset([]);
       picturePlot.set([]);
       q('[data-role="picture"]').hidden = true;
@@ -92,15 +68,13 @@ export function createAttention(ctx) {
         xs: Array.from(info.picture.xs),
         truth: Array.from(info.picture.truth),
       };
-      frames = [];
-      shown = -1;
-      slider.value = '0';
-      addFrames(info.frames);   // the initial layers' predictions
+      frames.clear();
+      frames.add(info.frames);   // the initial layers' predictions
       return `training ${info.arms.length} attention layers (${info.config.heads} and ${info.config.target} heads)…`;
     },
     progress(items, _fraction, { frames: recorded }) {
       view.progress(items, describeLive);
-      addFrames(recorded);
+      frames.add(recorded);
     },
     done(s, _extra, ms, setupMs) {
       summary = s;

@@ -571,17 +571,7 @@ set. Columns are standardised on the training rows, so losses are in units of va
     }
 
     fn status(&self) -> String {
-        let last = self
-            .curve
-            .iter()
-            .rev()
-            .find(|p| p.test.iter().all(|v| !v.is_nan()))
-            .map(|p| {
-                let losses: Vec<String> = p.test.iter().map(|v| format!("{v:.4}")).collect();
-                format!("; test loss at epoch {}: {}", p.epoch, losses.join(", "))
-            })
-            .unwrap_or_default();
-        format!("epoch {} of {}{last}", self.epoch, self.config.epochs)
+        super::arms::status_line(self.epoch, self.config.epochs, &self.curve, 4)
     }
 
     fn items(&self) -> &[CurvePoint] {

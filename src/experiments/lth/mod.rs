@@ -460,17 +460,7 @@ every E epochs and at the last epoch, with the target on the same grid.";
     }
 
     fn status(&self) -> String {
-        let last = self
-            .curve
-            .iter()
-            .rev()
-            .find(|p| p.test.iter().all(|v| !v.is_nan()))
-            .map(|p| {
-                let losses: Vec<String> = p.test.iter().map(|v| format!("{v:.5}")).collect();
-                format!("; test loss at epoch {}: {}", p.epoch, losses.join(", "))
-            })
-            .unwrap_or_default();
-        format!("epoch {} of {}{last}", self.epoch, self.config.epochs)
+        super::arms::status_line(self.epoch, self.config.epochs, &self.curve, 5)
     }
 
     fn items(&self) -> &[CurvePoint] {
