@@ -89,21 +89,6 @@ pub struct CurvePoint {
     pub test: Vec<f64>,
 }
 
-/// A training run's progress in words (the CLI's progress lines): the epoch, and the test losses of the
-/// latest point at which every arm was evaluated, with `digits` decimals.
-pub fn status_line(epoch: usize, epochs: usize, curve: &[CurvePoint], digits: usize) -> String {
-    let last = curve
-        .iter()
-        .rev()
-        .find(|p| p.test.iter().all(|v| !v.is_nan()))
-        .map(|p| {
-            let losses: Vec<String> = p.test.iter().map(|v| format!("{v:.digits$}")).collect();
-            format!("; test loss at epoch {}: {}", p.epoch, losses.join(", "))
-        })
-        .unwrap_or_default();
-    format!("epoch {epoch} of {epochs}{last}")
-}
-
 /// Whether the test loss is evaluated at the end of `epoch`: every `every` epochs and at the last.
 pub fn evaluates_at(epoch: usize, every: usize, last: usize) -> bool {
     epoch.is_multiple_of(every.max(1)) || epoch == last
@@ -170,6 +155,35 @@ impl<'a> Column<'a> {
             .find(|v| !v.is_nan())
             .unwrap_or(f64::NAN)
     }
+}
+
+/// The training experiments' progress line: `epoch E of N`, and the arms' test losses at the last epoch
+/// that evaluated them (`digits` decimals).
+pub fn epoch_status(curve: &[CurvePoint], epoch: usize, epochs: usize, digits: usize) -> String {
+    let last = curve
+        .iter()
+        .rev()
+        .find(|p| p.test.iter().all(|v| !v.is_nan()))
+        .map(|p| {
+            let losses: Vec<String> = p.test.iter().map(|v| format!("{v:.digits$}")).collect();
+            format!("; test loss at epoch {}: {}", p.epoch, losses.join(", "))
+        })
+        .unwrap_or_default();
+    format!("epoch {epoch} of {epochs}{last}")
+}
+
+/// The label noise of the training experiments' teacher tasks: between 0 and [`crate::nn::MAX_NOISE`].
+pub fn check_noise(noise: f64) -> Result<(), super::ExperimentError> {
+    if !(0.0..=crate::nn::MAX_NOISE).contains(&noise) {
+        return Err(super::ExperimentError::invalid(
+            "noise",
+            format!(
+                "noise must be between 0 and {} (labels are trained on in 32-bit floats)",
+                crate::nn::MAX_NOISE
+            ),
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

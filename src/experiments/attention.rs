@@ -654,7 +654,7 @@ prediction y(x*) across x* in [0, 1] for one fixed episode at every epoch.";
     }
 
     fn status(&self) -> String {
-        super::arms::status_line(self.epoch, self.config.epochs, &self.curve, 5)
+        super::arms::epoch_status(&self.curve, self.epoch, self.config.epochs, 5)
     }
 
     fn items(&self) -> &[CurvePoint] {

@@ -175,15 +175,7 @@ impl DatasetConfig {
                 "batch size must be at least 1",
             ));
         }
-        if !(0.0..=crate::nn::MAX_NOISE).contains(&self.noise) {
-            return Err(ExperimentError::invalid(
-                "noise",
-                format!(
-                    "noise must be between 0 and {} (labels are trained on in 32-bit floats)",
-                    crate::nn::MAX_NOISE
-                ),
-            ));
-        }
+        crate::experiments::arms::check_noise(self.noise)?;
         if !self.arms.contains(&DataArm::Full) {
             return Err(ExperimentError::invalid(
                 "arms",

@@ -571,7 +571,7 @@ set. Columns are standardised on the training rows, so losses are in units of va
     }
 
     fn status(&self) -> String {
-        super::arms::status_line(self.epoch, self.config.epochs, &self.curve, 4)
+        super::arms::epoch_status(&self.curve, self.epoch, self.config.epochs, 4)
     }
 
     fn items(&self) -> &[CurvePoint] {

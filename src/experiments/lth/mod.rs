@@ -460,7 +460,7 @@ every E epochs and at the last epoch, with the target on the same grid.";
     }
 
     fn status(&self) -> String {
-        super::arms::status_line(self.epoch, self.config.epochs, &self.curve, 5)
+        super::arms::epoch_status(&self.curve, self.epoch, self.config.epochs, 5)
     }
 
     fn items(&self) -> &[CurvePoint] {

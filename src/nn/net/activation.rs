@@ -17,11 +17,9 @@ pub enum NeuronChart {
     /// Scale and direction, ReLU only: `(a_j, u_j) = (v_j r_j, (w_j, b_j) / r_j)` with
     /// `r_j = ‖(w_j, b_j)‖`. A ReLU neuron computes `v relu(w·x + b) = a relu(u·(x, 1))`, exactly linear
     /// in `a` with its kink set by `u` alone, so matching these moments reproduces the *initial* function
-    /// several times better (median initial test-loss gap over 10 seeds 0.15 % vs 1.47 % at the demo
-    /// preset). But the chart is not one-to-one: it forgets `r_j`, on which the function does not depend
+    /// better (docs/RESULTS.md compares the initial test-loss gaps over seeds). But the chart is not one-to-one: it forgets `r_j`, on which the function does not depend
     /// and gradient descent does (`(v, w, b) → (c v, (w, b)/c)` keeps the function, not the gradients),
-    /// so Theorem 5 does not cover it. Where the trained compressed net ends depends on the run (paper
-    /// preset: SGD 1.068× the original vs 1.030× raw; AdamW 1.175× vs 1.274×; see docs/RESULTS.md).
+    /// so Theorem 5 does not cover it. Where the trained compressed net ends depends on the run and the optimiser (docs/RESULTS.md).
     /// For tanh and sigmoid the output depends on `r_j` and the chart is refused. A neuron with
     /// `w = b = 0` maps to zeros.
     Homogeneous,

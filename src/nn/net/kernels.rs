@@ -19,7 +19,7 @@ use crate::nn::real::Real;
 /// Compiled for baseline x86-64 and for AVX2 and picked at run time (as is [`fwd_fixed`]): the
 /// floating-point operations and their order are the same in both (Rust never fuses a multiply-add), so
 /// the result is bit for bit the same, and the same as in wasm (`tests/reproducible.rs` checks both
-/// against one fixture). AVX2 makes native training 1.3–1.8× faster (BENCHMARKS.md, run E).
+/// against one fixture). How much faster AVX2 trains is measured in BENCHMARKS.md (run E).
 #[cfg_attr(target_arch = "x86_64", multiversion(targets("x86_64+avx2")))]
 #[cfg_attr(not(target_arch = "x86_64"), inline(always))]
 pub(super) fn bwd_fixed<T: Real, A: Act, const M: usize>(

@@ -34,6 +34,7 @@
 //! parameters, `O(d m)` accumulators and transposed weights and `O(m · CHUNK + d)` scratch, all
 //! preallocated in [`Workspace`].
 
+use ndarray::ArrayView2;
 use serde::{Deserialize, Serialize};
 
 use super::NnError;
@@ -306,6 +307,11 @@ impl<T: Real> TwoLayerNet<T> {
     /// Hidden weights, `width × input_dim`, row j = neuron j.
     pub fn w(&self) -> &[T] {
         &self.params[..self.width * self.input_dim]
+    }
+    /// [`TwoLayerNet::w`] as a `width × input_dim` array (a view, row j = neuron j).
+    pub fn w_array(&self) -> ArrayView2<'_, T> {
+        ArrayView2::from_shape((self.width, self.input_dim), self.w())
+            .expect("the hidden weights are width × input_dim")
     }
     pub fn b(&self) -> &[T] {
         let o = self.width * self.input_dim;
