@@ -280,6 +280,8 @@ pub type CloudRun = Typed<crate::experiments::cloud::CloudRun>;
 pub type LthRun = Typed<crate::experiments::lth::LthRun>;
 /// Fig. 3, dataset compression.
 pub type DatasetRun = Typed<crate::experiments::dataset::DatasetRun>;
+/// Fig. 7, the dynamical lottery ticket in attention.
+pub type AttentionRun = Typed<crate::experiments::attention::AttentionRun>;
 
 fn json_string(value: &(impl serde::Serialize + ?Sized)) -> Result<String, JsError> {
     serde_json::to_string(value)
@@ -399,5 +401,17 @@ impl DatasetRun {
     /// Up to `epochs` epochs; the curve points finished by this call as JSON.
     pub fn step(&mut self, epochs: u32) -> Result<String, JsError> {
         self.step_items(epochs)
+    }
+}
+
+impl AttentionRun {
+    /// Up to `steps` training steps of every arm; the curve points finished by this call as JSON.
+    pub fn step(&mut self, steps: u32) -> Result<String, JsError> {
+        self.step_items(steps)
+    }
+
+    /// The picture's predictions, `[[epoch, [one vector per arm]]…]`, as JSON.
+    pub fn picture_json(&self) -> Result<String, JsError> {
+        json_string(&self.0.picture().predictions)
     }
 }

@@ -224,3 +224,83 @@ fn the_cli_help_lists_every_preset() {
         }
     }
 }
+
+/// `name="…"`'s attribute `attr` in one tag.
+fn attribute<'a>(tag: &'a str, attr: &str) -> Option<&'a str> {
+    let at = if tag.starts_with(&format!("{attr}=\"")) {
+        0
+    } else {
+        tag.find(&format!(" {attr}=\""))? + 1
+    };
+    let rest = &tag[at + attr.len() + 2..];
+    Some(&rest[..rest.find('"')?])
+}
+
+/// What a form shows before the wasm has loaded (and what a reader without JavaScript sees) is the default
+/// preset: every `<input>` and `<select>` of an experiment's form that names a field of its configuration
+/// holds the default preset's value.
+#[test]
+fn the_pages_static_defaults_are_the_default_presets() {
+    let html = read("index.html");
+    let mut checked = 0;
+    let mut wrong = Vec::new();
+    for (kind, section) in page_sections(&html) {
+        let Ok(e) = entry(&kind) else { continue };
+        let preset = e.presets().unwrap().into_iter().next().unwrap();
+        let config = preset.config.as_object().unwrap().clone();
+        for tag in between(&section, "<input ", ">") {
+            let Some(name) = attribute(tag, "name") else {
+                continue;
+            };
+            let Some(want) = config.get(name) else {
+                continue;
+            };
+            let shown = if attribute(tag, "type") == Some("checkbox") {
+                serde_json::Value::Bool(tag.contains(" checked"))
+            } else {
+                let v = attribute(tag, "value").unwrap_or("");
+                v.parse::<f64>()
+                    .map_or(serde_json::Value::from(v), serde_json::Value::from)
+            };
+            let same = match (want, shown.as_f64()) {
+                (serde_json::Value::Number(a), Some(b)) => a.as_f64() == Some(b),
+                // A list field is a comma-separated text box.
+                (serde_json::Value::Array(items), _) => {
+                    let joined: Vec<String> = items.iter().map(|v| v.to_string()).collect();
+                    shown.as_str() == Some(joined.join(",").as_str())
+                }
+                _ => *want == shown,
+            };
+            checked += 1;
+            if !same {
+                wrong.push(format!(
+                    "{kind}: {name} shows {shown}, the preset '{}' has {want}",
+                    preset.name
+                ));
+            }
+        }
+        for select in between(&section, "<select name=\"", "</select>") {
+            let name = &select[..select.find('"').unwrap()];
+            let Some(want) = config.get(name).and_then(|v| v.as_str()) else {
+                continue;
+            };
+            let chosen = between(select, "<option value=\"", ">")
+                .into_iter()
+                .find(|o| o.contains(" selected"))
+                .map(|o| &o[..o.find('"').unwrap()]);
+            checked += 1;
+            if chosen != Some(want) {
+                wrong.push(format!(
+                    "{kind}: {name} selects {chosen:?}, the preset '{}' has {want}",
+                    preset.name
+                ));
+            }
+        }
+    }
+    assert!(checked >= 20, "only {checked} controls compared");
+    assert!(
+        wrong.is_empty(),
+        "index.html's static values drifted:\n{}",
+        wrong.join("\n")
+    );
+}

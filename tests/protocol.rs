@@ -21,6 +21,9 @@ fn small_config(kind: &str) -> &'static str {
         }
         "dataset" => r#"{"d": 1000, "target": 200, "epochs": 2}"#,
         "scaling" => r#"{"sizes": [256, 512], "seeds": 1, "epochs": 2}"#,
+        "attention" => {
+            r#"{"heads": 300, "target": 180, "batch_size": 16, "steps_per_epoch": 2, "epochs": 2, "test_batches": 1, "picture_points": 5}"#
+        }
         _ => "{}",
     }
 }

@@ -22,6 +22,7 @@ import { createController } from './lab/controller.js';
 import { createCloud } from './lab/cloud.js';
 import { createDataset } from './lab/dataset.js';
 import { createLth } from './lab/lth.js';
+import { createAttention } from './lab/attention.js';
 import { createScaling } from './lab/scaling.js';
 import { createTheory } from './lab/theory.js';
 
@@ -29,7 +30,7 @@ const EMBED_OPTIONS = embedOptions(location.search);
 const EMBED = EMBED_OPTIONS.embed;
 const FRAMED = window.parent !== window;
 if (EMBED_OPTIONS.problem) console.warn(EMBED_OPTIONS.problem);
-const factories = { cloud: createCloud, lth: createLth, dataset: createDataset, scaling: createScaling, theory: createTheory };
+const factories = { cloud: createCloud, lth: createLth, attention: createAttention, dataset: createDataset, scaling: createScaling, theory: createTheory };
 
 let worker = null;
 let workerReady = false;

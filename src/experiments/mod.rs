@@ -24,6 +24,7 @@
 //! one view in `www/lab/` (docs/ARCHITECTURE.md).
 
 pub mod arms;
+pub mod attention;
 pub mod bench;
 pub mod cloud;
 pub mod cost;

@@ -19,6 +19,7 @@ pub static EXPERIMENTS: &[Entry] = &[
     Entry::of::<super::lth::LthRun>(),
     Entry::of::<super::dataset::DatasetRun>(),
     Entry::of::<super::scaling::ScalingRun>(),
+    Entry::of::<super::attention::AttentionRun>(),
 ];
 
 /// One experiment of the registry: its name, its help, and its typed functions behind JSON.

@@ -27,6 +27,7 @@
 //! call `fill_epoch(e, ..)` for each arm (or share the index list), then [`Trainer::step`] each arm on the
 //! same slices.
 
+pub mod attention;
 pub mod batches;
 pub mod fastmath;
 pub mod net;

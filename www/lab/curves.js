@@ -2,7 +2,7 @@
 // table of the final numbers, a text alternative that says the same in words, preset forms, heat-map
 // figures.
 
-import { LinePlot, armSeries, drawHeatmap } from './plot.js';
+import { LinePlot, armLabel, armSeries, drawHeatmap } from './plot.js';
 
 export const fmt = (x) => (Number.isFinite(x) ? Number(x).toPrecision(4) : '–');
 export const ratio = (x) => (Number.isFinite(x) ? `${Number(x).toFixed(3)}×` : '–');
@@ -97,4 +97,45 @@ export function mapCell(title, values, res, opts) {
   }
   figure.append(canvas, caption);
   return values === undefined ? { figure, canvas, caption } : figure;
+}
+
+// The text alternative of a training view: every arm's latest test loss, and the compressed and naive arms'
+// losses over the original's. `names`: how the view calls them ({compressed: 'compressed network', …}).
+export function runAlt(view, final, names) {
+  if (!view.curve.length) return 'No run yet.';
+  const o = finalOf(view, 'original');
+  const parts = view.arms.map((a) => `${armLabel(a)} ${fmt(finalOf(view, a))}`);
+  const epoch = view.curve[view.curve.length - 1].epoch;
+  return `${final ? 'Final' : `Epoch ${epoch}:`} test losses — ${parts.join('; ')}. ` +
+    `The ${names.compressed} is at ${ratio(finalOf(view, 'compressed') / o)} the original's loss, the ${names.naive} at ${ratio(finalOf(view, 'naive') / o)}.`;
+}
+
+// A range input over what a run recorded at some epochs ([{epoch, …}], oldest first): `show(snapshot)` draws
+// the one picked; while the slider is at its right end it follows the newest.
+export function epochSlider(slider, label, show) {
+  let list = [];
+  const pick = (i) => {
+    const snap = list[i];
+    if (!snap) return;
+    slider.value = String(i);
+    slider.setAttribute('aria-valuetext', `epoch ${snap.epoch}`);
+    label.textContent = `epoch ${snap.epoch}`;
+    show(snap);
+  };
+  slider.addEventListener('input', () => pick(Number(slider.value)));
+  return {
+    add(items) {
+      if (!items?.length) return;
+      const following = list.length === 0 || Number(slider.value) >= list.length - 1;
+      list = list.concat(items);
+      slider.max = String(list.length - 1);
+      slider.disabled = list.length < 2;
+      if (following) pick(list.length - 1);
+    },
+    clear() {
+      list = [];
+      slider.value = '0';
+    },
+    get list() { return list; },
+  };
 }

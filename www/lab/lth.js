@@ -3,7 +3,7 @@
 // epoch.
 
 import { armLabel, drawHeatmap } from './plot.js';
-import { curveView, factsList, finalOf, fmt, mapCell, presetApplier, ratio, throttled } from './curves.js';
+import { curveView, epochSlider, factsList, fmt, mapCell, presetApplier, ratio, runAlt, throttled } from './curves.js';
 import { exportGrids, wireExports } from './exports.js';
 
 // Maps recorded per run: about this many epochs apart over the run, at this resolution.
@@ -17,14 +17,9 @@ export function createLth(ctx) {
   let mapsRes = 0;
   let grids = null;
   let shownEpoch = null;
-  // The function maps of the run, [{epoch, data}] oldest first; the slider picks one, and follows the newest
-  // while it is at the right end.
-  let snapshots = [];
   let cells = null;   // the map figures {key, figures: [{canvas, caption}]}, reused while the arms stay the same
   let runMapsRes = MAP_RES;   // the run's config.maps_res
   let initialMaps = null;     // the maps of 'started', drawn with the first progress
-  const slider = q('[data-role="maps-epoch"]');
-  const sliderLabel = q('[data-role="maps-epoch-label"]');
   wireExports(ctx, view.plots, 'lottery-ticket', () => ({ summary }));
   for (const asCsv of [false, true]) {
     q(`[data-role="maps-${asCsv ? 'csv' : 'json'}"]`).addEventListener('click', () => grids && exportGrids('lottery-ticket-functions', grids, mapsRes, 1, { epoch: shownEpoch, summary }, asCsv));
@@ -35,7 +30,7 @@ export function createLth(ctx) {
   let drawPending = null;
   const drawFrame = () => {
     const snap = drawPending;
-    if (!snap || !snapshots.includes(snap)) {
+    if (!snap || !maps.list.includes(snap)) {
       drawPending = null;
       return;
     }
@@ -49,12 +44,9 @@ export function createLth(ctx) {
     drawPending = null;
     drawMaps(snap.data, runMapsRes, snap.epoch);
   };
-  const showSnapshot = (i) => {
-    const snap = snapshots[i];
-    if (!snap) return;
-    slider.value = String(i);
-    slider.setAttribute('aria-valuetext', `epoch ${snap.epoch}`);
-    sliderLabel.textContent = `epoch ${snap.epoch}`;
+  // The function maps of the run, [{epoch, data}] oldest first; the slider picks one, and follows the newest
+  // while it is at the right end.
+  const showSnapshot = (snap) => {
     // What the export buttons save follows the slider at once, not at the next frame.
     const n = runMapsRes * runMapsRes;
     const names = [...view.arms, 'target'];
@@ -64,15 +56,8 @@ export function createLth(ctx) {
     if (drawPending === null) requestAnimationFrame(drawFrame);
     drawPending = snap;
   };
-  const addSnapshots = (list) => {
-    if (!list?.length) return;
-    const following = snapshots.length === 0 || Number(slider.value) >= snapshots.length - 1;
-    snapshots = snapshots.concat(list);
-    slider.max = String(snapshots.length - 1);
-    slider.disabled = snapshots.length < 2;
-    if (following) showSnapshot(snapshots.length - 1);
-  };
-  slider.addEventListener('input', () => showSnapshot(Number(slider.value)));
+  const maps = epochSlider(q('[data-role="maps-epoch"]'), q('[data-role="maps-epoch-label"]'), showSnapshot);
+  const addSnapshots = (list) => maps.add(list);
   const applyPreset = presetApplier(ctx, () => ctx.presets?.lth, {
     seed: (p) => p.seed, width: (p) => p.width, target: (p) => p.target, order: (p) => p.order, epochs: (p) => p.epochs,
     optimizer: (p) => p.optimizer, lr: (p) => p.lr, batch_size: (p) => p.batch_size, n_train: (p) => p.n_train,
@@ -81,12 +66,7 @@ export function createLth(ctx) {
 
   const describeLive = throttled(() => describe(false), 2000);
   function describe(final) {
-    const o = finalOf(view, 'original');
-    const parts = view.arms.map((a) => `${armLabel(a)} ${fmt(finalOf(view, a))}`);
-    const epoch = view.curve.length ? view.curve[view.curve.length - 1].epoch : 0;
-    q('[data-role="alt"]').textContent = !view.curve.length ? 'No run yet.'
-      : `${final ? 'Final' : `Epoch ${epoch}:`} test losses — ${parts.join('; ')}. ` +
-        `The compressed network is at ${ratio(finalOf(view, 'compressed') / o)} the original's loss, the naive sub-network at ${ratio(finalOf(view, 'naive') / o)}.`;
+    q('[data-role="alt"]').textContent = runAlt(view, final, { compressed: 'compressed network', naive: 'naive sub-network' });
   }
 
   return {
@@ -106,7 +86,7 @@ export function createLth(ctx) {
     shareable: () => true,
     reset() {
       summary = null;
-      snapshots = [];
+      maps.clear();
       initialMaps = null;
       grids = null;
       cells = null;
@@ -118,8 +98,7 @@ export function createLth(ctx) {
     started(info) {
       view.started(info, describe);
       runMapsRes = info.config?.maps_res ?? MAP_RES;
-      snapshots = [];
-      slider.value = '0';
+      maps.clear();
       // The epoch-0 maps wait for the first progress message: the start of a run is already a busy frame.
       initialMaps = info.maps || null;
       return `training ${info.arms.length} networks (width ${info.config.width} and ${info.config.target})…`;
@@ -152,7 +131,7 @@ export function createLth(ctx) {
         ...s.arms.filter((a) => a.diverged).map((a) => [`${a.arm} diverged`, a.diverged]),
       ]);
       // Runs that record no maps at the last epoch (all arms diverged early): the nets as they are now.
-      if (snapshots[snapshots.length - 1]?.epoch !== s.epochs_done) ctx.query('heatmaps', { res: runMapsRes });
+      if (maps.list.at(-1)?.epoch !== s.epochs_done) ctx.query('heatmaps', { res: runMapsRes });
       return `done: ${s.epochs_done} epochs`;
     },
     answer(what, data) {

@@ -33,7 +33,8 @@ function niceLinearTicks(lo, hi, n = 5) {
   const mag = 10 ** Math.floor(Math.log10(step0));
   const step = [1, 2, 5, 10].map((f) => f * mag).find((s) => s >= step0) || step0;
   const out = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
+  // Ticks as multiples of the step (no accumulated rounding: a tick at zero is 0, not -5.6e-17).
+  for (let i = Math.ceil(lo / step); i * step <= hi + step * 1e-9; i++) out.push(Number((i * step).toPrecision(12)));
   return out;
 }
 
