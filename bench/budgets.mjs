@@ -9,6 +9,7 @@
 //   dataset  the dataset quick preset, then its 41×41 loss landscapes of three data sets (the page's own timing)
 //   cloud    a 10⁶-point compression: the longest gap between two frames and the long tasks while it computes
 //   demo     (opt-in, --demo or --only demo; about 2 minutes) the dataset and LTH demo presets to the end
+//   attention (opt-in, --only attention; 2-3 minutes) Fig. 7's paper preset in the page: time, set-up, residual
 //
 // Every case opens its own headless Chromium (Debian's, as the e2e suites do: e2e/lib.mjs) on a fresh page;
 // --reps N (default 3; the demos run once) repeats page, lth, dataset and cloud, and the figure is the median
@@ -240,6 +241,32 @@ const cases = {
         value: `${r.final_ratio_compressed.toFixed(3)}× / ${r.final_ratio_naive.toFixed(3)}×` + (r.initial_ratio_compressed ? ` (compressed starts ${((r.initial_ratio_compressed - 1) * 100).toFixed(2)} % off)` : '') });
     }
     return { runs, figures };
+  },
+
+  // (opt-in, --only attention; about 2-3 minutes) Fig. 7 at the paper's scale in the page: 4000 → 800 heads
+  // (the compressor at m = 8, k = 3), 50 epochs of three layers; the numbers it reaches are the CLI's.
+  async attention(base) {
+    const run = await withPage(`${base}/#v=1&tab=attention&preset=paper`, async ({ page }) => {
+      await ready(page);
+      await startProbe(page);
+      await page.click('#tab-attention [data-action="run"]');
+      const s = await runToEnd(page, 'attention', 900_000);
+      const probe = await readProbe(page);
+      const setup = await page.textContent('#tab-attention [data-role="facts"]');
+      return { ...probe, summary: s, setup: /set-up incl\. compression\s*([\d.]+) s/.exec(setup)?.[1] ?? null };
+    });
+    const at = (list, e) => list.find(([epoch]) => epoch === e)?.[1];
+    const s = run.summary;
+    return {
+      runs: [run],
+      figures: [
+        { id: 'attention_paper_seconds', label: `attention paper preset (4000 → 800 heads, 50 epochs): run, click to done (${round(run.fps)} fps, ${run.longtasks.length} long tasks)`, value: round(run.seconds), unit: 's', max: 180 },
+        { id: 'attention_paper_setup_seconds', label: 'attention paper preset: set-up incl. the compression of 4000 heads (m = 8, k = 3)', value: Number(run.setup), unit: 's', max: 1 },
+        { id: 'attention_paper_residual', label: 'attention paper preset: head moment residual (goal 1e-10)', value: s.compression_residual, unit: '', max: 1e-10 },
+        { id: 'attention_paper_ratios', label: 'attention paper preset: compressed / naive ÷ original at epoch 10 and 20',
+          value: `${at(s.ratio_compressed, 10).toFixed(3)}× / ${at(s.ratio_naive, 10).toFixed(2)}×, ${at(s.ratio_compressed, 20).toFixed(3)}× / ${at(s.ratio_naive, 20).toFixed(2)}×` },
+      ],
+    };
   },
 };
 

@@ -8,7 +8,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use moment_lab::nn::{
-    Activation, Dataset, GradMode, Grads, OptimizerKind, Real, TrainConfig, Trainer, TwoLayerNet,
+    Activation, GradMode, Grads, OptimizerKind, Real, Samples, TrainConfig, Trainer, TwoLayerNet,
     Workspace,
 };
 use moment_lab::rng::{seeded, uniform};
@@ -45,7 +45,7 @@ fn kernel<T: Real>(m: usize, d: usize, batch: usize, act: Activation) {
     let y: Vec<T> = (0..n)
         .map(|_| T::from_f64(uniform(&mut r, -1.0, 1.0)))
         .collect();
-    let data = Dataset::new(&x, &y, m).unwrap();
+    let data = Samples::new(&x, &y, m).unwrap();
     let net = TwoLayerNet::<T>::init(m, d, act, 42).unwrap();
     let mut ws = Workspace::new(&net);
     let mut g = Grads::new(&net);

@@ -357,6 +357,31 @@ const cases = {
     noProblems(problems, 'lth diverging');
   },
 
+  // The attention tab (Fig. 7) from a link: three layers train, the compressed one starts on the wide one
+  // (its moment residual at round-off), and the picture of one episode exists at every epoch, its slider
+  // reaching back to the initial layers.
+  async attention_small({ context, base }) {
+    const { page, problems } = await openPage(context, `${base}/#v=1&tab=attention&heads=600&target=180&epochs=6&batch_size=64`, { viewport: { width: 1200, height: 900 } });
+    assert(await page.isVisible('#tab-attention'), 'the link did not open the attention tab');
+    await page.click('#tab-attention [data-action="run"]');
+    const r = await waitDone(page, 'attention');
+    assert(r.error === null && r.done, `attention: ${r.error}`);
+    const s = r.last;
+    assert(s.arms.map((a) => a.arm).join() === 'original,compressed,naive' && s.epochs_done === 6, `attention summary: ${JSON.stringify(s).slice(0, 200)}`);
+    assert(s.compression_residual < 1e-9, `attention: head moment residual ${s.compression_residual}`);
+    const [e0, r0] = s.ratio_compressed[0];
+    assert(e0 === 0 && Math.abs(r0 - 1) < 0.05, `attention: compressed starts at ${r0}× the original`);
+    assert(s.arms.every((a) => Number.isFinite(a.final_test) && !a.diverged), 'attention: an arm did not finish');
+    const slider = '#tab-attention [data-role="picture-epoch"]';
+    assert(await page.$eval(slider, (el) => el.max) === '6', 'attention: the picture does not hold every epoch');
+    await shot(page, 'attention');
+    await page.$eval(slider, (el) => { el.value = '0'; el.dispatchEvent(new Event('input')); });
+    const label = await page.textContent('#tab-attention [data-role="picture-epoch-label"]');
+    assert(label === 'epoch 0', `attention: slider at 0 shows ${label}`);
+    assert(/compressed \/ original/.test(await page.textContent('#tab-attention [data-role="facts"]')), 'attention: no ratios in the facts');
+    noProblems(problems, 'attention');
+  },
+
   // LTH quick preset end to end: results, maps from the start of the run, exports (its main-thread figures
   // are in the budgets benchmark, bench/budgets.mjs).
   async lth_quick({ context, base }) {

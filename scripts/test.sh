@@ -2,7 +2,8 @@
 # Command #2: every test. Checks the sources (`cargo fmt --check`, no unused dependency: scripts/unused-deps.py),
 # installs what is missing (Chromium + ChromeDriver from apt, the wasm32 target, the pinned wasm-bindgen CLI,
 # npm packages), then runs
-#   1. native `cargo test`, then `cargo clippy --all-targets -- -D warnings`
+#   1. native `cargo test` (with the doctests), then `cargo clippy --all-targets -- -D warnings`, then
+#      `cargo doc --no-deps` with warnings as errors (broken links, private items named in public docs)
 #   2. the web build (scripts/build-web.sh --dist dist: the source tree's page and the folder to publish)
 #   3. `cargo test --target wasm32-unknown-unknown --test web` in headless Chromium (wasm-bindgen-test),
 #      then clippy for wasm32 (the lib and tests/web.rs)
@@ -53,6 +54,8 @@ step "native: cargo test"
 cargo test || fail_stage native-tests
 step "lint: cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets -- -D warnings || fail_stage clippy
+step "lint: cargo doc --no-deps without warnings (the crate front page's doctest ran with cargo test)"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps || fail_stage doc
 
 step "web build (+ dist/)"
 if ! bash scripts/build-web.sh --dist dist; then

@@ -13,9 +13,11 @@ use moment_lab::experiments::bench::{BenchCase, NnBench, NnBenchConfig};
 use moment_lab::experiments::cloud::{CloudConfig, CloudRun};
 use moment_lab::experiments::cost::Cost;
 use moment_lab::experiments::dataset::{DatasetConfig, DatasetRun};
-use moment_lab::experiments::error_scaling::{Fig2Config, Fig2Run, Fig8Config, run_fig8_trial};
+use moment_lab::experiments::fig2::{Fig2Config, Fig2Run};
+use moment_lab::experiments::fig8::{Fig8Config, Fig8Run};
 use moment_lab::experiments::lth::{LthConfig, LthRun};
 use moment_lab::experiments::scaling::{ScalingConfig, ScalingRun};
+use moment_lab::experiments::{Experiment, Params};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
@@ -157,7 +159,9 @@ proptest! {
         check_cloud(&text)?;
         let config = CloudConfig { k, target, ..CloudConfig::default() };
         if let Ok(mut run) = CloudRun::from_csv(&text, config) {
-            while !run.step(64).done {}
+            while !run.is_done() {
+                Experiment::step(&mut run, 64).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            }
             let s = run.summary();
             prop_assert!(s.moments_finite, "{:?}", s);
             prop_assert!(serde_json::to_string(&s).is_ok());
@@ -304,19 +308,22 @@ const NN: &[&str] = &[
 /// Deserialises `v` as every config type and validates it (cost estimate included); a config that
 /// validates and is tiny by its own estimate is constructed, stepped and summarised too.
 fn exercise(v: &Value) -> Result<(), TestCaseError> {
+    let fail = |e: moment_lab::experiments::ExperimentError| TestCaseError::fail(e.to_string());
     if let Ok(c) = serde_json::from_value::<CloudConfig>(v.clone())
-        && c.validate().is_ok()
+        && c.check_ref().is_ok()
         && tiny(c.cost())
     {
-        let mut run = CloudRun::new(c).map_err(|e| TestCaseError::fail(e.to_string()))?;
-        while !run.step(16).done {}
+        let mut run = CloudRun::new(c).map_err(fail)?;
+        while !run.is_done() {
+            run.step(16).map_err(fail)?;
+        }
         prop_assert!(serde_json::to_string(&run.summary()).is_ok());
     }
     if let Ok(c) = serde_json::from_value::<DatasetConfig>(v.clone())
-        && c.validate().is_ok()
+        && c.check_ref().is_ok()
         && tiny(c.cost_for(2))
     {
-        let mut run = DatasetRun::new(c).map_err(TestCaseError::fail)?;
+        let mut run = DatasetRun::new(c).map_err(fail)?;
         while !run.is_done() {
             run.step(3);
         }
@@ -325,10 +332,10 @@ fn exercise(v: &Value) -> Result<(), TestCaseError> {
         let _ = run.set_csv(run.sets().len() - 1);
     }
     if let Ok(c) = serde_json::from_value::<LthConfig>(v.clone())
-        && c.validate().is_ok()
+        && c.check_ref().is_ok()
         && tiny(c.cost())
     {
-        let mut run = LthRun::new(c).map_err(TestCaseError::fail)?;
+        let mut run = LthRun::new(c).map_err(fail)?;
         while !run.is_done() {
             run.step(5);
         }
@@ -344,31 +351,30 @@ fn exercise(v: &Value) -> Result<(), TestCaseError> {
             && run.config().sizes.iter().all(|&d| d <= 64)
         {
             while !run.is_done() {
-                run.step(64).map_err(TestCaseError::fail)?;
+                run.step(64).map_err(fail)?;
             }
             let _ = run.summary();
         }
     }
     if let Ok(c) = serde_json::from_value::<Fig2Config>(v.clone())
-        && c.validate().is_ok()
+        && c.check_ref().is_ok()
         && tiny(c.cost())
     {
-        let mut run = Fig2Run::new(c).map_err(TestCaseError::fail)?;
+        let mut run = Fig2Run::new(c).map_err(fail)?;
         while !run.is_done() {
-            run.step(4)
-                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            run.step(4).map_err(fail)?;
         }
         let _ = run.slopes();
     }
     if let Ok(c) = serde_json::from_value::<Fig8Config>(v.clone())
-        && c.validate().is_ok()
+        && c.check_ref().is_ok()
         && tiny(c.cost())
     {
-        for &m in &c.dims {
-            for &d in &c.sizes {
-                let _ = run_fig8_trial(&c, m, d, 0);
-            }
+        let mut run = Fig8Run::new(c).map_err(fail)?;
+        while !run.is_done() {
+            run.step(2).map_err(fail)?;
         }
+        let _ = run.summary();
     }
     if let Ok(c) = serde_json::from_value::<BenchCase>(v.clone())
         && c.validate().is_ok()
@@ -376,7 +382,7 @@ fn exercise(v: &Value) -> Result<(), TestCaseError> {
             c.d, c.dim, c.order, c.target, c.strategy, 1,
         ))
     {
-        let prepared = c.prepare().map_err(TestCaseError::fail)?;
+        let prepared = c.prepare().map_err(fail)?;
         let _ = prepared.run();
     }
     if let Ok(c) = serde_json::from_value::<NnBenchConfig>(v.clone())

@@ -3,7 +3,7 @@
 //! and without per-sample weights, full batch and an index batch with repeats; plus the compressed
 //! (1/c_j) scaling and chunking across more than 256 samples.
 
-use moment_lab::nn::{Activation, Dataset, GradMode, Grads, TwoLayerNet, Workspace};
+use moment_lab::nn::{Activation, GradMode, Grads, Samples, TwoLayerNet, Workspace};
 use moment_lab::rng::{seeded, uniform};
 
 struct Case {
@@ -46,7 +46,7 @@ fn away_from_kinks(net: &TwoLayerNet<f64>, c: &Case, m: usize, margin: f64) -> C
 /// Max |analytic − central difference| / max(1, |analytic|) over all parameters.
 fn fd_error(
     net: &TwoLayerNet<f64>,
-    data: &Dataset<'_, f64>,
+    data: &Samples<'_, f64>,
     batch: Option<&[usize]>,
 ) -> (f64, f64) {
     let mut ws = Workspace::new(net);
@@ -88,9 +88,9 @@ fn check(act: Activation, m: usize, weighted_neurons: bool, weighted_samples: bo
     };
     assert!(case.y.len() >= 20, "too few samples left: {}", case.y.len());
     let data = if weighted_samples {
-        Dataset::with_weights(&case.x, &case.y, m, &case.a).unwrap()
+        Samples::with_weights(&case.x, &case.y, m, &case.a).unwrap()
     } else {
-        Dataset::new(&case.x, &case.y, m).unwrap()
+        Samples::new(&case.x, &case.y, m).unwrap()
     };
     let (e_full, scale) = fd_error(&net, &data, None);
     // An index batch with repeats and out-of-order indices.
@@ -127,7 +127,7 @@ fn compressed_mode_is_autograd_divided_by_c() {
     let c = [0.5, 2.0, 0.0, 3.0, 1e-13];
     net.set_neuron_weights(&c).unwrap();
     let case = make_case(m, 40, 9);
-    let data = Dataset::with_weights(&case.x, &case.y, m, &case.a).unwrap();
+    let data = Samples::with_weights(&case.x, &case.y, m, &case.a).unwrap();
     let mut ws = Workspace::new(&net);
     let mut ga = Grads::new(&net);
     let mut gc = Grads::new(&net);
@@ -159,7 +159,7 @@ fn chunking_and_precision_are_consistent() {
     let m = 2;
     let net = TwoLayerNet::<f64>::init(m, 33, Activation::Relu, 21).unwrap();
     let case = make_case(m, 700, 4);
-    let data = Dataset::with_weights(&case.x, &case.y, m, &case.a).unwrap();
+    let data = Samples::with_weights(&case.x, &case.y, m, &case.a).unwrap();
     let mut ws = Workspace::new(&net);
     let mut g = Grads::new(&net);
     let loss = net
@@ -191,7 +191,7 @@ fn chunking_and_precision_are_consistent() {
     let x32: Vec<f32> = case.x.iter().map(|&v| v as f32).collect();
     let y32: Vec<f32> = case.y.iter().map(|&v| v as f32).collect();
     let a32: Vec<f32> = case.a.iter().map(|&v| v as f32).collect();
-    let d32 = Dataset::with_weights(&x32, &y32, m, &a32).unwrap();
+    let d32 = Samples::with_weights(&x32, &y32, m, &a32).unwrap();
     let mut ws32 = Workspace::new(&net32);
     let mut g32 = Grads::new(&net32);
     let l32 = net32

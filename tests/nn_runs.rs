@@ -2,7 +2,7 @@
 //! (bad input and divergence are reported, never a panic).
 
 use moment_lab::nn::{
-    Activation, BatchStream, Dataset, GradMode, Grads, NnError, OptimizerKind, Sampling,
+    Activation, BatchStream, GradMode, Grads, NnError, OptimizerKind, Samples, Sampling,
     TrainConfig, Trainer, TwoLayerNet, Workspace,
 };
 use moment_lab::rng::{seeded, sub_seed, uniform};
@@ -21,7 +21,7 @@ fn data32(n: usize, seed: u64) -> (Vec<f32>, Vec<f32>) {
 /// A small f32 run: init from `seed`, shuffled batches from a sub-seed, AdamW + cosine, 3 epochs.
 fn run(seed: u64, kind: OptimizerKind) -> (Vec<u32>, Vec<f64>) {
     let (x, y) = data32(300, 1);
-    let data = Dataset::new(&x, &y, 2).unwrap();
+    let data = Samples::new(&x, &y, 2).unwrap();
     let net = TwoLayerNet::<f32>::init(2, 64, Activation::Relu, seed).unwrap();
     let cfg = TrainConfig::new(kind, 1e-2)
         .with_cosine(3)
@@ -157,21 +157,21 @@ fn bad_input_is_a_typed_error() {
         ZeroInputDim
     );
     let e: [f32; 0] = [];
-    assert_eq!(Dataset::new(&e, &e, 2).unwrap_err(), EmptyData);
+    assert_eq!(Samples::new(&e, &e, 2).unwrap_err(), EmptyData);
     assert!(matches!(
-        Dataset::new(&[1.0f32, 2.0, 3.0], &[1.0], 2),
+        Samples::new(&[1.0f32, 2.0, 3.0], &[1.0], 2),
         Err(DimMismatch { .. })
     ));
     assert!(matches!(
-        Dataset::new(&[1.0f32, f32::NAN], &[1.0], 2),
+        Samples::new(&[1.0f32, f32::NAN], &[1.0], 2),
         Err(NonFinite { what: "input", .. })
     ));
     assert!(matches!(
-        Dataset::with_weights(&[1.0f32, 2.0], &[1.0], 2, &[-1.0]),
+        Samples::with_weights(&[1.0f32, 2.0], &[1.0], 2, &[-1.0]),
         Err(BadSampleWeight { .. })
     ));
     assert_eq!(
-        Dataset::with_weights(&[1.0f32, 2.0], &[1.0], 2, &[0.0]).unwrap_err(),
+        Samples::with_weights(&[1.0f32, 2.0], &[1.0], 2, &[0.0]).unwrap_err(),
         ZeroTotalWeight
     );
     let net = TwoLayerNet::<f32>::init(2, 4, Activation::Relu, 1).unwrap();
@@ -202,8 +202,8 @@ fn bad_input_is_a_typed_error() {
     assert_eq!(net.subnetwork(&[], None).unwrap_err(), ZeroWidth);
     // Data of the wrong input dimension, bad batches.
     let (x, y) = data32(10, 2);
-    let d3 = Dataset::new(&x[..9], &y[..3], 3).unwrap();
-    let d2 = Dataset::new(&x, &y, 2).unwrap();
+    let d3 = Samples::new(&x[..9], &y[..3], 3).unwrap();
+    let d2 = Samples::new(&x, &y, 2).unwrap();
     let mut ws = Workspace::new(&net);
     let mut g = Grads::new(&net);
     assert!(matches!(
@@ -275,7 +275,7 @@ fn bad_input_is_a_typed_error() {
 fn divergence_is_reported_not_panicked() {
     // SGD with an absurd learning rate on f32: the loss overflows to inf/NaN within a few steps.
     let (x, y) = data32(64, 3);
-    let data = Dataset::new(&x, &y, 2).unwrap();
+    let data = Samples::new(&x, &y, 2).unwrap();
     let net = TwoLayerNet::<f32>::init(2, 32, Activation::Relu, 5).unwrap();
     let mut tr = Trainer::new(net, TrainConfig::new(OptimizerKind::sgd(), 1e6)).unwrap();
     let mut err = None;

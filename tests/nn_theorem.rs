@@ -5,7 +5,7 @@
 //! SGD visibly departs, while Adam hides the missing rescale (paper: "no visible difference" with AdamW).
 
 use moment_lab::nn::{
-    Activation, BatchStream, Dataset, GradMode, OptimizerKind, TrainConfig, Trainer, TwoLayerNet,
+    Activation, BatchStream, GradMode, OptimizerKind, Samples, TrainConfig, Trainer, TwoLayerNet,
 };
 use moment_lab::rng::{seeded, uniform};
 
@@ -47,7 +47,7 @@ fn nets(act: Activation) -> (TwoLayerNet<f64>, TwoLayerNet<f64>) {
 /// identically to both) and return the max relative output difference on the test inputs.
 fn run(kind: OptimizerKind, lr: f64, act: Activation, mode: GradMode, minibatch: bool) -> f64 {
     let t = task();
-    let data = Dataset::new(&t.x, &t.y, 2).unwrap();
+    let data = Samples::new(&t.x, &t.y, 2).unwrap();
     let (dup, weighted) = nets(act);
     let cfg = TrainConfig::new(kind, lr).with_cosine(8);
     let mut a = Trainer::new(dup, cfg).unwrap();

@@ -6,8 +6,10 @@
 //! `MOMENT_LAB_BLESS=1 cargo test --release --test reproducible`.
 #![cfg(not(target_arch = "wasm32"))]
 
+use moment_lab::experiments::attention::{AttentionConfig, AttentionRun};
 use moment_lab::experiments::dataset::{DatasetConfig, DatasetRun};
 use moment_lab::experiments::lth::{LthConfig, LthRun};
+use moment_lab::experiments::{Experiment, Params};
 
 fn check(name: &str, value: serde_json::Value) {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -81,5 +83,22 @@ fn dataset_run_matches_fixture() {
     check(
         "dataset_fixture.json",
         serde_json::json!({"config": config, "result": test}),
+    );
+}
+
+/// The attention experiment (Fig. 7) in miniature: every arm's test curve and the picture's predictions
+/// at every epoch (the wasm build is compared against the same file in `tests/web.rs`).
+#[test]
+fn attention_run_matches_fixture() {
+    let config: AttentionConfig =
+        serde_json::from_str(include_str!("fixtures/attention_config.json")).unwrap();
+    let mut run = AttentionRun::new(config.clone().check().unwrap()).unwrap();
+    while !run.is_done() {
+        run.train(3);
+    }
+    let test: Vec<Vec<f64>> = run.curve().iter().map(|p| p.test.clone()).collect();
+    check(
+        "attention_fixture.json",
+        serde_json::json!({"config": config, "result": test, "maps": run.picture().predictions}),
     );
 }

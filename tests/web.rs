@@ -308,3 +308,20 @@ fn compressor_memory_is_capped_in_the_browser() {
     assert!(msg.contains("above the maximum of 64"), "{msg}");
     assert!(CloudRun::new(r#"{"d": 1500, "dim": 10, "k": 4, "target": 1100}"#).is_ok());
 }
+
+#[wasm_bindgen_test]
+fn attention_fixture_reproduces_exactly() {
+    use moment_lab::wasm::AttentionRun;
+    let fixture = include_str!("fixtures/attention_fixture.json");
+    let run = assert_reproduces_fixture!(AttentionRun, fixture, 3, "attention");
+    // Both as f32 (the predictions are f32; the fixture wrote them through f64).
+    type Frames = Vec<(usize, Vec<Vec<f32>>)>;
+    let expected: Frames =
+        serde_json::from_value(serde_json::from_str::<Value>(fixture).unwrap()["maps"].clone())
+            .unwrap();
+    let picture: Frames = serde_json::from_str(&run.picture_json().unwrap()).unwrap();
+    assert_eq!(
+        picture, expected,
+        "attention: wasm predictions of the picture differ from the native fixture"
+    );
+}

@@ -75,7 +75,7 @@ function scriptUrl() {
 
 // The lab page: ../index.html from the source file (www/embed.js), ./index.html from the published one.
 const LAB_PAGE = new URL(import.meta.env?.MOMENT_LAB_PAGE ?? '../index.html', scriptUrl());
-const EXPERIMENTS = ['cloud', 'lth', 'dataset', 'scaling', 'theory'];
+const EXPERIMENTS = ['cloud', 'lth', 'attention', 'dataset', 'scaling', 'theory'];
 const MIN_HEIGHT = 360;
 const MAX_HEIGHT = 20000;
 const FORWARDED_TYPES = ['ready', 'height', 'done', 'error'];

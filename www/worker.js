@@ -1,6 +1,7 @@
 // The compute side of the page (a module worker): owns the wasm and steps one experiment at a time in slices
 // of a few milliseconds, yielding to the event loop between slices so that 'stop' (or a newer 'start') can
-// arrive. It never draws; it posts plain data.
+// arrive. It never draws; it posts plain data. It knows no experiment by name: every kind is a wasm `Run`
+// (src/wasm.rs) made from the kind and its config, and what it posts is what that run hands back.
 //
 import init, * as wasm from './pkg/moment_lab.js';
 
@@ -11,29 +12,33 @@ const WASM = import.meta.env?.MOMENT_LAB_WASM ?? new URL('./pkg/moment_lab_bg.wa
 
 // Protocol (every message is tagged {type, runId?, ...}; the page ignores replies for an old runId):
 //   page -> worker
-//     {type:'start', runId, kind, config, csv?}   kind: 'cloud' | 'lth' | 'dataset' | 'scaling' | 'fig2'
+//     {type:'start', runId, kind, config, csv?}   kind: any experiment of the Rust registry ('cloud', 'lth',
+//                                                  'dataset', 'scaling', 'fig2', …); config: a preset name or
+//                                                  an object of fields over the default preset
 //     {type:'stop', runId}       pause: the run is kept and can be resumed
 //     {type:'resume', runId}     continue a stopped run where it paused
-//     {type:'query', runId, what, args}           on the current (or last) run:
-//          what = 'heatmaps' (lth; args {res}) | 'landscape' (dataset; args {res, span, trained})
-//                 | 'sets' (dataset) | 'setcsv' (dataset; args {arm}: that arm's weighted set as CSV text)
+//     {type:'query', runId, what, args}           on the current (or last) run: one of its queries
+//          ('heatmaps' {res}, 'landscape' {res, span, trained}, 'sets', 'setcsv' {arm}), or 'document' (the
+//          result document: config, provenance, summary, curves)
 //     {type:'nmoments', m, k}
 //     {type:'crash'} | {type:'trap'}             tests of the page's restart path: a JS exception, a wasm trap
 //   worker -> page
-//     {type:'ready', version, simd, presets}      presets: every experiment's preset configs (from Rust)
-//     {type:'started', runId, kind, info}          info: kind-specific (arms, config, points, …)
-//     {type:'progress', runId, fraction, items, maps?}  items: new curve points / rows / trial results since the last
-//                                                  maps (lth): function maps recorded since the last, [{epoch, data}]
-//                                                  (data as the 'heatmaps' answer; 'started' info has the first)
-//     {type:'done', runId, summary, extra}         extra: kind-specific final data
+//     {type:'ready', version, simd, presets}      presets: {kind: {name: config}}, from Rust
+//     {type:'started', runId, kind, info}          info: {config, items, …} (the run's own additions: arms, a
+//                                                  cloud's points, the first function maps, pace for slow motion)
+//     {type:'progress', runId, fraction, items, …}  what is new since the last progress: items (curve points,
+//                                                  rows, trials) and the run's own streams (maps, frames)
+//     {type:'done', runId, summary, extra}         extra: the run's final data (a cloud's kept points), or null
 //     {type:'stopped', runId}
 //     {type:'answer', runId, what, data}
 //     {type:'error', runId, message, fatal?}       fatal: the wasm trapped; the page restarts the worker
+// Typed arrays in any of these are transferred, not copied.
 
 const SLICE_MS = 12;       // aim for each step() call to take about this long
 const PROGRESS_MS = 60;    // post progress at most this often
+const FRAME_MS = 50;       // pause between the frames of a run in slow motion (info.pace)
 
-let current = null;        // the running or paused job: {runId, kind, run, adapter, stopped, running}
+let current = null;        // the running or paused job: {runId, kind, run, info, stopped, running, finished}
 
 // Yield to the event loop. A MessageChannel message is not clamped to 4 ms like a nested setTimeout(0).
 const channel = new MessageChannel();
@@ -43,165 +48,73 @@ const yieldNow = () => new Promise((resolve) => {
   waiting.push(resolve);
   channel.port2.postMessage(0);
 });
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const message = (e) => String((e && e.message) || e);
 
 // A wasm trap (a Rust panic) leaves the instance in an unknown state: the page restarts the worker.
 const isFatal = (e) => e instanceof WebAssembly.RuntimeError;
 
-// One adapter per experiment kind: create the run, describe it, do a bounded step (returning new items and
-// the fraction done), and produce the summary and the final data.
-const adapters = {
-  cloud: {
-    create: (config, csv) => {
-      const { animate, ...rest } = config;
-      const cfg = JSON.stringify(rest);
-      const run = csv == null ? new wasm.CloudRun(cfg) : wasm.CloudRun.from_csv(csv, cfg);
-      if (animate) run.record_clusters();
-      return run;
-    },
-    // Slow motion: about 120 frames whatever d is, each showing the clusters just reduced.
-    // (Above 50 000 points, e.g. from a CSV, it runs at full speed: every frame copies all the weights.)
-    pace: (run, config, info) => (config.animate && info.d <= 50000
-      ? { budget: Math.max(1, Math.ceil((info.d - config.target) / 120)), delayMs: 50 } : null),
-    info(run) {
-      const points = run.points();
-      const weights = run.input_weights();
-      const dim = run.dim();
-      return { data: { d: points.length / dim, dim, points, weights }, transfer: [points.buffer, weights.buffer] };
-    },
-    step: (run, budget, paced) => {
-      const fraction = run.step(budget);
-      if (!paced) return { fraction, items: [] };
-      const weights = run.current_weights();
-      const clusters = run.recent_clusters();
-      return { fraction, items: [{ weights, clusters }], transfer: [weights.buffer, clusters.buffer] };
-    },
-    done: (run) => run.done(),
-    finish(run) {
-      const indices = run.kept_indices();
-      const weights = run.kept_weights();
-      return {
-        summary: JSON.parse(run.summary_json()),
-        extra: { indices, weights, csv: run.kept_csv() },
-        transfer: [indices.buffer, weights.buffer],
-      };
-    },
-  },
-  lth: trainingAdapter((c) => new wasm.LthRun(c)),
-  dataset: trainingAdapter((c, csv) => (csv == null ? new wasm.DatasetRun(c) : wasm.DatasetRun.from_csv(csv, c))),
-  scaling: {
-    create: (config) => new wasm.ScalingRun(JSON.stringify(config)),
-    info: (run) => ({ data: { total: run.total() } }),
-    step: (run, budget) => {
-      const items = JSON.parse(run.step(budget));
-      return { fraction: run.finished() / run.total(), items };
-    },
-    done: (run) => run.done(),
-    finish: (run) => ({ summary: JSON.parse(run.summary_json()) }),
-  },
-  fig2: {
-    create: (config) => new wasm.Fig2Run(JSON.stringify(config)),
-    info: (run) => ({ data: { total: run.total() } }),
-    step: (run, budget) => {
-      const items = JSON.parse(run.step(Math.max(1, Math.min(budget, 4))));
-      const total = run.total();
-      return { fraction: 0, items, total };
-    },
-    done: (run) => run.done(),
-    finish: (run) => ({ summary: { points: JSON.parse(run.points_json()), slopes: JSON.parse(run.slopes_json()) } }),
-  },
-};
-
-// LTH and dataset runs share a shape: arms, config, step(epochs) -> new curve points, progress, summary.
-function trainingAdapter(make) {
-  return {
-    create: (config, csv) => make(JSON.stringify(config), csv),   // a preset name or a config object
-    info: (run) => ({
-      data: {
-        arms: JSON.parse(run.arms_json()),
-        config: JSON.parse(run.config_json()),
-        curve: JSON.parse(run.curve_json()),
-      },
-    }),
-    step: (run, budget) => ({ items: JSON.parse(run.step(budget)), fraction: run.progress() }),
-    done: (run) => run.done(),
-    finish: (run) => ({ summary: JSON.parse(run.summary_json()) }),
-    newMaps,
-  };
+// The buffers of every typed array in `value`, to transfer with the message that carries it.
+function buffers(value, out = []) {
+  if (ArrayBuffer.isView(value)) out.push(value.buffer);
+  else if (Array.isArray(value)) for (const v of value) buffers(v, out);
+  else if (value && typeof value === 'object') for (const v of Object.values(value)) buffers(v, out);
+  return out;
 }
 
-// LTH: the function maps the run recorded since the last call, as {maps: [{epoch, data}], transfer}.
-function newMaps(run, job) {
-  const maps = [];
-  if (typeof run.maps_count !== 'function') return { maps, transfer: [] };
-  job.mapsSent ??= 0;
-  for (const n = run.maps_count(); job.mapsSent < n; job.mapsSent++) {
-    maps.push({ epoch: run.maps_epoch(job.mapsSent), data: run.maps_at(job.mapsSent) });
-  }
-  return { maps, transfer: maps.map((m) => m.data.buffer) };
+const post = (msg) => self.postMessage(msg, buffers(msg));
+
+// What is new since the last post, each stream (items, maps, frames) in order.
+function gather(pending, update) {
+  for (const [key, list] of Object.entries(update)) pending[key] = (pending[key] || []).concat(list);
+  return pending;
 }
 
-// A progress message with the pending items and, for runs that record them, the new function maps (unless
-// `always`, none is sent when there is nothing new).
-function postProgress(job, fraction, items, always = false) {
-  const extra = job.adapter.newMaps ? job.adapter.newMaps(job.run, job) : { maps: [], transfer: [] };
-  if (!always && !items.length && !extra.maps.length) return;
-  self.postMessage({ type: 'progress', runId: job.runId, fraction, items, ...(extra.maps.length ? { maps: extra.maps } : {}) },
-    extra.transfer);
+function postProgress(job, fraction, pending, always = false) {
+  if (!always && !Object.values(pending).some((list) => list.length)) return;
+  post({ type: 'progress', runId: job.runId, fraction, items: [], ...pending });
 }
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function loop(job) {
-  const { adapter } = job;
   job.running = true;
-  const pace = adapter.pace ? adapter.pace(job.run, job.config, job.info) : null;
+  const pace = job.info.pace || null;
   let budget = 1;
   let lastPost = 0;
-  let pending = [];
-  let fraction = 0;
-  let fig2Finished = 0;
+  let pending = {};
   try {
-    while (!adapter.done(job.run)) {
+    while (!job.run.done()) {
       await yieldNow();
       if (job.stopped || current !== job) {
-        if (current === job) postProgress(job, fraction, pending);   // a replaced run is already freed
+        if (current === job) postProgress(job, job.run.progress(), pending);   // a replaced run is already freed
         job.running = false;
-        if (current === job) self.postMessage({ type: 'stopped', runId: job.runId });
+        if (current === job) post({ type: 'stopped', runId: job.runId });
         return;
       }
-      const t = performance.now();
       if (pace) {
-        // Animated: a fixed amount of work per frame, every frame posted, a pause between frames.
-        const r = adapter.step(job.run, pace.budget, true);
-        self.postMessage({ type: 'progress', runId: job.runId, fraction: r.fraction, items: r.items }, r.transfer || []);
-        await sleep(pace.delayMs);
+        // Slow motion: a fixed amount of work per frame, every frame posted, a pause between frames.
+        const update = job.run.step(pace.budget);
+        postProgress(job, job.run.progress(), update, true);
+        await sleep(FRAME_MS);
         if (current !== job) return;   // a newer run replaced (and freed) this one meanwhile
         continue;
       }
-      const r = adapter.step(job.run, budget);
+      const t = performance.now();
+      pending = gather(pending, job.run.step(budget));
       const took = performance.now() - t;
-      if (r.total) {
-        fig2Finished += r.items.length;
-        r.fraction = fig2Finished / r.total;
-      }
-      fraction = r.fraction;
-      if (r.items.length) pending = pending.concat(r.items);
       // Steer the budget so one call takes about SLICE_MS (at most doubling or halving per slice).
       budget = Math.max(1, Math.round(budget * Math.min(2, Math.max(0.5, SLICE_MS / Math.max(took, 0.05)))));
       if (t - lastPost > PROGRESS_MS) {
-        postProgress(job, fraction, pending, true);
-        pending = [];
+        postProgress(job, job.run.progress(), pending, true);
+        pending = {};
         lastPost = t;
       }
     }
     postProgress(job, 1, pending);
-    const out = adapter.finish(job.run);
+    const { summary, extra } = job.run.finish();
     job.running = false;
     job.finished = true;
-    self.postMessage({ type: 'done', runId: job.runId, summary: out.summary, extra: out.extra || null },
-      out.transfer || []);
+    post({ type: 'done', runId: job.runId, summary, extra: extra ?? null });
   } catch (e) {
     fail(job, e);
   }
@@ -232,22 +145,15 @@ function drop() {
 }
 
 function start({ runId, kind, config, csv }) {
-  const adapter = adapters[kind];
-  const job = { runId, kind, config, adapter, run: null, info: null, stopped: false, running: false };
+  const job = { runId, kind, run: null, info: null, stopped: false, running: false, finished: false };
   if (current) current.stopped = true;
   drop();
   current = job;
-  if (!adapter) {
-    fail(job, new Error(`unknown experiment '${kind}'`));
-    return;
-  }
   try {
-    job.run = adapter.create(config, csv);
-    const { data, transfer } = adapter.info(job.run);
-    job.info = { ...data };
-    const first = adapter.newMaps ? adapter.newMaps(job.run, job) : { maps: [], transfer: [] };
-    if (first.maps.length) data.maps = first.maps;
-    self.postMessage({ type: 'started', runId, kind, info: data }, [...(transfer || []), ...first.transfer]);
+    const text = JSON.stringify(config);
+    job.run = csv == null ? new wasm.Run(kind, text) : wasm.Run.from_csv(kind, csv, text);
+    job.info = job.run.info();
+    post({ type: 'started', runId, kind, info: job.info });
   } catch (e) {
     fail(job, e);
     return;
@@ -262,17 +168,8 @@ function answer({ runId, what, args }) {
     return;
   }
   try {
-    let data;
-    if (what === 'heatmaps') {
-      data = job.run.heatmaps(args.res);
-      self.postMessage({ type: 'answer', runId, what, data }, [data.buffer]);
-      return;
-    }
-    if (what === 'landscape') data = JSON.parse(job.run.landscape_json(args.res, args.span, !!args.trained));
-    else if (what === 'sets') data = [0, 1, 2, 3].slice(0, JSON.parse(job.run.arms_json()).length).map((a) => job.run.set_points(a));
-    else if (what === 'setcsv') data = job.run.set_csv(args.arm);
-    else throw new Error(`unknown query '${what}'`);
-    self.postMessage({ type: 'answer', runId, what, data });
+    const data = what === 'document' ? job.run.document() : job.run.query(what, JSON.stringify(args ?? {}));
+    post({ type: 'answer', runId, what, data });
   } catch (e) {
     if (isFatal(e)) fail(job, e);
     else self.postMessage({ type: 'answer', runId, what, data: null, error: message(e) });
@@ -280,7 +177,7 @@ function answer({ runId, what, args }) {
 }
 
 const ready = init({ module_or_path: WASM }).then(
-  () => self.postMessage({ type: 'ready', version: wasm.version(), simd: wasm.simd_enabled(), presets: JSON.parse(wasm.presets_json()) }),
+  () => self.postMessage({ type: 'ready', version: wasm.version(), simd: wasm.simd_enabled(), presets: wasm.presets() }),
   (e) => self.postMessage({ type: 'error', runId: 0, message: `could not load the wasm module: ${message(e)}`, fatal: false }),
 );
 
@@ -320,7 +217,7 @@ self.onmessage = async ({ data }) => {
       // through a forged object handle), raised where a Rust panic in a run would be and reported the same way.
       const job = current || { runId: 0 };
       try {
-        wasm.CloudRun.prototype.step.call({ __wbg_ptr: 0xfffffff0 }, 1);
+        wasm.Run.prototype.step.call({ __wbg_ptr: 0xfffffff0 }, 1);
         fail(job, new Error('the forged call did not trap'));
       } catch (e) {
         fail(job, e);

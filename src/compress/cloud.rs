@@ -1,6 +1,8 @@
 //! The weighted point cloud a compression starts from, its validation, and the geometry helpers the
 //! compressor measures clusters with.
 
+use ndarray::ArrayView2;
+
 use super::CompressError;
 use super::basis::Frame;
 
@@ -38,6 +40,20 @@ impl Cloud {
             points,
             weights: vec![1.0; d],
         }
+    }
+
+    /// Unit weights on the rows of `points` (`d × dim`, any memory layout; copied row-major).
+    pub fn from_array(points: ArrayView2<f64>) -> Cloud {
+        Cloud::new(points.ncols(), points.iter().copied().collect())
+    }
+
+    /// The points as a `d × dim` array (a view of [`Cloud::points`]).
+    pub fn view(&self) -> ArrayView2<'_, f64> {
+        ArrayView2::from_shape(
+            (self.len(), self.dim),
+            &self.points[..self.len() * self.dim],
+        )
+        .expect("len() × dim fits the points")
     }
 
     pub fn len(&self) -> usize {

@@ -2,6 +2,7 @@
 //! [`Compressor::step`] (the phases themselves in `bulk`, `greedy` and `rounds`), and the bookkeeping
 //! every cluster reduction shares.
 
+use ndarray::{Array2, Axis};
 use serde::{Deserialize, Serialize};
 
 use super::basis::Features;
@@ -36,6 +37,13 @@ pub struct Compressed {
     pub indices: Vec<usize>,
     pub weights: Vec<f64>,
     pub diagnostics: Diagnostics,
+}
+
+impl Compressed {
+    /// The kept points of `cloud` (the one that was compressed), one row each, in index order.
+    pub fn kept_points(&self, cloud: &Cloud) -> Array2<f64> {
+        cloud.view().select(Axis(0), &self.indices)
+    }
 }
 
 /// Progress of a [`Compressor`].

@@ -41,7 +41,7 @@ fn knn_flops(n: f64, m: f64, k: f64) -> f64 {
 ///   points lose `N` each (`≈ 4 N²` per eliminated point); the Auto end phase averages `q ≈ 3.3`
 ///   (`≈ 0.6 N³` per point; an upper estimate from `N = 144` on, where it starts at `N / 16` instead
 ///   of 8), greedy has `q = 1`;
-/// - the Auto end phase and greedy query k nearest neighbours ([`knn_flops`]): a full pass over the
+/// - the Auto end phase and greedy query k nearest neighbours (`knn_flops`): a full pass over the
 ///   alive points when they start and whenever the ball size changes (up to 8 passes), a few per
 ///   eliminated point;
 /// - building the k-d tree, `≈ 10 d m log₂ d`.

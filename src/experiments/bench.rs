@@ -4,12 +4,14 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::error_scaling::compression_error;
+use super::fig2::compression_error;
 use crate::compress::{Cloud, CompressError, CompressParams, Strategy, compress};
 use crate::data::symmetric::{probes, sigmoid};
+use crate::experiments::ExperimentError;
 use crate::experiments::cost::{self, Cost, Hints};
+use crate::experiments::params::by_name;
 use crate::nn::{
-    Activation, Dataset, GradMode, Grads, NnError, OptimizerKind, TrainConfig, Trainer,
+    Activation, GradMode, Grads, NnError, OptimizerName, Samples, TrainConfig, Trainer,
     TwoLayerNet, Workspace,
 };
 use crate::rng::{seeded, uniform};
@@ -21,7 +23,7 @@ pub struct BenchCase {
     pub order: usize,
     pub d: usize,
     pub target: usize,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "by_name")]
     pub strategy: Strategy,
     #[serde(default)]
     pub seed: u64,
@@ -53,12 +55,15 @@ impl BenchCase {
     /// Checks the sizes (as a cloud run does: d ≥ 2 points, target below d, order within
     /// [`crate::compress::MAX_ORDER`]) and the cost: `run` compresses in one call, so the whole
     /// compression counts against the cap of one call.
-    pub fn validate(&self) -> Result<(), String> {
-        crate::compress::check_order(self.order).map_err(|e| e.to_string())?;
+    pub fn validate(&self) -> Result<(), ExperimentError> {
+        crate::compress::check_order(self.order)?;
         if self.dim == 0 || self.d < 2 || self.target >= self.d {
-            return Err(format!(
-                "need m ≥ 1 and 0 ≤ d' < d (got m = {}, d = {}, d' = {})",
-                self.dim, self.d, self.target
+            return Err(ExperimentError::invalid(
+                "target",
+                format!(
+                    "need m ≥ 1 and 0 ≤ d' < d (got m = {}, d = {}, d' = {})",
+                    self.dim, self.d, self.target
+                ),
             ));
         }
         let c = super::cloud::cloud_cost(
@@ -81,7 +86,7 @@ impl BenchCase {
     }
 
     /// The case's input (not timed), after [`Self::validate`].
-    pub fn prepare(&self) -> Result<PreparedCase, String> {
+    pub fn prepare(&self) -> Result<PreparedCase, ExperimentError> {
         self.validate()?;
         let mut rng = seeded(self.seed);
         let pts = (0..self.d * self.dim)
@@ -137,7 +142,8 @@ pub struct NnBenchConfig {
     /// Data-set size; batches are 32 fixed index lists into it.
     pub samples: usize,
     /// Optimiser for `train_steps` (`sgd`, `adam`, …).
-    pub optimizer: String,
+    #[serde(deserialize_with = "by_name")]
+    pub optimizer: OptimizerName,
     pub lr: f64,
     pub seed: u64,
 }
@@ -149,7 +155,7 @@ impl Default for NnBenchConfig {
             width: 1024,
             batch: 128,
             samples: 4096,
-            optimizer: "adam".into(),
+            optimizer: OptimizerName::Adam,
             lr: 1e-3,
             seed: 1,
         }
@@ -168,10 +174,10 @@ pub struct NnBench {
 }
 
 impl NnBench {
-    pub fn new(config: NnBenchConfig) -> Result<NnBench, NnError> {
+    pub fn new(config: NnBenchConfig) -> Result<NnBench, ExperimentError> {
         let (m, n, bs) = (config.input_dim, config.samples, config.batch);
         if bs == 0 || bs > n {
-            return Err(NnError::EmptyData);
+            return Err(NnError::EmptyData.into());
         }
         // The data set, the net and 32 batches are made here, in one call.
         let (w, mf, nf) = (config.width as f64, m as f64, n as f64);
@@ -182,32 +188,22 @@ impl NnBench {
                 + 32.0 * bs as f64 * 8.0
                 + 2.0 * cost::trainer_bytes(w, mf),
         };
-        if let Err(e) = cost.check(&Hints {
+        cost.check(&Hints {
             call: "lower the samples or the width",
             run: "",
             bytes: "lower the samples, the batch or the width",
-        }) {
-            return Err(NnError::BadHyperparameter {
-                name: "size",
-                value: cost.bytes,
-                expected: if e.contains("memory") {
-                    "a data set, batches and net within the memory cap (lower samples, batch or width)"
-                } else {
-                    "a set-up within the cost cap (lower samples or width)"
-                },
-            });
-        }
+        })?;
         let mut r = seeded(config.seed);
         let x: Vec<f32> = (0..n * m)
             .map(|_| uniform(&mut r, -1.0, 1.0) as f32)
             .collect();
         let y: Vec<f32> = (0..n).map(|_| uniform(&mut r, -1.0, 1.0) as f32).collect();
-        Dataset::new(&x, &y, m)?;
+        Samples::new(&x, &y, m)?;
         let net = TwoLayerNet::<f32>::init(m, config.width, Activation::Relu, config.seed)?;
         let batches = (0..32)
             .map(|b| (0..bs).map(|s| (b * bs + s * 7) % n).collect())
             .collect();
-        let kind = OptimizerKind::by_name(&config.optimizer)?;
+        let kind = config.optimizer.kind();
         let grads = Grads::new(&net);
         let ws = Workspace::new(&net);
         let trainer = Trainer::new(net, TrainConfig::new(kind, config.lr))?;
@@ -235,7 +231,7 @@ impl NnBench {
 
     /// `n` forward + backward passes (gradient only, parameters unchanged); returns the last batch loss.
     pub fn grad_steps(&mut self, n: usize) -> Result<f32, NnError> {
-        let data = Dataset::new(&self.x, &self.y, self.config.input_dim)?;
+        let data = Samples::new(&self.x, &self.y, self.config.input_dim)?;
         let mut loss = 0.0;
         for _ in 0..n {
             let b = &self.batches[self.next % self.batches.len()];
@@ -253,7 +249,7 @@ impl NnBench {
 
     /// `n` training steps (forward + backward + optimiser update); returns the last batch loss.
     pub fn train_steps(&mut self, n: usize) -> Result<f32, NnError> {
-        let data = Dataset::new(&self.x, &self.y, self.config.input_dim)?;
+        let data = Samples::new(&self.x, &self.y, self.config.input_dim)?;
         let mut loss = 0.0;
         for _ in 0..n {
             let b = &self.batches[self.next % self.batches.len()];

@@ -2,19 +2,32 @@
 //! CSV), compressed to a weighted subset of `d'` of them that keeps every moment up to order `k`.
 //!
 //! Defaults mirror the paper's demo: d = 1000, m = 2, k = 2 (N(2,2) = 6 moments), d' = 40.
+//!
+//! **Cost.** Making the cloud `O(d m)`; the compression as [`crate::compress`] says; the summary's moment
+//! table `N(m,k)` sums over every point. `step` hands the compressor its own budget (eliminations).
 
+use ndarray::ArrayView2;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::compress::{
-    self, Cloud, CompressError, CompressParams, Compressor, MomentFrame, MomentRow, Progress,
-    Strategy,
+    self, Cloud, CompressError, CompressParams, Compressor, MomentFrame, MomentRow, Strategy,
 };
-use crate::data::csv::{self, CsvError};
+use crate::data::csv;
+use crate::experiments::ExperimentError;
 use crate::experiments::cost::{Cost, Hints};
+use crate::experiments::params::{Params, Valid, by_name};
+use crate::experiments::protocol::{Experiment, Flag, Host, Payload, Preset, to_json};
 use crate::rng::{seeded, standard_normal};
 
 /// The largest cloud the page accepts (generated or uploaded).
 pub const MAX_POINTS: usize = 1_000_000;
+
+/// The largest cloud the page animates (every frame copies every point's weight).
+pub const MAX_ANIMATED: usize = 50_000;
+
+/// Frames of the slow-motion view, about (each shows the clusters just reduced).
+pub const ANIMATION_FRAMES: usize = 120;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -29,8 +42,17 @@ pub struct CloudConfig {
     pub k: usize,
     #[serde(default = "d_target")]
     pub target: usize,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "by_name")]
     pub strategy: Strategy,
+    /// Slow motion for the page: record the clusters each step reduces, and hand the page every
+    /// point's current weight after each step ([`MAX_ANIMATED`] points at most; larger clouds run at full
+    /// speed).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub animate: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !b
 }
 
 fn d_seed() -> u64 {
@@ -58,32 +80,8 @@ impl Default for CloudConfig {
             k: d_k(),
             target: d_target(),
             strategy: Strategy::Auto,
+            animate: false,
         }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub enum CloudError {
-    Config(String),
-    Csv(CsvError),
-    Compress(CompressError),
-}
-
-impl std::fmt::Display for CloudError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            CloudError::Config(m) => write!(f, "{m}"),
-            CloudError::Csv(e) => write!(f, "{e}"),
-            CloudError::Compress(e) => write!(f, "{e}"),
-        }
-    }
-}
-
-impl std::error::Error for CloudError {}
-
-impl From<CompressError> for CloudError {
-    fn from(e: CompressError) -> Self {
-        CloudError::Compress(e)
     }
 }
 
@@ -129,45 +127,48 @@ pub fn max_or_nan(values: impl IntoIterator<Item = f64>) -> f64 {
 pub struct CloudRun {
     config: CloudConfig,
     compressor: Compressor,
+    /// The compressor's threads, resolved.
+    threads: usize,
 }
 
-impl CloudConfig {
+impl Params for CloudConfig {
     /// Checks a config for a generated cloud: sizes, order, target, cost.
-    pub fn validate(&self) -> Result<(), CloudError> {
+    fn check_ref(&self) -> Result<(), ExperimentError> {
         compress::check_order(self.k)?;
         if self.d == 0 {
-            return Err(CloudError::Config("d must be at least 1".into()));
+            return Err(ExperimentError::invalid("d", "d must be at least 1"));
         }
         if self.dim == 0 || self.dim > 16 {
-            return Err(CloudError::Config(
-                "dimension m must be between 1 and 16".into(),
+            return Err(ExperimentError::invalid(
+                "dim",
+                "dimension m must be between 1 and 16",
             ));
         }
         if self.d > MAX_POINTS {
-            return Err(CloudError::Config(format!(
-                "d = {} is above the limit of {MAX_POINTS} points",
-                self.d
-            )));
+            return Err(ExperimentError::invalid(
+                "d",
+                format!("d = {} is above the limit of {MAX_POINTS} points", self.d),
+            ));
         }
         check_target(self.target, self.d)?;
         check_moments(self.target, self.dim, self.k)?;
         self.check_cost()
     }
+}
 
+impl CloudConfig {
     /// The cost of the run (see [`crate::experiments::cost`]) with this config's `d` and `dim`: making the
     /// cloud, compressing it, and the summary's moment table.
     pub fn cost(&self) -> Cost {
         cloud_cost(self.d, self.dim, self.k, self.target, self.strategy, 1)
     }
 
-    fn check_cost(&self) -> Result<(), CloudError> {
-        self.cost()
-            .check(&Hints {
-                call: "lower the number of points d, the target d′ or the order k (or use the auto strategy)",
-                run: "lower the number of points d, the target d′ or the order k",
-                bytes: "lower the number of points d or the order k",
-            })
-            .map_err(CloudError::Config)
+    fn check_cost(&self) -> Result<(), ExperimentError> {
+        self.cost().check(&Hints {
+            call: "lower the number of points d, the target d′ or the order k (or use the auto strategy)",
+            run: "lower the number of points d, the target d′ or the order k",
+            bytes: "lower the number of points d or the order k",
+        })
     }
 }
 
@@ -196,55 +197,67 @@ pub fn cloud_cost(
 
 impl CloudRun {
     /// A standard-normal cloud from the config's seed.
-    pub fn new(config: CloudConfig) -> Result<CloudRun, CloudError> {
-        config.validate()?;
-        let mut rng = seeded(config.seed);
-        let points = (0..config.d * config.dim)
-            .map(|_| standard_normal(&mut rng))
-            .collect();
-        Self::with_cloud(config.clone(), Cloud::new(config.dim, points))
+    pub fn new(config: CloudConfig) -> Result<CloudRun, ExperimentError> {
+        Self::build(config.check()?, &Host::default())
     }
 
     /// A user's cloud from CSV text; `config.d` and `config.dim` are taken from the file.
-    pub fn from_csv(text: &str, mut config: CloudConfig) -> Result<CloudRun, CloudError> {
+    pub fn from_csv(text: &str, config: CloudConfig) -> Result<CloudRun, ExperimentError> {
+        <Self as Experiment>::from_csv(config, text, &Host::default())
+    }
+
+    /// Points given as the rows of an array (`d × m`, unit weights); `config.d` and `config.dim` are
+    /// taken from it.
+    pub fn from_array(
+        points: ArrayView2<f64>,
+        config: CloudConfig,
+    ) -> Result<CloudRun, ExperimentError> {
+        Self::with_user_cloud(config, Cloud::from_array(points), &Host::default())
+    }
+
+    fn with_user_cloud(
+        mut config: CloudConfig,
+        cloud: Cloud,
+        host: &Host,
+    ) -> Result<CloudRun, ExperimentError> {
         compress::check_order(config.k)?;
-        let cloud = csv::parse_cloud(text, MAX_POINTS).map_err(CloudError::Csv)?;
         config.d = cloud.len();
         config.dim = cloud.dim;
         check_target(config.target, config.d)?;
         config.check_cost()?;
-        Self::with_cloud(config, cloud)
+        Self::with_cloud(config, cloud, host)
     }
 
-    fn with_cloud(config: CloudConfig, cloud: Cloud) -> Result<CloudRun, CloudError> {
+    fn with_cloud(
+        config: CloudConfig,
+        cloud: Cloud,
+        host: &Host,
+    ) -> Result<CloudRun, ExperimentError> {
         let params = CompressParams {
             seed: config.seed,
             ..CompressParams::new(config.k, config.target)
         }
-        .with_strategy(config.strategy);
-        let compressor = Compressor::new(cloud, params)?;
-        Ok(CloudRun { config, compressor })
+        .with_strategy(config.strategy)
+        .with_threads(host.threads);
+        let mut compressor = Compressor::new(cloud, params)?;
+        if config.animate {
+            compressor.record_clusters();
+        }
+        Ok(CloudRun {
+            config,
+            compressor,
+            threads: crate::parallel::Workers::new(host.threads).threads(),
+        })
     }
 
-    pub fn config(&self) -> &CloudConfig {
-        &self.config
+    /// Whether the page shows this run in slow motion.
+    fn animated(&self) -> bool {
+        self.config.animate && self.cloud().len() <= MAX_ANIMATED
     }
 
-    pub fn step(&mut self, budget: usize) -> Progress {
-        self.compressor.step(budget)
-    }
-
-    pub fn is_done(&self) -> bool {
-        self.compressor.is_done()
-    }
-
-    /// The compressor, e.g. to record and read the clusters it reduces while stepping.
+    /// The compressor, e.g. to read the clusters it reduced in the last step.
     pub fn compressor(&self) -> &Compressor {
         &self.compressor
-    }
-
-    pub fn record_clusters(&mut self) {
-        self.compressor.record_clusters();
     }
 
     pub fn cloud(&self) -> &Cloud {
@@ -255,7 +268,74 @@ impl CloudRun {
         self.compressor.result()
     }
 
-    pub fn summary(&self) -> CloudSummary {
+    /// `index,weight,x1..xm` CSV of the kept points.
+    pub fn kept_csv(&self) -> String {
+        let r = self.result();
+        csv::write_kept(self.cloud(), &r.indices, &r.weights)
+    }
+}
+
+impl Experiment for CloudRun {
+    const KIND: &'static str = "cloud";
+    const ABOUT: &'static str = "\
+The page's \"compress a cloud\" demo: d points from a standard normal in R^m (from the seed), or the rows
+of your CSV (--data: a header row, numeric columns, an optional `weight` column), compressed to a
+weighted subset of d' of them that keeps every moment up to order k (--k, or --order). Writes the
+summary with its moment table, and the kept indices and weights (kept_indices, kept_weights).";
+    type Config = CloudConfig;
+    type Item = ();
+    type Summary = CloudSummary;
+
+    fn presets() -> Vec<Preset<CloudConfig>> {
+        vec![Preset::new(
+            "demo",
+            "the authors' smallest demo: 1000 normal points in R², k = 2, 40 kept",
+            CloudConfig::default(),
+        )]
+    }
+
+    fn build(config: Valid<CloudConfig>, host: &Host) -> Result<CloudRun, ExperimentError> {
+        let config = config.into_inner();
+        let mut rng = seeded(config.seed);
+        let points = (0..config.d * config.dim)
+            .map(|_| standard_normal(&mut rng))
+            .collect();
+        let cloud = Cloud::new(config.dim, points);
+        Self::with_cloud(config, cloud, host)
+    }
+
+    fn config(&self) -> &CloudConfig {
+        &self.config
+    }
+
+    fn step(&mut self, budget: usize) -> Result<(), ExperimentError> {
+        self.compressor.step(budget);
+        Ok(())
+    }
+
+    fn progress(&self) -> f64 {
+        self.compressor.progress().fraction
+    }
+
+    fn is_done(&self) -> bool {
+        self.compressor.is_done()
+    }
+
+    fn status(&self) -> String {
+        let p = self.compressor.progress();
+        format!(
+            "{} of {} points left (target {})",
+            p.alive,
+            self.cloud().len(),
+            p.target
+        )
+    }
+
+    fn items(&self) -> &[()] {
+        &[]
+    }
+
+    fn summary(&self) -> CloudSummary {
         let r = self.result();
         let cloud = self.cloud();
         let (moment_frame, moments) =
@@ -278,33 +358,115 @@ impl CloudRun {
         }
     }
 
-    /// `index,weight,x1..xm` CSV of the kept points.
-    pub fn kept_csv(&self) -> String {
+    fn seed(&self) -> Option<u64> {
+        Some(self.config.seed)
+    }
+
+    fn extras(&self) -> Result<Vec<(&'static str, Value)>, ExperimentError> {
         let r = self.result();
-        csv::write_kept(self.cloud(), &r.indices, &r.weights)
+        Ok(vec![
+            ("kept_indices", to_json(&r.indices)?),
+            ("kept_weights", to_json(&r.weights)?),
+        ])
+    }
+
+    /// `d`, `dim`, the points (row-major) and their input weights; `pace: {budget}` in slow motion (about
+    /// [`ANIMATION_FRAMES`] steps of that many eliminations).
+    fn info(&self) -> Result<Vec<(&'static str, Payload)>, ExperimentError> {
+        let cloud = self.cloud();
+        let mut info = vec![
+            ("d", Payload::json(&cloud.len())?),
+            ("dim", Payload::json(&cloud.dim)?),
+            ("points", Payload::F64(cloud.points.clone())),
+            ("weights", Payload::F64(cloud.weights.clone())),
+        ];
+        if self.animated() {
+            let left = cloud.len().saturating_sub(self.config.target);
+            let budget = left.div_ceil(ANIMATION_FRAMES).max(1);
+            info.push((
+                "pace",
+                Payload::json(&serde_json::json!({ "budget": budget }))?,
+            ));
+        }
+        Ok(info)
+    }
+
+    /// In slow motion, one frame: every point's current weight (0 once eliminated) and the clusters the
+    /// last step reduced, flattened as `[n, id_1..id_n, n, …]`.
+    fn live(&self, _cursor: &mut usize) -> Result<Vec<(&'static str, Payload)>, ExperimentError> {
+        if !self.animated() {
+            return Ok(Vec::new());
+        }
+        let mut clusters = Vec::new();
+        for c in self.compressor.recent_clusters() {
+            clusters.push(c.len() as u32);
+            clusters.extend(c.iter().map(|&i| i as u32));
+        }
+        let frame = Payload::Object(vec![
+            ("weights", Payload::F64(self.compressor.weights().to_vec())),
+            ("clusters", Payload::U32(clusters)),
+        ]);
+        Ok(vec![("frames", Payload::List(vec![frame]))])
+    }
+
+    /// The kept points' indices and weights, and the kept points as CSV.
+    fn outputs(&self) -> Result<Vec<(&'static str, Payload)>, ExperimentError> {
+        let r = self.result();
+        Ok(vec![
+            (
+                "indices",
+                Payload::U32(r.indices.iter().map(|&i| i as u32).collect()),
+            ),
+            ("weights", Payload::F64(r.weights.clone())),
+            ("csv", Payload::json(&self.kept_csv())?),
+        ])
+    }
+
+    const OWN_DATA: bool = true;
+
+    fn check_options(config: &CloudConfig) -> Result<(), ExperimentError> {
+        Ok(compress::check_order(config.k)?)
+    }
+
+    fn from_csv(config: CloudConfig, text: &str, host: &Host) -> Result<CloudRun, ExperimentError> {
+        compress::check_order(config.k)?;
+        let cloud = csv::parse_cloud(text, host.max_rows)?;
+        Self::with_user_cloud(config, cloud, host)
+    }
+
+    fn flags() -> &'static [Flag] {
+        const FLAGS: &[Flag] = &[Flag::value("order", "k", "the moment order k")];
+        FLAGS
+    }
+
+    fn threads(&self) -> usize {
+        self.threads
     }
 }
 
 /// The target must hold the `N(m,k)` moments (the compressor checks it too; here it comes before the cloud
 /// is made).
-fn check_moments(target: usize, dim: usize, k: usize) -> Result<(), CloudError> {
+fn check_moments(target: usize, dim: usize, k: usize) -> Result<(), ExperimentError> {
     let n_moments = compress::n_moments(dim, k).unwrap_or(usize::MAX);
     if target < n_moments {
-        return Err(CloudError::Compress(CompressError::TargetBelowMoments {
-            target,
-            n_moments,
-            dim,
-            order: k,
-        }));
+        return Err(ExperimentError::Compress(
+            CompressError::TargetBelowMoments {
+                target,
+                n_moments,
+                dim,
+                order: k,
+            },
+        ));
     }
     Ok(())
 }
 
-fn check_target(target: usize, d: usize) -> Result<(), CloudError> {
+fn check_target(target: usize, d: usize) -> Result<(), ExperimentError> {
     if target >= d {
-        return Err(CloudError::Config(format!(
-            "target size {target} must be smaller than the number of points d = {d}"
-        )));
+        return Err(ExperimentError::invalid(
+            "target",
+            format!("target size {target} must be smaller than the number of points d = {d}"),
+        ));
     }
     Ok(())
 }
@@ -314,10 +476,16 @@ mod tests {
     use super::*;
     use crate::rng::{seeded, standard_normal};
 
+    fn run_to_end(run: &mut CloudRun) {
+        while !run.is_done() {
+            run.step(50).unwrap();
+        }
+    }
+
     #[test]
     fn default_demo_keeps_40_with_exact_moments() {
         let mut run = CloudRun::new(CloudConfig::default()).unwrap();
-        while !run.step(50).done {}
+        run_to_end(&mut run);
         let s = run.summary();
         assert_eq!(s.kept, 40);
         assert_eq!(s.n_moments, 6);
@@ -350,7 +518,7 @@ mod tests {
             },
         )
         .unwrap();
-        while !run.step(50).done {}
+        run_to_end(&mut run);
         let s = run.summary();
         assert!(!s.moment_frame.is_identity());
         assert!(s.moment_frame.scale > 1e199 && s.moment_frame.centre[1] > 1e200);
@@ -365,7 +533,7 @@ mod tests {
         assert!(!json.contains("null"), "{json}");
 
         let mut plain = CloudRun::new(CloudConfig::default()).unwrap();
-        while !plain.step(50).done {}
+        run_to_end(&mut plain);
         let p = plain.summary();
         assert!(p.moment_frame.is_identity() && p.moments_finite);
         assert_eq!(p.moments[3].exponents, vec![2, 0]);
@@ -390,34 +558,64 @@ mod tests {
 
     #[test]
     fn bad_configs_are_errors() {
-        let bad = |c: CloudConfig| CloudRun::new(c).err().expect("must fail").to_string();
-        assert!(
+        let bad = |c: CloudConfig| CloudRun::new(c).err().expect("must fail");
+        assert!(matches!(
             bad(CloudConfig {
                 target: 3,
                 ..Default::default()
-            })
-            .contains("below N(m=2, k=2) = 6")
-        );
-        assert!(
-            bad(CloudConfig {
-                target: 1000,
-                ..Default::default()
-            })
-            .contains("smaller than")
-        );
-        assert!(
-            bad(CloudConfig {
-                d: 0,
-                ..Default::default()
-            })
-            .contains("at least 1")
-        );
-        assert!(
-            bad(CloudConfig {
-                dim: 0,
-                ..Default::default()
-            })
-            .contains("dimension")
-        );
+            }),
+            ExperimentError::Compress(CompressError::TargetBelowMoments { n_moments: 6, .. })
+        ));
+        for (config, param) in [
+            (
+                CloudConfig {
+                    target: 1000,
+                    ..Default::default()
+                },
+                "target",
+            ),
+            (
+                CloudConfig {
+                    d: 0,
+                    ..Default::default()
+                },
+                "d",
+            ),
+            (
+                CloudConfig {
+                    dim: 0,
+                    ..Default::default()
+                },
+                "dim",
+            ),
+        ] {
+            assert!(
+                matches!(bad(config), ExperimentError::Invalid { param: p, .. } if p == param),
+                "{param}"
+            );
+        }
+    }
+
+    /// An ndarray of points is a cloud like any other: the same kept points as the same rows in CSV.
+    #[test]
+    fn an_array_of_points_compresses_like_its_csv() {
+        let mut rng = seeded(5);
+        let points = ndarray::Array2::from_shape_fn((300, 2), |_| standard_normal(&mut rng));
+        let mut csv = String::from("a,b\n");
+        for row in points.rows() {
+            csv.push_str(&format!("{:?},{:?}\n", row[0], row[1]));
+        }
+        let config = CloudConfig {
+            k: 3,
+            target: 30,
+            ..Default::default()
+        };
+        let mut a = CloudRun::from_array(points.view(), config.clone()).unwrap();
+        let mut b = CloudRun::from_csv(&csv, config).unwrap();
+        run_to_end(&mut a);
+        run_to_end(&mut b);
+        assert_eq!(a.result().indices, b.result().indices);
+        assert_eq!(a.result().weights, b.result().weights);
+        assert_eq!(a.config().d, 300);
     }
 }

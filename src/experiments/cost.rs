@@ -12,6 +12,8 @@
 
 use serde::Serialize;
 
+use super::ExperimentError;
+
 /// The largest estimated work of one call: the largest unit of work a run does without returning, which
 /// is what Stop may have to wait for. The largest paper preset's unit, one Fig. 2 compression of
 /// 128 000 points at m = 5, k = 6, is about 2·10^12.
@@ -39,10 +41,21 @@ pub struct Cost {
 }
 
 /// What to lower when a cap is exceeded, one hint per cap (e.g. "lower d' or d").
-pub struct Hints<'a> {
-    pub call: &'a str,
-    pub run: &'a str,
-    pub bytes: &'a str,
+pub struct Hints {
+    pub call: &'static str,
+    pub run: &'static str,
+    pub bytes: &'static str,
+}
+
+/// The three caps of this module.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cap {
+    /// [`MAX_BYTES`].
+    Memory,
+    /// [`MAX_CALL_FLOPS`].
+    Call,
+    /// [`MAX_RUN_FLOPS`].
+    Run,
 }
 
 impl Cost {
@@ -57,39 +70,52 @@ impl Cost {
     }
 
     /// Refuses a cost above any cap (NaN counts as above), saying which parameter to lower.
-    pub fn check(&self, hints: &Hints) -> Result<(), String> {
+    pub fn check(&self, hints: &Hints) -> Result<(), ExperimentError> {
         let above = |v: f64, cap: f64| v.is_nan() || v > cap;
+        let refuse = |cap, estimate, lower| {
+            Err(ExperimentError::TooCostly {
+                cap,
+                estimate,
+                lower,
+            })
+        };
         if above(self.bytes, MAX_BYTES) {
-            return Err(format!(
-                "this run would need about {} of memory, above the limit of {}{}; {}",
-                crate::compress::human_bytes(self.bytes),
-                crate::compress::human_bytes(MAX_BYTES),
-                if cfg!(target_arch = "wasm32") {
-                    " in the browser (the command-line tool allows more)"
-                } else {
-                    ""
-                },
-                hints.bytes
-            ));
+            return refuse(Cap::Memory, self.bytes, hints.bytes);
         }
         if above(self.call_flops, MAX_CALL_FLOPS) {
-            return Err(format!(
-                "this run would do about {} floating-point operations in one uninterruptible piece (its \
-                 set-up or one step), above the limit of {} (Stop could not stop it); {}",
-                flops(self.call_flops),
-                flops(MAX_CALL_FLOPS),
-                hints.call
-            ));
+            return refuse(Cap::Call, self.call_flops, hints.call);
         }
         if above(self.run_flops, MAX_RUN_FLOPS) {
-            return Err(format!(
-                "this run would do about {} floating-point operations in all, above the limit of {}; {}",
-                flops(self.run_flops),
-                flops(MAX_RUN_FLOPS),
-                hints.run
-            ));
+            return refuse(Cap::Run, self.run_flops, hints.run);
         }
         Ok(())
+    }
+}
+
+/// The message of [`ExperimentError::TooCostly`].
+pub(crate) fn describe(cap: Cap, estimate: f64, lower: &str) -> String {
+    match cap {
+        Cap::Memory => format!(
+            "this run would need about {} of memory, above the limit of {}{}; {lower}",
+            crate::compress::human_bytes(estimate),
+            crate::compress::human_bytes(MAX_BYTES),
+            if cfg!(target_arch = "wasm32") {
+                " in the browser (the command-line tool allows more)"
+            } else {
+                ""
+            },
+        ),
+        Cap::Call => format!(
+            "this run would do about {} floating-point operations in one uninterruptible piece (its \
+             set-up or one step), above the limit of {} (Stop could not stop it); {lower}",
+            flops(estimate),
+            flops(MAX_CALL_FLOPS),
+        ),
+        Cap::Run => format!(
+            "this run would do about {} floating-point operations in all, above the limit of {}; {lower}",
+            flops(estimate),
+            flops(MAX_RUN_FLOPS),
+        ),
     }
 }
 
@@ -127,6 +153,7 @@ pub fn trainer_bytes(width: f64, in_dim: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::experiments::Params;
 
     #[test]
     fn caps_and_messages() {
@@ -146,22 +173,48 @@ mod tests {
             ..ok
         };
         let e = call.check(&hints).unwrap_err();
+        assert_eq!(
+            e,
+            ExperimentError::TooCostly {
+                cap: Cap::Call,
+                estimate: 6e13,
+                lower: "lower d'"
+            }
+        );
+        let message = e.to_string();
         assert!(
-            e.contains("6.0e13") && e.contains("Stop could not stop it); lower d'"),
-            "{e}"
+            message.contains("6.0e13") && message.ends_with("Stop could not stop it); lower d'"),
+            "{message}"
         );
         let run = Cost {
             run_flops: f64::INFINITY,
             ..ok
         };
-        assert!(run.check(&hints).unwrap_err().ends_with("lower the epochs"));
+        assert!(matches!(
+            run.check(&hints),
+            Err(ExperimentError::TooCostly {
+                cap: Cap::Run,
+                lower: "lower the epochs",
+                ..
+            })
+        ));
         let nan = Cost {
             run_flops: f64::NAN,
             ..ok
         };
-        assert!(nan.check(&hints).is_err());
+        assert!(matches!(
+            nan.check(&hints),
+            Err(ExperimentError::TooCostly { cap: Cap::Run, .. })
+        ));
         let bytes = Cost { bytes: 1e12, ..ok };
-        assert!(bytes.check(&hints).unwrap_err().contains("lower d"));
+        assert!(matches!(
+            bytes.check(&hints),
+            Err(ExperimentError::TooCostly {
+                cap: Cap::Memory,
+                lower: "lower d",
+                ..
+            })
+        ));
         assert_eq!(
             ok.then(call),
             Cost {
@@ -172,16 +225,17 @@ mod tests {
         );
     }
 
-    /// Every preset passes, the CLI's paper presets included, and the margins are printed
-    /// (`cargo test --lib cost -- --nocapture`).
+    /// Every preset of every experiment passes (the registry's test checks them); their margins are
+    /// printed here (`cargo test --lib cost -- --nocapture`), with the page's largest cloud and the
+    /// compressor cases of bench/run.mjs.
     #[test]
     fn every_preset_passes() {
         use crate::experiments::bench::BenchCase;
         use crate::experiments::cloud::CloudConfig;
         use crate::experiments::dataset::DatasetConfig;
-        use crate::experiments::error_scaling::{Fig2Config, Fig8Config};
+        use crate::experiments::fig2::Fig2Config;
+        use crate::experiments::fig8::Fig8Config;
         use crate::experiments::lth::LthConfig;
-        use crate::experiments::scaling::{Axis, ScalingConfig};
         let show = |name: &str, c: Cost| {
             println!(
                 "{name:>28}: call {:.1e} ({:.0}% of cap), run {:.1e} ({:.1}%), {} ({:.1}%)",
@@ -194,41 +248,27 @@ mod tests {
             )
         };
         for name in ["quick", "demo", "paper"] {
-            let c = LthConfig::preset(name).unwrap();
-            c.validate().unwrap();
-            show(&format!("lth {name}"), c.cost());
+            show(
+                &format!("lth {name}"),
+                LthConfig::preset(name).unwrap().cost(),
+            );
+            show(
+                &format!("fig2 {name}"),
+                Fig2Config::preset(name).unwrap().cost(),
+            );
         }
-        for name in [
-            "quick",
-            "demo",
-            "paper",
-            "paper-sgd-full",
-            "paper-adamw-full",
-            "paper-sgd-batch",
-            "paper-adamw-batch",
-        ] {
-            let c = DatasetConfig::preset(name).unwrap();
-            c.validate().unwrap();
-            show(&format!("dataset {name}"), c.cost_for(2));
-        }
-        for axis in [Axis::Data, Axis::Width] {
-            for name in ["quick", "paper"] {
-                let c = ScalingConfig::preset(axis, name).unwrap();
-                crate::experiments::scaling::ScalingRun::new(c).unwrap();
-            }
-        }
-        for name in ["quick", "demo", "paper"] {
-            let c = Fig2Config::preset(name).unwrap();
-            c.validate().unwrap();
-            show(&format!("fig2 {name}"), c.cost());
+        for p in crate::experiments::registry::entry("dataset")
+            .unwrap()
+            .presets()
+            .unwrap()
+        {
+            let c: DatasetConfig = serde_json::from_value(p.config).unwrap();
+            show(&format!("dataset {}", p.name), c.cost_for(2));
         }
         for c in [Fig8Config::quick(), Fig8Config::paper()] {
-            c.validate().unwrap();
             show("fig8", c.cost());
         }
-        let cloud = CloudConfig::default();
-        cloud.validate().unwrap();
-        show("cloud default", cloud.cost());
+        show("cloud default", CloudConfig::default().cost());
         // The largest cloud the page offers: 10^6 points in 16 dimensions.
         let big = CloudConfig {
             d: 1_000_000,
@@ -237,7 +277,7 @@ mod tests {
             target: 1000,
             ..CloudConfig::default()
         };
-        big.validate().unwrap();
+        big.check_ref().unwrap();
         show("cloud 10^6 x 16", big.cost());
         // The compressor cases of bench/run.mjs.
         for (dim, order, d, target, strategy) in [
@@ -268,11 +308,10 @@ mod tests {
             arms: vec![DataArm::Full, DataArm::Kmeans],
             ..DatasetConfig::quick()
         };
-        let e = kmeans.validate().unwrap_err();
-        assert!(
-            e.contains("one uninterruptible piece") && e.contains("k-means"),
-            "{e}"
-        );
+        assert!(matches!(
+            kmeans.check_ref(),
+            Err(ExperimentError::TooCostly { cap: Cap::Call, lower, .. }) if lower.contains("k-means")
+        ));
         let greedy = CloudConfig {
             d: 1_000_000,
             dim: 16,
@@ -281,21 +320,17 @@ mod tests {
             strategy: crate::compress::Strategy::Greedy,
             ..CloudConfig::default()
         };
-        assert!(
-            greedy
-                .validate()
-                .unwrap_err()
-                .to_string()
-                .contains("Stop could not stop it")
-        );
+        assert!(matches!(
+            greedy.check_ref(),
+            Err(ExperimentError::TooCostly { cap: Cap::Call, .. })
+        ));
         let forever = LthConfig {
             epochs: 100_000_000,
             ..LthConfig::quick()
         };
-        let e = forever.validate().unwrap_err();
-        assert!(
-            e.contains("in all") && e.contains("lower the epochs"),
-            "{e}"
-        );
+        assert!(matches!(
+            forever.check_ref(),
+            Err(ExperimentError::TooCostly { cap: Cap::Run, lower, .. }) if lower.contains("lower the epochs")
+        ));
     }
 }

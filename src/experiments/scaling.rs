@@ -15,8 +15,11 @@ use serde::{Deserialize, Serialize};
 use super::dataset::{DataArm, DatasetConfig, DatasetRun};
 use super::fit::{PowerFit, mean_sd, power_law};
 use super::lth::{Arm, LthConfig, LthRun};
+use crate::experiments::ExperimentError;
 use crate::experiments::cost::{Cost, Hints};
-use crate::nn::NeuronChart;
+use crate::experiments::params::{Params, Valid, by_name};
+use crate::experiments::protocol::{Experiment, Flag, Host, Payload, Preset, costliest_first};
+use crate::nn::{NeuronChart, OptimizerName};
 
 /// The most sizes a scaling run takes.
 pub const MAX_SIZES: usize = 64;
@@ -28,9 +31,24 @@ pub enum Axis {
     Width,
 }
 
+impl std::str::FromStr for Axis {
+    type Err = ExperimentError;
+    fn from_str(s: &str) -> Result<Self, ExperimentError> {
+        match s {
+            "data" => Ok(Axis::Data),
+            "width" => Ok(Axis::Width),
+            _ => Err(ExperimentError::invalid(
+                "axis",
+                format!("unknown axis '{s}' (use data or width)"),
+            )),
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScalingConfig {
+    #[serde(deserialize_with = "by_name")]
     pub axis: Axis,
     pub sizes: Vec<usize>,
     pub seeds: usize,
@@ -40,11 +58,12 @@ pub struct ScalingConfig {
     pub n_samples: usize,
     pub lr: f64,
     /// Width axis: the coordinates of the neurons for moment matching (see [`LthConfig::chart`]).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "by_name")]
     pub chart: NeuronChart,
 }
 
 impl ScalingConfig {
+    /// The preset `name` (`quick` or `paper`) of the `axis`.
     pub fn preset(axis: Axis, name: &str) -> Option<Self> {
         let c = match (axis, name) {
             (Axis::Data, "paper") => ScalingConfig {
@@ -118,9 +137,42 @@ pub struct ScalingSummary {
     pub table: Vec<serde_json::Value>,
 }
 
+/// The run of one size × seed.
 enum Inner {
     Data(Box<DatasetRun>),
     Width(Box<LthRun>),
+}
+
+impl Inner {
+    fn step(&mut self, budget: usize) {
+        match self {
+            Inner::Data(r) => {
+                r.step(budget);
+            }
+            Inner::Width(r) => {
+                r.step(budget);
+            }
+        }
+    }
+    fn is_done(&self) -> bool {
+        match self {
+            Inner::Data(r) => r.is_done(),
+            Inner::Width(r) => r.is_done(),
+        }
+    }
+    /// The final test loss of the original (or full-data) arm and of the compressed one.
+    fn final_tests(&self) -> (f64, f64) {
+        match self {
+            Inner::Data(r) => {
+                let s = r.summary();
+                (s.arms[0].final_test, s.arms[1].final_test)
+            }
+            Inner::Width(r) => {
+                let s = r.summary();
+                (s.arms[0].final_test, s.arms[1].final_test)
+            }
+        }
+    }
 }
 
 pub struct ScalingRun {
@@ -131,50 +183,52 @@ pub struct ScalingRun {
     rows: Vec<ScalingRow>,
 }
 
-impl ScalingRun {
-    pub fn new(config: ScalingConfig) -> Result<Self, String> {
-        if config.sizes.is_empty() || config.seeds == 0 || config.epochs == 0 {
-            return Err("sizes, seeds and epochs must be non-empty".into());
-        }
-        if !(config.lr.is_finite() && config.lr > 0.0) {
-            return Err(format!(
-                "the learning rate must be a positive number, got {}",
-                config.lr
+impl Params for ScalingConfig {
+    /// The lists, and every inner run's configuration (its own cost caps included) and the whole run.
+    fn check_ref(&self) -> Result<(), ExperimentError> {
+        if self.sizes.is_empty() || self.seeds == 0 || self.epochs == 0 {
+            return Err(ExperimentError::invalid(
+                "seeds",
+                "sizes, seeds and epochs must be non-empty",
             ));
         }
-        if config.n_samples == 0 {
-            return Err("the number of samples must be at least 1".into());
-        }
-        if config.sizes.len() > MAX_SIZES {
-            return Err(format!(
-                "at most {MAX_SIZES} sizes, got {}",
-                config.sizes.len()
+        if !(self.lr.is_finite() && self.lr > 0.0) {
+            return Err(ExperimentError::invalid(
+                "lr",
+                format!(
+                    "the learning rate must be a positive number, got {}",
+                    self.lr
+                ),
             ));
         }
-        let mut run = ScalingRun {
-            config,
-            tasks: Vec::new(),
-            next: 0,
-            current: None,
-            rows: Vec::new(),
-        };
-        // Validate every inner configuration (its own cost caps included) and the whole run up front.
+        if self.n_samples == 0 {
+            return Err(ExperimentError::invalid(
+                "n_samples",
+                "the number of samples must be at least 1",
+            ));
+        }
+        if self.sizes.len() > MAX_SIZES {
+            return Err(ExperimentError::invalid(
+                "sizes",
+                format!("at most {MAX_SIZES} sizes, got {}", self.sizes.len()),
+            ));
+        }
         let mut total = Cost::default();
-        for &d in &run.config.sizes {
-            let inner = match run.config.axis {
+        for &d in &self.sizes {
+            let inner = match self.axis {
                 Axis::Data => {
-                    let c = run.data_config(d, 0);
-                    c.validate()?;
+                    let c = self.data_config(d, 0);
+                    c.check_ref()?;
                     c.cost_for(2)
                 }
                 Axis::Width => {
-                    let c = run.width_config(d, 0);
-                    c.validate()?;
+                    let c = self.width_config(d, 0);
+                    c.check_ref()?;
                     c.cost()
                 }
             };
             total = total.then(Cost {
-                run_flops: inner.run_flops * run.config.seeds as f64,
+                run_flops: inner.run_flops * self.seeds as f64,
                 ..inner
             });
         }
@@ -182,158 +236,97 @@ impl ScalingRun {
             call: "lower the largest size",
             run: "lower the seeds, the epochs or the sizes",
             bytes: "lower the largest size or the number of samples",
-        })?;
-        run.tasks = run
-            .config
-            .sizes
-            .iter()
-            .flat_map(|&d| (0..run.config.seeds as u64).map(move |s| (d, s)))
-            .collect();
-        Ok(run)
+        })
     }
+}
 
+impl ScalingConfig {
+    /// The data-axis run of size `d`, seed index `seed`.
     fn data_config(&self, d: usize, seed: u64) -> DatasetConfig {
         DatasetConfig {
             d,
             target: sqrt_target(d),
-            order: self.config.order,
-            n_test: self.config.n_samples,
-            epochs: self.config.epochs,
-            optimizer: "adamw".into(),
-            lr: self.config.lr,
+            order: self.order,
+            n_test: self.n_samples,
+            epochs: self.epochs,
+            optimizer: OptimizerName::AdamW,
+            lr: self.lr,
             batch_size: Some((d / 2).clamp(1, 512)),
             samples_per_epoch: d,
             arms: vec![DataArm::Full, DataArm::Compressed],
-            eval_every: self.config.epochs,
+            eval_every: self.epochs,
             seed: 1000 + seed,
             ..DatasetConfig::paper()
         }
     }
 
+    /// The width-axis run of width `d`, seed index `seed`.
     fn width_config(&self, d: usize, seed: u64) -> LthConfig {
         LthConfig {
             width: d,
             target: sqrt_target(d),
-            order: self.config.order,
-            n_train: self.config.n_samples,
-            n_test: self.config.n_samples,
+            order: self.order,
+            n_train: self.n_samples,
+            n_test: self.n_samples,
             batch_size: 128,
-            epochs: self.config.epochs,
-            optimizer: "adamw".into(),
-            lr: self.config.lr,
+            epochs: self.epochs,
+            optimizer: OptimizerName::AdamW,
+            lr: self.lr,
             arms: vec![Arm::Original, Arm::Compressed],
-            eval_every: self.config.epochs,
+            eval_every: self.epochs,
             seed: 2000 + seed,
-            chart: self.config.chart,
+            chart: self.chart,
             ..LthConfig::paper()
         }
     }
+}
 
-    pub fn config(&self) -> &ScalingConfig {
-        &self.config
+impl ScalingRun {
+    pub fn new(config: ScalingConfig) -> Result<Self, ExperimentError> {
+        Self::build(config.check()?, &Host::default())
     }
+
     pub fn total(&self) -> usize {
         self.tasks.len()
-    }
-    pub fn finished(&self) -> usize {
-        self.rows.len()
-    }
-    pub fn is_done(&self) -> bool {
-        self.next >= self.tasks.len() && self.current.is_none()
     }
     pub fn rows(&self) -> &[ScalingRow] {
         &self.rows
     }
 
     /// Runs task `index` (one size × seed, in [`Self::total`] order) to completion, independently of the
-    /// stepping state: the same row as [`Self::step`] produces for it. Lets a native driver run tasks on
-    /// several threads; `&self` only, so tasks can share the run.
-    pub fn run_task(&self, index: usize) -> Result<ScalingRow, String> {
-        let &(d, s) = self
-            .tasks
-            .get(index)
-            .ok_or_else(|| format!("no task {index}"))?;
-        let (original, compressed) = match self.config.axis {
-            Axis::Data => {
-                let mut r = DatasetRun::new(self.data_config(d, s))?;
-                while !r.is_done() {
-                    r.step(64);
-                }
-                let s = r.summary();
-                (s.arms[0].final_test, s.arms[1].final_test)
-            }
-            Axis::Width => {
-                let mut r = LthRun::new(self.width_config(d, s))?;
-                while !r.is_done() {
-                    r.step(4096);
-                }
-                let s = r.summary();
-                (s.arms[0].final_test, s.arms[1].final_test)
-            }
-        };
-        Ok(ScalingRow {
-            d,
-            d_prime: sqrt_target(d),
-            seed: s,
-            original,
-            compressed,
+    /// stepping state: the same row as stepping produces for it.
+    fn run_task(&self, index: usize) -> Result<ScalingRow, ExperimentError> {
+        let &(d, s) = self.tasks.get(index).ok_or(ExperimentError::OutOfRange {
+            what: "task",
+            index,
+            len: self.tasks.len(),
+        })?;
+        let mut inner = self.start(d, s)?;
+        while !inner.is_done() {
+            inner.step(match inner {
+                Inner::Data(_) => 64,
+                Inner::Width(_) => 4096,
+            });
+        }
+        Ok(self.row(d, s, &inner))
+    }
+
+    fn start(&self, d: usize, s: u64) -> Result<Inner, ExperimentError> {
+        Ok(match self.config.axis {
+            Axis::Data => Inner::Data(Box::new(DatasetRun::new(self.config.data_config(d, s))?)),
+            Axis::Width => Inner::Width(Box::new(LthRun::new(self.config.width_config(d, s))?)),
         })
     }
 
-    /// Records rows computed by [`Self::run_task`] (in any order) as finished; the run is then done.
-    pub fn finish_with(&mut self, mut rows: Vec<ScalingRow>) {
-        rows.sort_by_key(|r| {
-            self.tasks
-                .iter()
-                .position(|&(d, s)| d == r.d && s == r.seed)
-                .unwrap_or(usize::MAX)
-        });
-        self.rows = rows;
-        self.next = self.tasks.len();
-        self.current = None;
-    }
-
-    /// Does up to `budget` units (epochs on the data axis, mini-batches on the width axis) of the current
-    /// inner run, starting the next one when needed. Returns the rows finished by this call.
-    pub fn step(&mut self, budget: usize) -> Result<&[ScalingRow], String> {
-        let first = self.rows.len();
-        if self.current.is_none() && self.next < self.tasks.len() {
-            let (d, s) = self.tasks[self.next];
-            self.next += 1;
-            self.current = Some(match self.config.axis {
-                Axis::Data => Inner::Data(Box::new(DatasetRun::new(self.data_config(d, s))?)),
-                Axis::Width => Inner::Width(Box::new(LthRun::new(self.width_config(d, s))?)),
-            });
+    fn row(&self, d: usize, seed: u64, inner: &Inner) -> ScalingRow {
+        let (original, compressed) = inner.final_tests();
+        ScalingRow {
+            d,
+            d_prime: sqrt_target(d),
+            seed,
+            original,
+            compressed,
         }
-        let (d, s) = self.tasks[self.next.saturating_sub(1).min(self.tasks.len() - 1)];
-        let finished = match self.current.as_mut() {
-            None => None,
-            Some(Inner::Data(r)) => {
-                r.step(budget);
-                r.is_done().then(|| {
-                    let s = r.summary();
-                    (s.arms[0].final_test, s.arms[1].final_test)
-                })
-            }
-            Some(Inner::Width(r)) => {
-                r.step(budget);
-                r.is_done().then(|| {
-                    let s = r.summary();
-                    (s.arms[0].final_test, s.arms[1].final_test)
-                })
-            }
-        };
-        if let Some((original, compressed)) = finished {
-            self.rows.push(ScalingRow {
-                d,
-                d_prime: sqrt_target(d),
-                seed: s,
-                original,
-                compressed,
-            });
-            self.current = None;
-        }
-        Ok(&self.rows[first..])
     }
 
     pub fn summary(&self) -> ScalingSummary {
@@ -379,6 +372,148 @@ impl ScalingRun {
             ratio,
             table,
         }
+    }
+}
+
+impl Experiment for ScalingRun {
+    const KIND: &'static str = "scaling";
+    const ABOUT: &'static str = "\
+Fig. 5: final test loss against d for the original and against d' = [16 sqrt d] for the compressed arm
+(k = 6), with the fitted exponents alpha, their standard errors and their ratio. --axis data (Fig. 5a,
+dataset compression) or width (Fig. 5b, the lottery ticket) picks the preset family. Size x seed runs go
+to --threads T threads; the numbers do not depend on T.";
+    type Config = ScalingConfig;
+    type Item = ScalingRow;
+    type Summary = ScalingSummary;
+
+    fn presets() -> Vec<Preset<ScalingConfig>> {
+        let p = |axis, name| ScalingConfig::preset(axis, name).expect("a preset of the list");
+        vec![
+            Preset::new(
+                "data-quick",
+                "Fig. 5a at page scale: d = 2^8 … 2^12, 3 seeds",
+                p(Axis::Data, "quick"),
+            ),
+            Preset::new(
+                "data-paper",
+                "Fig. 5a: d = 2^8 … 2^19, 10 seeds, 2048 epochs",
+                p(Axis::Data, "paper"),
+            ),
+            Preset::new(
+                "width-quick",
+                "Fig. 5b at page scale: widths 2^8 … 2^11, 2 seeds",
+                p(Axis::Width, "quick"),
+            ),
+            Preset::new(
+                "width-paper",
+                "Fig. 5b: widths 2^8 … 2^14, 10 seeds, 2000 epochs",
+                p(Axis::Width, "paper"),
+            ),
+        ]
+    }
+
+    fn build(config: Valid<ScalingConfig>, _host: &Host) -> Result<Self, ExperimentError> {
+        let config = config.into_inner();
+        let tasks = config
+            .sizes
+            .iter()
+            .flat_map(|&d| (0..config.seeds as u64).map(move |s| (d, s)))
+            .collect();
+        Ok(ScalingRun {
+            config,
+            tasks,
+            next: 0,
+            current: None,
+            rows: Vec::new(),
+        })
+    }
+
+    fn config(&self) -> &ScalingConfig {
+        &self.config
+    }
+
+    /// Up to `budget` units (epochs on the data axis, mini-batches on the width axis) of the current
+    /// size × seed run, starting the next one when needed.
+    fn step(&mut self, budget: usize) -> Result<(), ExperimentError> {
+        if self.current.is_none() && self.next < self.tasks.len() {
+            let (d, s) = self.tasks[self.next];
+            self.next += 1;
+            self.current = Some(self.start(d, s)?);
+        }
+        if let Some(inner) = self.current.as_mut() {
+            inner.step(budget);
+        }
+        if let Some(inner) = self.current.take_if(|inner| inner.is_done()) {
+            let (d, s) = self.tasks[self.next - 1];
+            self.rows.push(self.row(d, s, &inner));
+        }
+        Ok(())
+    }
+
+    fn progress(&self) -> f64 {
+        self.rows.len() as f64 / self.tasks.len().max(1) as f64
+    }
+
+    fn is_done(&self) -> bool {
+        self.next >= self.tasks.len() && self.current.is_none()
+    }
+
+    fn status(&self) -> String {
+        let last = self
+            .rows
+            .last()
+            .map(|r| {
+                format!(
+                    "; d = {} d' = {} seed {}: original {:.5} compressed {:.5}",
+                    r.d, r.d_prime, r.seed, r.original, r.compressed
+                )
+            })
+            .unwrap_or_default();
+        format!("{} of {} runs{last}", self.rows.len(), self.tasks.len())
+    }
+
+    fn items(&self) -> &[ScalingRow] {
+        &self.rows
+    }
+
+    fn summary(&self) -> ScalingSummary {
+        ScalingRun::summary(self)
+    }
+
+    fn seed(&self) -> Option<u64> {
+        None
+    }
+
+    fn info(&self) -> Result<Vec<(&'static str, Payload)>, ExperimentError> {
+        Ok(vec![("total", Payload::json(&self.tasks.len())?)])
+    }
+
+    fn parts(&self) -> usize {
+        self.tasks.len()
+    }
+
+    /// The largest first (so the long ones do not end up last on one thread).
+    fn part_order(&self) -> Vec<usize> {
+        costliest_first(|i| (self.tasks[i].0 as u64, 0), self.tasks.len())
+    }
+
+    fn run_part(&self, index: usize) -> Result<ScalingRow, ExperimentError> {
+        self.run_task(index)
+    }
+
+    fn finish_with(&mut self, rows: Vec<ScalingRow>) -> Result<(), ExperimentError> {
+        self.rows = rows;
+        self.next = self.tasks.len();
+        self.current = None;
+        Ok(())
+    }
+
+    fn flags() -> &'static [Flag] {
+        const FLAGS: &[Flag] = &[
+            Flag::preset_family("axis", "data (Fig. 5a) or width (Fig. 5b)"),
+            Flag::value("samples", "n_samples", "the number of samples"),
+        ];
+        FLAGS
     }
 }
 
@@ -434,12 +569,13 @@ mod tests {
                 stepped.step(7).unwrap();
             }
             let mut tasks = ScalingRun::new(cfg).unwrap();
+            // Computed in any order (here backwards), installed in part order.
             let mut rows: Vec<ScalingRow> = (0..tasks.total())
                 .rev()
-                .map(|i| tasks.run_task(i).unwrap())
+                .map(|i| tasks.run_part(i).unwrap())
                 .collect();
-            rows.rotate_left(1);
-            tasks.finish_with(rows);
+            rows.reverse();
+            tasks.finish_with(rows).unwrap();
             assert!(tasks.is_done());
             let a = serde_json::to_string(stepped.rows()).unwrap();
             let b = serde_json::to_string(tasks.rows()).unwrap();
@@ -450,6 +586,9 @@ mod tests {
             );
         }
         let run = ScalingRun::new(ScalingConfig::preset(Axis::Data, "quick").unwrap()).unwrap();
-        assert!(run.run_task(run.total()).is_err());
+        assert!(matches!(
+            run.run_part(run.total()),
+            Err(ExperimentError::OutOfRange { what: "task", .. })
+        ));
     }
 }

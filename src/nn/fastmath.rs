@@ -1,8 +1,7 @@
 //! `exp` and `tanh` for the `f32` trainer that vectorise and give the same bits on every target.
 //!
-//! `libm::expf` / `libm::tanhf` are portable but scalar and branchy: about 18 ns per call here, which made
-//! a tanh or sigmoid network ~85× slower to train than a ReLU one (the quick LTH preset: 294 s against
-//! 3.4 s natively). These are written with `+ − × ÷`, comparisons and integer bit operations only, all
+//! `libm::expf` / `libm::tanhf` are portable but scalar and branchy, which made a tanh or sigmoid network
+//! train far slower than a ReLU one (BENCHMARKS.md has the figures). These are written with `+ − × ÷`, comparisons and integer bit operations only, all
 //! IEEE-exact on every target and never fused, so native (baseline or AVX2) and wasm32 agree bit for bit,
 //! and LLVM vectorises the loops that call them.
 //!

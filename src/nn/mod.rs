@@ -20,52 +20,14 @@
 //! **Cost.** Forward `2 d (m+1)` flops per sample; forward + backward ≈ `6 d (m+1)`; an optimiser step
 //! `O(d m)`. The kernel ([`net`]) processes 256-sample chunks: forward vectorised over samples, backward
 //! over neurons, with no horizontal sums, so it auto-vectorises on SSE and wasm simd128 alike; no
-//! allocation per step; bit-identical results on every target (no FMA, no platform libm). Measured for
-//! 2→1024→1 ReLU, batch 128, f32, forward+backward: ~22 GFLOP/s native x86-64 (SSE2, quiet machine) and
-//! ~19 GFLOP/s as wasm32+simd128 in node 20 (best of interleaved runs); tanh/sigmoid go through scalar
-//! `libm` and are ~50× slower. `benches/nn.rs` measures the native side; `npm run bench` measures wasm in
-//! Chromium next to native (BENCHMARKS.md: 29 vs 33 GFLOP/s on the shared 2-core machine).
-//!
-//! # Public API
-//!
-//! ```text
-//! trait Real: f32 | f64                                  (real.rs)
-//! enum  Activation { Relu, Tanh, Sigmoid }                .eval(z), .derivative(z), FromStr
-//! enum  GradMode   { Autograd, Compressed { tol } }      GradMode::compressed() (tol = 1e-12)
-//! struct Dataset<'a, T>                                   ::new(x, y, input_dim), ::with_weights(x, y, input_dim, a)
-//! struct TwoLayerNet<T>
-//!     ::init(input_dim, width, activation, seed)         PyTorch default init, c = 1
-//!     ::from_parts(input_dim, activation, w, b, v, b_out, Option<c>)
-//!     .subnetwork(&indices, Option<&weights>)            compressed / naive nets
-//!     .neuron_objects() -> Vec<f64>                      rows (v_j, w_j.., b_j) for the compressor
-//!     .cast::<U>(), .params(), .params_mut(), .w(), .b(), .v(), .b_out(), .neuron_weights(),
-//!     .set_neuron_weights(&c), .n_params(), .width(), .input_dim(), .activation(), .is_finite()
-//!     .predict(&x, &mut out, &mut ws), .predict_vec(&x)
-//!     .loss(&data, Option<&batch>, &mut ws) -> T
-//!     .loss_and_grad(&data, Option<&batch>, mode, &mut grads, &mut ws) -> T
-//! struct Grads<T>     ::new(&net), .flat(), .w(), .b(), .v(), .b_out(), .norm()
-//! struct Workspace<T> ::new(&net)                         reusable scratch
-//! enum  OptimizerKind { Sgd{..}, Adam{..}, AdamW{..}, Rprop{..}, RmsProp{..} }
-//!     ::sgd(), ::sgd_momentum(μ), ::adam(), ::adamw(), ::rprop(), ::rmsprop(), ::by_name(s), .validate()
-//! struct Optimizer<T> ::new(kind, n_params), .step(&mut params, &grads, lr), .steps(), .reset()
-//! struct CosineAnnealing { base_lr, t_max, eta_min }      ::new(lr, epochs), .lr(epoch)
-//! enum  Schedule { Constant, Cosine { t_max, eta_min } }
-//! struct TrainConfig { optimizer, lr, grad_mode, schedule } ::new(kind, lr).with_grad_mode(m).with_cosine(epochs)
-//! struct Trainer<T>   ::new(net, config), .step(&data, Option<&batch>, epoch) -> loss,
-//!     .step_lr(..), .run_epoch(&data, &stream, epoch, &mut buf) -> mean loss, .evaluate(&data), .predict(..),
-//!     .net(), .into_net(), .grads(), .steps()
-//! enum  Sampling { Sequential, Shuffled, Replacement{num_samples}, Weighted{num_samples} }
-//! struct BatchStream  ::sequential(n, bs), ::shuffled(n, bs, seed), ::with_replacement(n, k, bs, seed),
-//!     ::weighted(&c, k, bs, seed), .fill_epoch(epoch, &mut buf), .epoch(e), .batches(&order),
-//!     .batches_per_epoch(), .samples_per_epoch()
-//! fn    bessel_jn(n: i32, x: f64) -> f64                 (special.rs)
-//! enum  NnError                                          every failure, typed; Display + Error
-//! ```
+//! allocation per step; bit-identical results on every target (no FMA, no platform libm). Speed is measured by
+//! `benches/nn.rs` (native) and `npm run bench` (wasm in Chromium next to native); BENCHMARKS.md has the figures.
 //!
 //! Several arms fed identical batches: build one [`BatchStream`] per data set from the experiment seed and
 //! call `fill_epoch(e, ..)` for each arm (or share the index list), then [`Trainer::step`] each arm on the
 //! same slices.
 
+pub mod attention;
 pub mod batches;
 pub mod fastmath;
 pub mod net;
@@ -77,8 +39,8 @@ pub mod train;
 use std::fmt;
 
 pub use batches::{BatchStream, Sampling};
-pub use net::{Activation, Dataset, GradMode, Grads, NeuronChart, TwoLayerNet, Workspace};
-pub use optim::{CosineAnnealing, Optimizer, OptimizerKind, check_lr};
+pub use net::{Activation, GradMode, Grads, NeuronChart, Samples, TwoLayerNet, Workspace};
+pub use optim::{CosineAnnealing, Optimizer, OptimizerKind, OptimizerName, check_lr};
 pub use real::Real;
 pub use special::bessel_jn;
 pub use train::{Schedule, TrainConfig, Trainer};
@@ -132,6 +94,8 @@ pub enum NnError {
     },
     /// Training produced a non-finite loss (or non-finite parameters) at optimiser step `step`.
     Diverged { step: u64, loss: f64 },
+    /// An array given as a view that is not in standard (row-major, contiguous) layout.
+    NotContiguous { what: &'static str },
 }
 
 impl fmt::Display for NnError {
@@ -178,6 +142,10 @@ impl fmt::Display for NnError {
             Diverged { step, loss } => write!(
                 f,
                 "training diverged at step {step} (loss {loss}); lower the learning rate"
+            ),
+            NotContiguous { what } => write!(
+                f,
+                "{what}: not in standard (row-major, contiguous) layout; pass .as_standard_layout()"
             ),
         }
     }

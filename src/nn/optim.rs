@@ -68,6 +68,50 @@ pub enum OptimizerKind {
     },
 }
 
+/// An optimiser by name, with PyTorch's default hyper-parameters ([`OptimizerName::kind`]): what an
+/// experiment's configuration names, serialised as `sgd`, `adam`, `adamw`, `rprop` or `rmsprop`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OptimizerName {
+    Sgd,
+    Adam,
+    AdamW,
+    Rprop,
+    RmsProp,
+}
+
+impl OptimizerName {
+    /// The optimiser with PyTorch's default hyper-parameters.
+    pub const fn kind(self) -> OptimizerKind {
+        match self {
+            OptimizerName::Sgd => OptimizerKind::sgd(),
+            OptimizerName::Adam => OptimizerKind::adam(),
+            OptimizerName::AdamW => OptimizerKind::adamw(),
+            OptimizerName::Rprop => OptimizerKind::rprop(),
+            OptimizerName::RmsProp => OptimizerKind::rmsprop(),
+        }
+    }
+}
+
+impl std::str::FromStr for OptimizerName {
+    type Err = NnError;
+    /// Case-insensitive.
+    fn from_str(name: &str) -> Result<Self, NnError> {
+        match name.to_ascii_lowercase().as_str() {
+            "sgd" => Ok(OptimizerName::Sgd),
+            "adam" => Ok(OptimizerName::Adam),
+            "adamw" => Ok(OptimizerName::AdamW),
+            "rprop" => Ok(OptimizerName::Rprop),
+            "rmsprop" => Ok(OptimizerName::RmsProp),
+            _ => Err(NnError::Unknown {
+                what: "optimiser",
+                name: name.to_string(),
+                expected: "sgd, adam, adamw, rprop or rmsprop",
+            }),
+        }
+    }
+}
+
 impl OptimizerKind {
     /// Plain SGD.
     pub const fn sgd() -> Self {
@@ -123,18 +167,7 @@ impl OptimizerKind {
 
     /// Defaults by name: `sgd`, `adam`, `adamw`, `rprop`, `rmsprop` (case-insensitive).
     pub fn by_name(name: &str) -> Result<Self, NnError> {
-        match name.to_ascii_lowercase().as_str() {
-            "sgd" => Ok(Self::sgd()),
-            "adam" => Ok(Self::adam()),
-            "adamw" => Ok(Self::adamw()),
-            "rprop" => Ok(Self::rprop()),
-            "rmsprop" => Ok(Self::rmsprop()),
-            _ => Err(NnError::Unknown {
-                what: "optimiser",
-                name: name.to_string(),
-                expected: "sgd, adam, adamw, rprop or rmsprop",
-            }),
-        }
+        name.parse::<OptimizerName>().map(OptimizerName::kind)
     }
 
     /// Checks every hyper-parameter is in PyTorch's accepted range.

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::batches::BatchStream;
-use super::net::{Dataset, GradMode, Grads, TwoLayerNet, Workspace};
+use super::net::{GradMode, Grads, Samples, TwoLayerNet, Workspace};
 use super::optim::{CosineAnnealing, Optimizer, OptimizerKind, check_lr};
 use super::{NnError, Real};
 
@@ -133,7 +133,7 @@ impl<T: Real> Trainer<T> {
     /// Returns the batch loss *before* the update.
     pub fn step(
         &mut self,
-        data: &Dataset<'_, T>,
+        data: &Samples<'_, T>,
         batch: Option<&[usize]>,
         epoch: u64,
     ) -> Result<T, NnError> {
@@ -144,7 +144,7 @@ impl<T: Real> Trainer<T> {
     /// One step with an explicit learning rate (≥ 0).
     pub fn step_lr(
         &mut self,
-        data: &Dataset<'_, T>,
+        data: &Samples<'_, T>,
         batch: Option<&[usize]>,
         lr: f64,
     ) -> Result<T, NnError> {
@@ -177,7 +177,7 @@ impl<T: Real> Trainer<T> {
     /// Returns the mean of the batch losses.
     pub fn run_epoch(
         &mut self,
-        data: &Dataset<'_, T>,
+        data: &Samples<'_, T>,
         stream: &BatchStream,
         epoch: u64,
         order: &mut Vec<usize>,
@@ -201,7 +201,7 @@ impl<T: Real> Trainer<T> {
     }
 
     /// Loss of the current net on all of `data` (weighted if `data` has weights).
-    pub fn evaluate(&mut self, data: &Dataset<'_, T>) -> Result<T, NnError> {
+    pub fn evaluate(&mut self, data: &Samples<'_, T>) -> Result<T, NnError> {
         self.net.loss(data, None, &mut self.ws)
     }
 

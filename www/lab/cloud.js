@@ -144,8 +144,8 @@ export function createCloud(ctx) {
       return `compressing ${info.d.toLocaleString('en')} points…`;
     },
     // Slow motion: the surviving points with their current weights, and the clusters just reduced.
-    progress(items) {
-      const last = items[items.length - 1];
+    progress(_items, _fraction, { frames = [] }) {
+      const last = frames[frames.length - 1];
       if (!last || !plot) return;
       const ids = [];
       const ws = [];

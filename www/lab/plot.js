@@ -18,6 +18,12 @@ export const ARM_STYLE = {
   kmeans: { color: PALETTE.orange, dash: [8, 3, 2, 3], label: 'k-means centroids' },
 };
 
+// An arm's label, and a series of an arm in its colour and dash (`extra` adds or overrides options).
+export const armLabel = (name) => ARM_STYLE[name]?.label || name;
+export const armSeries = (name, points, extra = {}) => ({
+  name, label: armLabel(name), color: ARM_STYLE[name]?.color || '#777', dash: ARM_STYLE[name]?.dash, points, ...extra,
+});
+
 const FONT = '12px system-ui, sans-serif';
 const REDUCED_MOTION = window.matchMedia('(prefers-reduced-motion: reduce)');
 
@@ -27,7 +33,8 @@ function niceLinearTicks(lo, hi, n = 5) {
   const mag = 10 ** Math.floor(Math.log10(step0));
   const step = [1, 2, 5, 10].map((f) => f * mag).find((s) => s >= step0) || step0;
   const out = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
+  // Ticks as multiples of the step (no accumulated rounding: a tick at zero is 0, not -5.6e-17).
+  for (let i = Math.ceil(lo / step); i * step <= hi + step * 1e-9; i++) out.push(Number((i * step).toPrecision(12)));
   return out;
 }
 

@@ -1,7 +1,8 @@
 // Scaling laws (Fig. 5): final test loss against size for the original and the compressed arm, points
 // arriving one size × seed at a time, with the fitted power laws L ∝ size^-α drawn once known.
 
-import { ARM_STYLE, LinePlot, canvasToPNG, download } from './plot.js';
+import { ARM_STYLE, LinePlot, armLabel, armSeries } from './plot.js';
+import { wireExports } from './exports.js';
 
 // "± se", or nothing when the fit has too few points for a standard error (serialised as null).
 const pm = (se) => (Number.isFinite(se) ? ` ± ${se.toFixed(3)}` : '');
@@ -19,15 +20,12 @@ export function createScaling(ctx) {
     form.elements.sizes.value = p.sizes.join(',');
     for (const f of ['seeds', 'epochs', 'order', 'n_samples', 'lr']) form.elements[f].value = String(p[f]);
   });
-  const exports = { law };
-  for (const b of section.querySelectorAll('[data-csv]')) b.addEventListener('click', () => download('scaling.csv', new Blob([law.toCSV()], { type: 'text/csv' })));
-  for (const b of section.querySelectorAll('[data-json]')) b.addEventListener('click', () => download('scaling.json', new Blob([JSON.stringify({ rows, summary }, null, 1)], { type: 'application/json' })));
-  for (const b of section.querySelectorAll('[data-png]')) b.addEventListener('click', () => canvasToPNG(exports.law.canvas, 'scaling.png'));
+  wireExports(ctx, { law }, 'scaling', () => ({ rows, summary }));
 
   function render() {
     const series = [
-      { name: 'original', label: `${ARM_STYLE.original.label.replace(' (wide)', '')} (size d)`, color: ARM_STYLE.original.color, line: false, markers: true, points: rows.map((r) => [r.d, r.original]) },
-      { name: 'compressed', label: 'compressed (size d′)', color: ARM_STYLE.compressed.color, line: false, markers: true, points: rows.map((r) => [r.d_prime, r.compressed]) },
+      armSeries('original', rows.map((r) => [r.d, r.original]), { label: `${armLabel('original').replace(' (wide)', '')} (size d)`, line: false, markers: true }),
+      armSeries('compressed', rows.map((r) => [r.d_prime, r.compressed]), { label: 'compressed (size d′)', line: false, markers: true }),
     ];
     if (summary) {
       for (const [name, fit, xs] of [['original', summary.alpha_original, rows.map((r) => r.d)], ['compressed', summary.alpha_compressed, rows.map((r) => r.d_prime)]]) {

@@ -4,7 +4,7 @@
 // unknown is dropped and reported, and the control keeps its default.
 
 export const STATE_VERSION = '1';
-export const TABS = ['cloud', 'lth', 'dataset', 'scaling', 'theory'];
+export const TABS = ['cloud', 'lth', 'attention', 'dataset', 'scaling', 'theory'];
 const META = new Set(['v', 'tab', 'hide', 'autorun']);
 
 // What an <input type=number> accepts as its value (the HTML "valid floating-point number"): an optional

@@ -2,7 +2,8 @@
 // (closed-form, drawn on the page), plus a measured Fig. 2 run whose points fill in as the worker finishes
 // trials. Constants of the O(·) bounds are set to 1: the curves show shapes and rates, not values.
 
-import { LinePlot, PALETTE, canvasToPNG, download } from './plot.js';
+import { LinePlot, PALETTE } from './plot.js';
+import { wireExports } from './exports.js';
 
 const KCOLOURS = [PALETTE.blue, PALETTE.vermillion, PALETTE.green, PALETTE.purple, PALETTE.orange, PALETTE.sky];
 
@@ -23,9 +24,7 @@ export function createTheory(ctx) {
     rate: new LinePlot(q('[data-plot="rate"]'), { xlabel: 'd', ylabel: 'd′ needed for ε = 1/d', logx: true, logy: true, legend: 'tl' }),
     fig2: new LinePlot(q('[data-plot="fig2"]'), { xlabel: 'd', ylabel: 'mean relative error', logx: true, logy: true, padx: true, legend: 'bl', empty: 'press Run' }),
   };
-  for (const b of section.querySelectorAll('[data-csv]')) b.addEventListener('click', () => download(`theory-${b.dataset.csv}.csv`, new Blob([plots[b.dataset.csv].toCSV()], { type: 'text/csv' })));
-  for (const b of section.querySelectorAll('[data-json]')) b.addEventListener('click', () => download(`theory-${b.dataset.json}.json`, new Blob([JSON.stringify({ ...plots[b.dataset.json].toJSON(), trials, summary }, null, 1)], { type: 'application/json' })));
-  for (const b of section.querySelectorAll('[data-png]')) b.addEventListener('click', () => canvasToPNG(plots[b.dataset.png].canvas, `theory-${b.dataset.png}.png`));
+  wireExports(ctx, plots, 'theory', () => ({ trials, summary }));
 
   let trials = [];
   let summary = null;

@@ -1,25 +1,24 @@
-//! Fig. 2 (error scaling) and Fig. 8 (polylog compression) of the paper.
-//!
-//! **Fig. 2.** For each dimension m, order k, size d and trial t: `w_i ~ U[-1,1]^m` (d points), ten probes
+//! Fig. 2 of the paper, error scaling: for each dimension m, order k, size d and trial t: `w_i ~ U[-1,1]^m` (d points), ten probes
 //! `x_a ~ U[-1,1]^m`, compress `d → max([0.1 d], N(m,k))`, and record `|f(θ) − f(θ')|` for the symmetric
 //! sigmoid function `f = (1/Σc) Σ c_i (1/10) Σ_a sigmoid(⟨w_i, x_a⟩)`. The error decays like `d^-α`; the
 //! authors fit α ≈ (k+1)/m + 0.5 (table in [`AUTHORS_ALPHA`]). Points whose mean error is at the float
 //! floor (≤ 5e-15) are left out of the fits, as in the paper.
 //!
-//! **Fig. 8.** Compress to `d' = [120 ln d]` (m = 1, `g = 1/(1.05 + t)`) or `[20 ln² d]` (m = 2,
-//! `g = 1/(2.05 + t)`), raising k from 1 while the error keeps falling (and `N(m,k) ≤ d'`), keeping the
-//! best: the error should not grow with d.
-//!
-//! Each `step` runs one compression; cost per step is that of one compression of d points.
+//! Each trial (one compression of d points: the unit of `step`, and an independent part that the CLI
+//! runs on several threads) costs what the compressor's docs say for d points.
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::fit::{PowerFit, mean_sd, power_law};
 use crate::compress::{
     Cloud, CompressError, CompressParams, Strategy, compress, estimated_cost, n_moments,
 };
 use crate::data::symmetric::{probes, sigmoid, symmetric_mean};
+use crate::experiments::ExperimentError;
 use crate::experiments::cost::{Cost, Hints};
+use crate::experiments::params::{Params, Valid, by_name};
+use crate::experiments::protocol::{Experiment, Host, Payload, Preset, costliest_first, to_json};
 use crate::rng::{seeded, sub_seed, uniform};
 
 /// Float floor below which errors are not fitted.
@@ -44,7 +43,7 @@ pub struct Fig2Config {
     /// d' = max([ratio · d], N).
     #[serde(default = "default_ratio")]
     pub ratio: f64,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "by_name")]
     pub strategy: Strategy,
     #[serde(default)]
     pub seed: u64,
@@ -87,52 +86,10 @@ impl Fig2Config {
         }
     }
     pub fn preset(name: &str) -> Option<Self> {
-        match name {
-            "paper" => Some(Self::paper()),
-            "demo" => Some(Self::demo()),
-            "quick" => Some(Self::quick()),
-            _ => None,
-        }
-    }
-
-    pub fn validate(&self) -> Result<(), String> {
-        if self.dims.is_empty()
-            || self.orders.is_empty()
-            || self.sizes.is_empty()
-            || self.trials == 0
-        {
-            return Err("dims, orders, sizes and trials must all be non-empty".into());
-        }
-        if self.dims.iter().any(|&m| m == 0 || m > 8) {
-            return Err("dimensions must be between 1 and 8".into());
-        }
-        if self.orders.iter().any(|&k| k > 12) {
-            return Err("orders must be at most 12".into());
-        }
-        if !(self.ratio > 0.0 && self.ratio < 1.0) {
-            return Err("ratio must be in (0, 1)".into());
-        }
-        if [&self.dims, &self.orders, &self.sizes]
-            .iter()
-            .any(|l| l.len() > MAX_LIST)
-        {
-            return Err(format!(
-                "dims, orders and sizes take at most {MAX_LIST} values each"
-            ));
-        }
-        for &m in &self.dims {
-            for &k in &self.orders {
-                let n = n_moments(m, k).unwrap_or(usize::MAX);
-                if let Some(&d) = self.sizes.iter().find(|&&d| d <= n) {
-                    return Err(format!("d = {d} is not larger than N(m={m}, k={k}) = {n}"));
-                }
-            }
-        }
-        self.cost().check(&Hints {
-            call: "lower the largest size d (each compression runs in one piece), m or k",
-            run: "lower the trials, the sizes or the orders",
-            bytes: "lower the largest size d",
-        })
+        Fig2Run::presets()
+            .into_iter()
+            .find(|p| p.name == name)
+            .map(|p| p.config)
     }
 
     /// The cost of the run (see [`crate::experiments::cost`]): one trial, a compression of `d` uniform
@@ -157,6 +114,64 @@ impl Fig2Config {
         }
         total
     }
+}
+
+impl Params for Fig2Config {
+    fn check_ref(&self) -> Result<(), ExperimentError> {
+        if self.dims.is_empty()
+            || self.orders.is_empty()
+            || self.sizes.is_empty()
+            || self.trials == 0
+        {
+            return Err(ExperimentError::invalid(
+                "trials",
+                "dims, orders, sizes and trials must all be non-empty",
+            ));
+        }
+        if self.dims.iter().any(|&m| m == 0 || m > 8) {
+            return Err(ExperimentError::invalid(
+                "dims",
+                "dimensions must be between 1 and 8",
+            ));
+        }
+        if self.orders.iter().any(|&k| k > 12) {
+            return Err(ExperimentError::invalid(
+                "orders",
+                "orders must be at most 12",
+            ));
+        }
+        if !(self.ratio > 0.0 && self.ratio < 1.0) {
+            return Err(ExperimentError::invalid("ratio", "ratio must be in (0, 1)"));
+        }
+        check_lists(&[&self.dims, &self.orders, &self.sizes])?;
+        for &m in &self.dims {
+            for &k in &self.orders {
+                let n = n_moments(m, k).unwrap_or(usize::MAX);
+                if let Some(&d) = self.sizes.iter().find(|&&d| d <= n) {
+                    return Err(ExperimentError::invalid(
+                        "sizes",
+                        format!("d = {d} is not larger than N(m={m}, k={k}) = {n}"),
+                    ));
+                }
+            }
+        }
+        self.cost().check(&Hints {
+            call: "lower the largest size d (each compression runs in one piece), m or k",
+            run: "lower the trials, the sizes or the orders",
+            bytes: "lower the largest size d",
+        })
+    }
+}
+
+/// Each list of a Fig. 2, Fig. 8 or runtime config takes at most [`MAX_LIST`] values.
+pub(crate) fn check_lists(lists: &[&Vec<usize>]) -> Result<(), ExperimentError> {
+    if lists.iter().any(|l| l.len() > MAX_LIST) {
+        return Err(ExperimentError::invalid(
+            "sizes",
+            format!("dims, orders and sizes take at most {MAX_LIST} values each"),
+        ));
+    }
+    Ok(())
 }
 
 /// The most values each list of a Fig. 2 or Fig. 8 config takes.
@@ -195,6 +210,18 @@ pub struct Fig2Slope {
     pub authors: Option<f64>,
 }
 
+/// The fitted slopes, and how many are within ±0.3 of the authors'.
+#[derive(Clone, Debug, Serialize)]
+pub struct Fig2Summary {
+    pub slopes: Vec<Fig2Slope>,
+    /// Fits with three sizes or more above the float floor (a slope needs three to have a standard
+    /// error) that the authors also give.
+    pub fits_compared_with_authors: usize,
+    #[serde(rename = "fits_within_0.3_of_authors")]
+    pub fits_within_0_3_of_authors: usize,
+    pub max_residual: f64,
+}
+
 pub struct Fig2Run {
     config: Fig2Config,
     tasks: Vec<(usize, usize, usize, usize)>,
@@ -202,74 +229,26 @@ pub struct Fig2Run {
     trials: Vec<Fig2Trial>,
 }
 
-impl Fig2Run {
-    pub fn new(config: Fig2Config) -> Result<Self, String> {
-        config.validate()?;
-        let mut tasks = Vec::new();
-        // Small d first so the plot fills in from the left across all curves.
-        for &d in &config.sizes {
-            for t in 0..config.trials {
-                for &m in &config.dims {
-                    for &k in &config.orders {
-                        tasks.push((m, k, d, t));
-                    }
-                }
-            }
-        }
-        Ok(Fig2Run {
-            config,
-            tasks,
-            next: 0,
-            trials: Vec::new(),
-        })
-    }
+/// At most this many trials per `step`: trial costs grow with d, so a budget a caller learned on the small
+/// clouds (which come first) must not start many large ones in one call.
+const MAX_TRIALS_PER_STEP: usize = 4;
 
-    pub fn config(&self) -> &Fig2Config {
-        &self.config
+impl Fig2Run {
+    pub fn new(config: Fig2Config) -> Result<Self, ExperimentError> {
+        Self::build(config.check()?, &Host::default())
     }
 
     pub fn total(&self) -> usize {
         self.tasks.len()
     }
 
-    pub fn is_done(&self) -> bool {
-        self.next >= self.tasks.len()
-    }
-
-    /// Runs up to `tasks` compressions; returns the trials finished by this call.
-    pub fn step(&mut self, tasks: usize) -> Result<&[Fig2Trial], CompressError> {
-        let start = self.trials.len();
-        for _ in 0..tasks.max(1) {
-            let Some(&(m, k, d, t)) = self.tasks.get(self.next) else {
-                break;
-            };
-            let trial = run_fig2_trial(&self.config, m, k, d, t)?;
-            self.trials.push(trial);
-            self.next += 1;
-        }
-        Ok(&self.trials[start..])
-    }
-
     pub fn trials(&self) -> &[Fig2Trial] {
         &self.trials
     }
 
-    /// `(m, k, d, trial)` of task `index` (tasks run small d first, as [`Fig2Run::step`] does).
+    /// `(m, k, d, trial)` of task `index` (tasks run small d first, as [`Experiment::step`] does).
     pub fn task(&self, index: usize) -> Option<(usize, usize, usize, usize)> {
         self.tasks.get(index).copied()
-    }
-
-    /// Runs task `index` alone, without touching the run: tasks are independent, so a caller may run
-    /// them on several threads and hand the trials back with [`Fig2Run::finish_with`].
-    pub fn run_task(&self, index: usize) -> Result<Fig2Trial, String> {
-        let (m, k, d, t) = self.task(index).ok_or_else(|| format!("no task {index}"))?;
-        run_fig2_trial(&self.config, m, k, d, t).map_err(|e| e.to_string())
-    }
-
-    /// Installs the trials of every task, in task order (as [`Fig2Run::step`] would have left them).
-    pub fn finish_with(&mut self, trials: Vec<Fig2Trial>) {
-        self.trials = trials;
-        self.next = self.tasks.len();
     }
 
     pub fn points(&self) -> Vec<Fig2Point> {
@@ -327,6 +306,155 @@ impl Fig2Run {
     }
 }
 
+impl Experiment for Fig2Run {
+    const KIND: &'static str = "fig2";
+    const ABOUT: &'static str = "\
+Fig. 2: the error of the symmetric sigmoid function against d per (m, k), compressing d uniform points
+to max(0.1 d, N(m,k)), with the fitted slopes alpha (and standard errors) next to the authors' values.
+Trials run on --threads T threads; the output does not depend on T.";
+    type Config = Fig2Config;
+    type Item = Fig2Trial;
+    type Summary = Fig2Summary;
+
+    fn presets() -> Vec<Preset<Fig2Config>> {
+        vec![
+            Preset::new(
+                "quick",
+                "seconds in a browser tab: m = 2, k = 1..4, d = 500..8000, 3 trials",
+                Fig2Config::quick(),
+            ),
+            Preset::new(
+                "demo",
+                "minutes natively: m = 1..4, d up to 32000, 5 trials",
+                Fig2Config::demo(),
+            ),
+            Preset::new(
+                "paper",
+                "the paper's grid: m = 1..5, k = 1..6, d up to 128000, 20 trials",
+                Fig2Config::paper(),
+            ),
+        ]
+    }
+
+    fn build(config: Valid<Fig2Config>, _host: &Host) -> Result<Self, ExperimentError> {
+        let config = config.into_inner();
+        let mut tasks = Vec::new();
+        // Small d first so the plot fills in from the left across all curves.
+        for &d in &config.sizes {
+            for t in 0..config.trials {
+                for &m in &config.dims {
+                    for &k in &config.orders {
+                        tasks.push((m, k, d, t));
+                    }
+                }
+            }
+        }
+        Ok(Fig2Run {
+            config,
+            tasks,
+            next: 0,
+            trials: Vec::new(),
+        })
+    }
+
+    fn config(&self) -> &Fig2Config {
+        &self.config
+    }
+
+    /// Runs up to `tasks` compressions (at most `MAX_TRIALS_PER_STEP`).
+    fn step(&mut self, tasks: usize) -> Result<(), ExperimentError> {
+        for _ in 0..tasks.clamp(1, MAX_TRIALS_PER_STEP) {
+            let Some(&(m, k, d, t)) = self.tasks.get(self.next) else {
+                break;
+            };
+            self.trials.push(run_fig2_trial(&self.config, m, k, d, t)?);
+            self.next += 1;
+        }
+        Ok(())
+    }
+
+    fn progress(&self) -> f64 {
+        self.next as f64 / self.tasks.len().max(1) as f64
+    }
+
+    fn is_done(&self) -> bool {
+        self.next >= self.tasks.len()
+    }
+
+    fn status(&self) -> String {
+        format!("{} of {} compressions", self.next, self.tasks.len())
+    }
+
+    fn items(&self) -> &[Fig2Trial] {
+        &self.trials
+    }
+
+    fn summary(&self) -> Fig2Summary {
+        let slopes = self.slopes();
+        // A slope needs three sizes above the float floor to have a standard error; two are not a fit.
+        let within: Vec<bool> = slopes
+            .iter()
+            .filter_map(|s| {
+                let fit = s.fit.filter(|f| f.points >= 3)?;
+                Some((fit.alpha - s.authors?).abs() <= 0.3)
+            })
+            .collect();
+        Fig2Summary {
+            fits_compared_with_authors: within.len(),
+            fits_within_0_3_of_authors: within.iter().filter(|&&b| b).count(),
+            max_residual: self.trials.iter().map(|t| t.residual).fold(0.0, f64::max),
+            slopes,
+        }
+    }
+
+    fn seed(&self) -> Option<u64> {
+        Some(self.config.seed)
+    }
+
+    /// Mean and sd of the error per (m, k, d).
+    fn curves(&self) -> Result<Value, ExperimentError> {
+        to_json(&self.points())
+    }
+
+    fn extras(&self) -> Result<Vec<(&'static str, Value)>, ExperimentError> {
+        Ok(vec![("trials", to_json(&self.trials)?)])
+    }
+
+    fn info(&self) -> Result<Vec<(&'static str, Payload)>, ExperimentError> {
+        Ok(vec![("total", Payload::json(&self.total())?)])
+    }
+
+    fn parts(&self) -> usize {
+        self.tasks.len()
+    }
+
+    /// The most costly first: large d, large N(m,k) (m = 5, k = 6 can take a minute each).
+    fn part_order(&self) -> Vec<usize> {
+        costliest_first(
+            |i| {
+                let (m, k, d, _) = self.tasks[i];
+                (d as u64, n_moments(m, k).map_or(u64::MAX, |n| n as u64))
+            },
+            self.tasks.len(),
+        )
+    }
+
+    fn run_part(&self, index: usize) -> Result<Fig2Trial, ExperimentError> {
+        let (m, k, d, t) = self.task(index).ok_or(ExperimentError::OutOfRange {
+            what: "task",
+            index,
+            len: self.tasks.len(),
+        })?;
+        Ok(run_fig2_trial(&self.config, m, k, d, t)?)
+    }
+
+    fn finish_with(&mut self, trials: Vec<Fig2Trial>) -> Result<(), ExperimentError> {
+        self.trials = trials;
+        self.next = self.tasks.len();
+        Ok(())
+    }
+}
+
 /// The target size of Fig. 2: `max([ratio · d], N(m,k))`.
 pub fn fig2_target(d: usize, m: usize, k: usize, ratio: f64) -> usize {
     ((ratio * d as f64).round() as usize).max(n_moments(m, k).unwrap_or(usize::MAX))
@@ -381,165 +509,10 @@ pub fn compression_error(
     (f0 - f1).abs()
 }
 
-// ---------------------------------------------------------------------------------------------------
-// Fig. 8
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Fig8Config {
-    pub dims: Vec<usize>,
-    pub sizes: Vec<usize>,
-    pub trials: usize,
-    #[serde(default)]
-    pub seed: u64,
-}
-
-impl Fig8Config {
-    pub fn paper() -> Self {
-        Fig8Config {
-            dims: vec![1, 2],
-            sizes: (0..7).map(|j| 1000 << j).collect(),
-            trials: 5,
-            seed: 0,
-        }
-    }
-    pub fn quick() -> Self {
-        Fig8Config {
-            dims: vec![1, 2],
-            sizes: vec![1000, 2000, 4000],
-            trials: 2,
-            seed: 0,
-        }
-    }
-}
-
-impl Fig8Config {
-    /// Checks the lists (dimensions 1 to 8, sizes of at least 2 points) and the cost.
-    pub fn validate(&self) -> Result<(), String> {
-        if self.dims.is_empty() || self.sizes.is_empty() || self.trials == 0 {
-            return Err("dims, sizes and trials must all be non-empty".into());
-        }
-        if self.dims.len() > MAX_LIST || self.sizes.len() > MAX_LIST {
-            return Err(format!(
-                "dims and sizes take at most {MAX_LIST} values each"
-            ));
-        }
-        if self.dims.iter().any(|&m| m == 0 || m > 8) {
-            return Err("dimensions must be between 1 and 8".into());
-        }
-        if self.sizes.iter().any(|&d| d < 2) {
-            return Err("sizes must be at least 2 points".into());
-        }
-        self.cost().check(&Hints {
-            call: "lower the largest size d",
-            run: "lower the trials or the sizes",
-            bytes: "lower the largest size d",
-        })
-    }
-
-    /// The cost of the run (see [`crate::experiments::cost`]), an upper bound: a trial compresses at
-    /// every order k up to [`FIG8_MAX_ORDER`] whose `N(m,k)` fits the target (it stops as soon as the error
-    /// no longer falls). Fig. 8 runs only in the CLI, one trial per call; its unit of work, as it would be
-    /// if it were stepped, is one compression.
-    pub fn cost(&self) -> Cost {
-        let mut total = Cost::default();
-        for &m in &self.dims {
-            for &d in &self.sizes {
-                let target = polylog_target(d, m).min(d.saturating_sub(1));
-                let mut trial = Cost::default();
-                for k in 1..=FIG8_MAX_ORDER {
-                    if n_moments(m, k).is_none_or(|n| n > target) {
-                        break;
-                    }
-                    let c = estimated_cost(d, m, k, target, Strategy::Auto, 1);
-                    let one = c.flops + d as f64 * 10.0 * 40.0;
-                    trial.call_flops = trial.call_flops.max(one);
-                    trial.run_flops += one;
-                    trial.bytes = trial
-                        .bytes
-                        .max(c.bytes + d as f64 * (8.0 * m as f64 + 16.0));
-                }
-                total = total.then(Cost {
-                    run_flops: trial.run_flops * self.trials as f64,
-                    ..trial
-                });
-            }
-        }
-        total
-    }
-}
-
-/// The highest order a Fig. 8 trial tries.
-pub const FIG8_MAX_ORDER: usize = 40;
-
-/// `d'` of Fig. 8: `[120 ln d]` for m = 1, `[20 ln² d]` for m = 2, `[20 ln^m d]` beyond.
-pub fn polylog_target(d: usize, m: usize) -> usize {
-    let l = (d as f64).ln();
-    let t = if m == 1 {
-        120.0 * l
-    } else {
-        20.0 * l.powi(m as i32)
-    };
-    t.round() as usize
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct Fig8Trial {
-    pub m: usize,
-    pub d: usize,
-    pub target: usize,
-    pub trial: usize,
-    pub best_k: usize,
-    pub error: f64,
-    /// Error per tried k (k = 1, 2, …).
-    pub by_k: Vec<f64>,
-}
-
-pub fn run_fig8_trial(
-    cfg: &Fig8Config,
-    m: usize,
-    d: usize,
-    t: usize,
-) -> Result<Fig8Trial, CompressError> {
-    let seed = sub_seed(
-        sub_seed(sub_seed(cfg.seed ^ 0x8, m as u64), d as u64),
-        t as u64,
-    );
-    let mut rng = seeded(seed);
-    let points: Vec<f64> = (0..d * m).map(|_| uniform(&mut rng, -1.0, 1.0)).collect();
-    let xs = probes(&mut rng, m, 10);
-    let cloud = Cloud::new(m, points);
-    let target = polylog_target(d, m).min(d.saturating_sub(1));
-    let a = if m == 1 { 1.05 } else { m as f64 + 0.05 };
-    let g = move |s: f64| 1.0 / (a + s);
-    let mut by_k = Vec::new();
-    let mut best = (0, f64::INFINITY);
-    for k in 1..=FIG8_MAX_ORDER {
-        if n_moments(m, k).is_none_or(|n| n > target) {
-            break;
-        }
-        let r = compress(&cloud, &CompressParams::new(k, target))?;
-        let e = compression_error(&cloud, &r.indices, &r.weights, &xs, g);
-        by_k.push(e);
-        if e < best.1 {
-            best = (k, e);
-        } else {
-            break;
-        }
-    }
-    Ok(Fig8Trial {
-        m,
-        d,
-        target,
-        trial: t,
-        best_k: best.0,
-        error: best.1,
-        by_k,
-    })
-}
-
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn run_task_matches_stepping() {
         let cfg = Fig2Config {
@@ -556,19 +529,17 @@ mod tests {
         let mut direct = Fig2Run::new(cfg).unwrap();
         let trials: Vec<Fig2Trial> = (0..direct.total())
             .rev()
-            .map(|i| (i, direct.run_task(i).unwrap()))
+            .map(|i| (i, direct.run_part(i).unwrap()))
             .collect::<Vec<_>>()
             .into_iter()
             .rev()
             .map(|(_, t)| t)
             .collect();
-        direct.finish_with(trials);
+        direct.finish_with(trials).unwrap();
         assert!(direct.is_done());
         let key = |r: &Fig2Run| serde_json::to_string(&(r.trials(), r.slopes())).unwrap();
         assert_eq!(key(&stepped), key(&direct));
     }
-
-    use super::*;
 
     #[test]
     fn higher_order_gives_smaller_error() {
@@ -615,32 +586,33 @@ mod tests {
 
     #[test]
     fn invalid_configs() {
-        assert!(
-            Fig2Run::new(Fig2Config {
-                trials: 0,
-                ..Fig2Config::quick()
-            })
-            .is_err()
-        );
-        assert!(
-            Fig2Run::new(Fig2Config {
-                sizes: vec![10],
-                ..Fig2Config::quick()
-            })
-            .is_err()
-        );
-        assert!(
-            Fig2Run::new(Fig2Config {
-                ratio: 1.5,
-                ..Fig2Config::quick()
-            })
-            .is_err()
-        );
-    }
-
-    #[test]
-    fn polylog_targets() {
-        assert_eq!(polylog_target(1000, 1), 829);
-        assert_eq!(polylog_target(1000, 2), 954);
+        for (config, param) in [
+            (
+                Fig2Config {
+                    trials: 0,
+                    ..Fig2Config::quick()
+                },
+                "trials",
+            ),
+            (
+                Fig2Config {
+                    sizes: vec![10],
+                    ..Fig2Config::quick()
+                },
+                "sizes",
+            ),
+            (
+                Fig2Config {
+                    ratio: 1.5,
+                    ..Fig2Config::quick()
+                },
+                "ratio",
+            ),
+        ] {
+            assert!(
+                matches!(Fig2Run::new(config), Err(ExperimentError::Invalid { param: p, .. }) if p == param),
+                "{param}"
+            );
+        }
     }
 }

@@ -1,4 +1,5 @@
-//! The weighted two-layer network, its data view, and the fused forward/backward kernel.
+//! The weighted two-layer network and its fused forward/backward pass (activations: `activation.rs`; the
+//! fixed-dimension kernels: `kernels.rs`; the data view: `samples.rs`; gradients and scratch: `buffers.rs`).
 //!
 //! **Model.** `f(x) = Σ_j c_j v_j σ(w_j·x + b_j) + b_out`, `x ∈ R^m` (`m = input_dim ≥ 1`), `j = 1..d`
 //! (`d = width ≥ 1`). `c_j ≥ 0` are fixed neuron weights (all 1 for an ordinary net).
@@ -33,147 +34,26 @@
 //! parameters, `O(d m)` accumulators and transposed weights and `O(m · CHUNK + d)` scratch, all
 //! preallocated in [`Workspace`].
 
-#[cfg(target_arch = "x86_64")]
-use multiversion::multiversion;
+use ndarray::ArrayView2;
 use serde::{Deserialize, Serialize};
 
 use super::NnError;
 use super::real::Real;
 use crate::rng::{seeded, uniform};
 
+mod activation;
+mod buffers;
+mod kernels;
+mod samples;
+
+use activation::{Act, Relu, Sigmoid, Tanh};
+pub use activation::{Activation, NeuronChart};
+pub use buffers::{Grads, Workspace};
+use kernels::{bwd_fixed, fwd_fixed};
+pub use samples::Samples;
+
 /// Samples per chunk of the kernel.
 pub const CHUNK: usize = 256;
-
-/// The coordinates in which neurons are handed to the compressor (m = input_dim + 2 numbers each).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum NeuronChart {
-    /// The paper's `(v_j, w_j, b_j)`: the neurons themselves, so the compressed net matches the moments
-    /// that Theorem 5 says the whole training trajectory depends on.
-    #[default]
-    Raw,
-    /// Scale and direction, ReLU only: `(a_j, u_j) = (v_j r_j, (w_j, b_j) / r_j)` with
-    /// `r_j = ‖(w_j, b_j)‖`. A ReLU neuron computes `v relu(w·x + b) = a relu(u·(x, 1))`, exactly linear
-    /// in `a` with its kink set by `u` alone, so matching these moments reproduces the *initial* function
-    /// several times better (median initial test-loss gap over 10 seeds 0.15 % vs 1.47 % at the demo
-    /// preset). But the chart is not one-to-one: it forgets `r_j`, on which the function does not depend
-    /// and gradient descent does (`(v, w, b) → (c v, (w, b)/c)` keeps the function, not the gradients),
-    /// so Theorem 5 does not cover it. Where the trained compressed net ends depends on the run (paper
-    /// preset: SGD 1.068× the original vs 1.030× raw; AdamW 1.175× vs 1.274×; see docs/RESULTS.md).
-    /// For tanh and sigmoid the output depends on `r_j` and the chart is refused. A neuron with
-    /// `w = b = 0` maps to zeros.
-    Homogeneous,
-}
-
-impl NeuronChart {
-    /// Maps one raw object `(v, w_1..w_m, b)` (in place) to this chart.
-    pub fn apply(self, object: &mut [f64]) {
-        if self == NeuronChart::Raw {
-            return;
-        }
-        let r = object[1..].iter().map(|x| x * x).sum::<f64>().sqrt();
-        if r > 0.0 && r.is_finite() {
-            object[0] *= r;
-            object[1..].iter_mut().for_each(|x| *x /= r);
-        } else {
-            object.iter_mut().for_each(|x| *x = 0.0);
-        }
-    }
-}
-
-/// The hidden-layer nonlinearity σ.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum Activation {
-    /// `max(z, 0)`, derivative 1 for `z > 0`, else 0.
-    #[default]
-    Relu,
-    /// `tanh z`, derivative `1 − tanh² z`.
-    Tanh,
-    /// `1 / (1 + e^{−z})`, derivative `σ(1 − σ)`.
-    Sigmoid,
-}
-
-impl Activation {
-    /// σ(z).
-    pub fn eval<T: Real>(self, z: T) -> T {
-        match self {
-            Activation::Relu => Relu::f(z),
-            Activation::Tanh => Tanh::f(z),
-            Activation::Sigmoid => Sigmoid::f(z),
-        }
-    }
-    /// σ'(z).
-    pub fn derivative<T: Real>(self, z: T) -> T {
-        match self {
-            Activation::Relu => Relu::fd(z).1,
-            Activation::Tanh => Tanh::fd(z).1,
-            Activation::Sigmoid => Sigmoid::fd(z).1,
-        }
-    }
-}
-
-impl std::str::FromStr for Activation {
-    type Err = NnError;
-    fn from_str(s: &str) -> Result<Self, NnError> {
-        match s.to_ascii_lowercase().as_str() {
-            "relu" => Ok(Activation::Relu),
-            "tanh" => Ok(Activation::Tanh),
-            "sigmoid" => Ok(Activation::Sigmoid),
-            _ => Err(NnError::Unknown {
-                what: "activation",
-                name: s.to_string(),
-                expected: "relu, tanh or sigmoid",
-            }),
-        }
-    }
-}
-
-/// Static activation, so that each kernel is monomorphised and the ReLU one vectorises.
-trait Act {
-    fn f<T: Real>(z: T) -> T;
-    /// (σ(z), σ'(z)).
-    fn fd<T: Real>(z: T) -> (T, T);
-}
-struct Relu;
-struct Tanh;
-struct Sigmoid;
-impl Act for Relu {
-    #[inline(always)]
-    fn f<T: Real>(z: T) -> T {
-        z.relu()
-    }
-    #[inline(always)]
-    fn fd<T: Real>(z: T) -> (T, T) {
-        if z > T::ZERO {
-            (z, T::ONE)
-        } else {
-            (T::ZERO, T::ZERO)
-        }
-    }
-}
-impl Act for Tanh {
-    #[inline(always)]
-    fn f<T: Real>(z: T) -> T {
-        z.tanh()
-    }
-    #[inline(always)]
-    fn fd<T: Real>(z: T) -> (T, T) {
-        let t = z.tanh();
-        (t, T::ONE - t * t)
-    }
-}
-impl Act for Sigmoid {
-    #[inline(always)]
-    fn f<T: Real>(z: T) -> T {
-        T::ONE / (T::ONE + (-z).exp())
-    }
-    #[inline(always)]
-    fn fd<T: Real>(z: T) -> (T, T) {
-        let s = T::ONE / (T::ONE + (-z).exp());
-        (s, s * (T::ONE - s))
-    }
-}
 
 /// How per-neuron gradients are scaled.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -192,209 +72,6 @@ impl GradMode {
     pub const fn compressed() -> Self {
         GradMode::Compressed {
             tol: Self::DEFAULT_TOL,
-        }
-    }
-}
-
-/// A borrowed training or test set: `n` inputs of dimension `input_dim` (row-major `x`, `n × input_dim`),
-/// targets `y` and optional sample weights `a_s ≥ 0` (used by the loss as `Σ a e² / Σ a`).
-#[derive(Clone, Copy, Debug)]
-pub struct Dataset<'a, T> {
-    x: &'a [T],
-    y: &'a [T],
-    weights: Option<&'a [T]>,
-    input_dim: usize,
-}
-
-impl<'a, T: Real> Dataset<'a, T> {
-    /// Validates shapes and finiteness (O(n)). Errors: [`NnError::ZeroInputDim`], [`NnError::EmptyData`],
-    /// [`NnError::DimMismatch`], [`NnError::NonFinite`].
-    pub fn new(x: &'a [T], y: &'a [T], input_dim: usize) -> Result<Self, NnError> {
-        if input_dim == 0 {
-            return Err(NnError::ZeroInputDim);
-        }
-        if y.is_empty() {
-            return Err(NnError::EmptyData);
-        }
-        if x.len() != y.len() * input_dim {
-            return Err(NnError::DimMismatch {
-                what: "inputs (n × input_dim values)",
-                expected: y.len() * input_dim,
-                got: x.len(),
-            });
-        }
-        if let Some(i) = x.iter().position(|v| !v.is_finite()) {
-            return Err(NnError::NonFinite {
-                what: "input",
-                index: i,
-            });
-        }
-        if let Some(i) = y.iter().position(|v| !v.is_finite()) {
-            return Err(NnError::NonFinite {
-                what: "target",
-                index: i,
-            });
-        }
-        Ok(Dataset {
-            x,
-            y,
-            weights: None,
-            input_dim,
-        })
-    }
-
-    /// As [`Dataset::new`] with per-sample weights (finite, ≥ 0, not all 0).
-    pub fn with_weights(
-        x: &'a [T],
-        y: &'a [T],
-        input_dim: usize,
-        weights: &'a [T],
-    ) -> Result<Self, NnError> {
-        let mut d = Self::new(x, y, input_dim)?;
-        if weights.len() != y.len() {
-            return Err(NnError::DimMismatch {
-                what: "sample weights",
-                expected: y.len(),
-                got: weights.len(),
-            });
-        }
-        if let Some(i) = weights
-            .iter()
-            .position(|a| !(a.is_finite() && *a >= T::ZERO))
-        {
-            return Err(NnError::BadSampleWeight {
-                index: i,
-                value: weights[i].to_f64(),
-            });
-        }
-        if weights.iter().all(|a| *a == T::ZERO) {
-            return Err(NnError::ZeroTotalWeight);
-        }
-        d.weights = Some(weights);
-        Ok(d)
-    }
-
-    pub fn len(&self) -> usize {
-        self.y.len()
-    }
-    pub fn is_empty(&self) -> bool {
-        self.y.is_empty()
-    }
-    pub fn input_dim(&self) -> usize {
-        self.input_dim
-    }
-    pub fn x(&self) -> &'a [T] {
-        self.x
-    }
-    pub fn y(&self) -> &'a [T] {
-        self.y
-    }
-    pub fn weights(&self) -> Option<&'a [T]> {
-        self.weights
-    }
-}
-
-/// Gradient (or any per-parameter quantity) in the parameter layout `[w | b | v | b_out]`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Grads<T> {
-    flat: Vec<T>,
-    input_dim: usize,
-    width: usize,
-}
-
-impl<T: Real> Grads<T> {
-    /// Zeros shaped like `net`.
-    pub fn new(net: &TwoLayerNet<T>) -> Self {
-        Grads {
-            flat: vec![T::ZERO; net.params.len()],
-            input_dim: net.input_dim,
-            width: net.width,
-        }
-    }
-    pub fn flat(&self) -> &[T] {
-        &self.flat
-    }
-    pub fn flat_mut(&mut self) -> &mut [T] {
-        &mut self.flat
-    }
-    /// `∂/∂w`, `width × input_dim`, row j = neuron j.
-    pub fn w(&self) -> &[T] {
-        &self.flat[..self.width * self.input_dim]
-    }
-    pub fn b(&self) -> &[T] {
-        let o = self.width * self.input_dim;
-        &self.flat[o..o + self.width]
-    }
-    pub fn v(&self) -> &[T] {
-        let o = self.width * (self.input_dim + 1);
-        &self.flat[o..o + self.width]
-    }
-    pub fn b_out(&self) -> T {
-        self.flat[self.flat.len() - 1]
-    }
-    /// Euclidean norm (in f64).
-    pub fn norm(&self) -> f64 {
-        self.flat
-            .iter()
-            .map(|g| g.to_f64() * g.to_f64())
-            .sum::<f64>()
-            .sqrt()
-    }
-}
-
-/// Preallocated scratch for [`TwoLayerNet::loss_and_grad`], [`TwoLayerNet::loss`] and
-/// [`TwoLayerNet::predict`]. Resized (allocating) only when used with a net of another shape.
-#[derive(Clone, Debug, Default)]
-pub struct Workspace<T> {
-    xt: Vec<T>,
-    z: Vec<T>,
-    f: Vec<T>,
-    g: Vec<T>,
-    dz: Vec<T>,
-    /// Hidden weights transposed to input-major (`m × d`), refreshed per gradient call.
-    wt: Vec<T>,
-    /// Per-neuron scratch (`d`).
-    zd: Vec<T>,
-    /// Raw sums Σ g σ' x, input-major (`m × d`).
-    raw_w: Vec<T>,
-    raw_b: Vec<T>,
-    raw_v: Vec<T>,
-}
-
-impl<T: Real> Workspace<T> {
-    pub fn new(net: &TwoLayerNet<T>) -> Self {
-        let mut ws = Workspace {
-            xt: Vec::new(),
-            z: Vec::new(),
-            f: Vec::new(),
-            g: Vec::new(),
-            dz: Vec::new(),
-            wt: Vec::new(),
-            zd: Vec::new(),
-            raw_w: Vec::new(),
-            raw_b: Vec::new(),
-            raw_v: Vec::new(),
-        };
-        ws.ensure(net.input_dim, net.width);
-        ws
-    }
-    fn ensure(&mut self, input_dim: usize, width: usize) {
-        if self.xt.len() != input_dim * CHUNK {
-            self.xt = vec![T::ZERO; input_dim * CHUNK];
-        }
-        for b in [&mut self.z, &mut self.f, &mut self.g, &mut self.dz] {
-            if b.len() != CHUNK {
-                *b = vec![T::ZERO; CHUNK];
-            }
-        }
-        if self.raw_w.len() != input_dim * width {
-            self.raw_w = vec![T::ZERO; input_dim * width];
-            self.wt = vec![T::ZERO; input_dim * width];
-        }
-        if self.raw_b.len() != width {
-            self.zd = vec![T::ZERO; width];
-            self.raw_b = vec![T::ZERO; width];
-            self.raw_v = vec![T::ZERO; width];
         }
     }
 }
@@ -631,6 +308,11 @@ impl<T: Real> TwoLayerNet<T> {
     pub fn w(&self) -> &[T] {
         &self.params[..self.width * self.input_dim]
     }
+    /// [`TwoLayerNet::w`] as a `width × input_dim` array (a view, row j = neuron j).
+    pub fn w_array(&self) -> ArrayView2<'_, T> {
+        ArrayView2::from_shape((self.width, self.input_dim), self.w())
+            .expect("the hidden weights are width × input_dim")
+    }
     pub fn b(&self) -> &[T] {
         let o = self.width * self.input_dim;
         &self.params[o..o + self.width]
@@ -704,7 +386,7 @@ impl<T: Real> TwoLayerNet<T> {
     /// The loss `Σ a e² / Σ a` over `batch` (sample indices into `data`; `None` = all samples in order).
     pub fn loss(
         &self,
-        data: &Dataset<'_, T>,
+        data: &Samples<'_, T>,
         batch: Option<&[usize]>,
         ws: &mut Workspace<T>,
     ) -> Result<T, NnError> {
@@ -717,7 +399,7 @@ impl<T: Real> TwoLayerNet<T> {
     /// [`NnError::Diverged`]).
     pub fn loss_and_grad(
         &self,
-        data: &Dataset<'_, T>,
+        data: &Samples<'_, T>,
         batch: Option<&[usize]>,
         mode: GradMode,
         grads: &mut Grads<T>,
@@ -744,7 +426,7 @@ impl<T: Real> TwoLayerNet<T> {
 
     fn run(
         &self,
-        data: &Dataset<'_, T>,
+        data: &Samples<'_, T>,
         batch: Option<&[usize]>,
         grad: Option<(GradMode, &mut Grads<T>)>,
         ws: &mut Workspace<T>,
@@ -954,91 +636,6 @@ impl<T: Real> TwoLayerNet<T> {
     }
 }
 
-/// Backward for a fixed small input dimension: samples outer (in blocks of [`SAMPLE_BLOCK`]), one fused
-/// pass over the neurons per block, vectorised over neurons. Every reduction over samples is an
-/// elementwise update of the per-neuron accumulators, so no horizontal sums are needed; within a block
-/// the accumulators stay in registers and receive the samples' terms one after the other, so the order
-/// (sample by sample) is the same for any blocking, target and vector width. `wt` and `raw_w` are
-/// input-major (`M × d`).
-///
-/// Compiled for baseline x86-64 and for AVX2 and picked at run time (as is [`fwd_fixed`]): the
-/// floating-point operations and their order are the same in both (Rust never fuses a multiply-add), so
-/// the result is bit for bit the same, and the same as in wasm (`tests/reproducible.rs` checks both
-/// against one fixture). AVX2 makes native training 1.3–1.8× faster (BENCHMARKS.md, run E).
-#[cfg_attr(target_arch = "x86_64", multiversion(targets("x86_64+avx2")))]
-#[cfg_attr(not(target_arch = "x86_64"), inline(always))]
-fn bwd_fixed<T: Real, A: Act, const M: usize>(
-    wt: &[T],
-    b: &[T],
-    xt: &[T],
-    g: &[T],
-    raw_w: &mut [T],
-    raw_b: &mut [T],
-    raw_v: &mut [T],
-) {
-    let d = b.len();
-    let wk: [&[T]; M] = std::array::from_fn(|k| &wt[k * d..(k + 1) * d]);
-    let raw_b = &mut raw_b[..d];
-    let raw_v = &mut raw_v[..d];
-    let mut chunks = raw_w[..M * d].chunks_exact_mut(d);
-    let mut rw: [&mut [T]; M] = std::array::from_fn(|_| chunks.next().unwrap());
-    let n = g.len();
-    let mut s = 0;
-    while s + SAMPLE_BLOCK <= n {
-        bwd_block::<T, A, M, SAMPLE_BLOCK>(&wk, b, xt, g, s, &mut rw, raw_b, raw_v);
-        s += SAMPLE_BLOCK;
-    }
-    while s < n {
-        bwd_block::<T, A, M, 1>(&wk, b, xt, g, s, &mut rw, raw_b, raw_v);
-        s += 1;
-    }
-}
-
-/// Samples per backward sweep over the neurons.
-const SAMPLE_BLOCK: usize = 4;
-
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn bwd_block<T: Real, A: Act, const M: usize, const SB: usize>(
-    wk: &[&[T]; M],
-    b: &[T],
-    xt: &[T],
-    g: &[T],
-    s: usize,
-    rw: &mut [&mut [T]; M],
-    raw_b: &mut [T],
-    raw_v: &mut [T],
-) {
-    let d = b.len();
-    let gs: [T; SB] = std::array::from_fn(|i| g[s + i]);
-    let xs: [[T; M]; SB] = std::array::from_fn(|i| std::array::from_fn(|k| xt[k * CHUNK + s + i]));
-    for j in 0..d {
-        let bj = b[j];
-        let wj: [T; M] = std::array::from_fn(|k| wk[k][j]);
-        let mut rv = raw_v[j];
-        let mut rb = raw_b[j];
-        let mut rwj: [T; M] = std::array::from_fn(|k| rw[k][j]);
-        for i in 0..SB {
-            let mut z = bj;
-            for k in 0..M {
-                z += wj[k] * xs[i][k];
-            }
-            let (h, hd) = A::fd(z);
-            rv += gs[i] * h;
-            let dd = gs[i] * hd;
-            rb += dd;
-            for k in 0..M {
-                rwj[k] += dd * xs[i][k];
-            }
-        }
-        raw_v[j] = rv;
-        raw_b[j] = rb;
-        for k in 0..M {
-            rw[k][j] = rwj[k];
-        }
-    }
-}
-
 fn check_shape(input_dim: usize, width: usize) -> Result<(), NnError> {
     if input_dim == 0 {
         return Err(NnError::ZeroInputDim);
@@ -1062,62 +659,5 @@ fn gather<'x, T: Real>(
         for (k, &rk) in r[..m].iter().enumerate() {
             ws.xt[k * CHUNK + s] = rk;
         }
-    }
-}
-
-/// Forward for a fixed small input dimension: fully unrolled over k, vectorised over samples.
-#[cfg_attr(target_arch = "x86_64", multiversion(targets("x86_64+avx2")))]
-#[cfg_attr(not(target_arch = "x86_64"), inline(always))]
-fn fwd_fixed<T: Real, A: Act, const M: usize>(
-    w: &[T],
-    b: &[T],
-    v: &[T],
-    c: &[T],
-    xt: &[T],
-    f: &mut [T],
-) {
-    let d = b.len();
-    let mut j = 0;
-    while j + NEURON_BLOCK <= d {
-        fwd_block::<T, A, M, NEURON_BLOCK>(w, b, v, c, xt, f, j);
-        j += NEURON_BLOCK;
-    }
-    while j < d {
-        fwd_block::<T, A, M, 1>(w, b, v, c, xt, f, j);
-        j += 1;
-    }
-}
-
-/// Neurons per forward sweep over the samples.
-const NEURON_BLOCK: usize = 4;
-
-/// Neurons `j0..j0+NB` added to `f` in one sweep; `f_s` stays in a register and receives the neurons'
-/// terms one after the other, so the order equals the unblocked loop.
-#[inline(always)]
-fn fwd_block<T: Real, A: Act, const M: usize, const NB: usize>(
-    w: &[T],
-    b: &[T],
-    v: &[T],
-    c: &[T],
-    xt: &[T],
-    f: &mut [T],
-    j0: usize,
-) {
-    let cnt = f.len();
-    let xs: [&[T]; M] = std::array::from_fn(|k| &xt[k * CHUNK..k * CHUNK + cnt]);
-    let wj: [[T; M]; NB] = std::array::from_fn(|i| std::array::from_fn(|k| w[(j0 + i) * M + k]));
-    let bj: [T; NB] = std::array::from_fn(|i| b[j0 + i]);
-    let cv: [T; NB] = std::array::from_fn(|i| c[j0 + i] * v[j0 + i]);
-    for s in 0..cnt {
-        let x: [T; M] = std::array::from_fn(|k| xs[k][s]);
-        let mut fs = f[s];
-        for i in 0..NB {
-            let mut z = bj[i];
-            for k in 0..M {
-                z += wj[i][k] * x[k];
-            }
-            fs += cv[i] * A::f(z);
-        }
-        f[s] = fs;
     }
 }
