@@ -408,7 +408,7 @@ def attention_section(runs, title, targets=False):
     """Fig. 7: per run (seed) the original's losses at the authors' table epochs and the two ratios; with
     `targets`, their medians against the issue's targets."""
     lines = [f"### {title}", "", "`" + "`, `".join(cmd for _, (_, cmd) in runs) + "`", "",
-             "| run | original: test MSE at epochs " + " / ".join(map(str, [0, 5, 10, 20, 50])) +
+             "| run | original: test MSE at epochs " + " / ".join(map(str, [0, 5, 10, 20, 50])) + " (those the run reached)" +
              " | compressed / original | naive / original | head moment residual | s |", "|---|---|---|---|---|---|"]
     ratios = []
     for label, (doc, _) in runs:
