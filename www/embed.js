@@ -60,6 +60,7 @@
 // Protocol and copy-paste snippets: docs/EMBED.md.
 
 import { LAB_VERSION, PROTOCOL } from './lab/embedding.js';
+import { TABS } from './lab/state.js';
 
 // This script's own URL. In the classic build (import.meta.env.MOMENT_LAB_CLASSIC) that is
 // document.currentScript, or, if the file was loaded with type="module" after all (no currentScript), the
@@ -75,7 +76,8 @@ function scriptUrl() {
 
 // The lab page: ../index.html from the source file (www/embed.js), ./index.html from the published one.
 const LAB_PAGE = new URL(import.meta.env?.MOMENT_LAB_PAGE ?? '../index.html', scriptUrl());
-const EXPERIMENTS = ['cloud', 'lth', 'attention', 'dataset', 'scaling', 'theory'];
+// The lab's tabs, the same list a link may name.
+const EXPERIMENTS = TABS;
 const MIN_HEIGHT = 360;
 const MAX_HEIGHT = 20000;
 const FORWARDED_TYPES = ['ready', 'height', 'done', 'error'];
