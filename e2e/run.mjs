@@ -304,22 +304,30 @@ const cases = {
   },
 
   // The neuron-coordinates select: scale & direction is refused for tanh with a readable error (the lab keeps
-  // working), and for ReLU it starts the compressed net much closer to the original than the raw chart.
+  // working), and for ReLU it starts the compressed net much closer to the original than the raw chart — on
+  // average over seeds 1-8: one draw's gap moves 10x with the seed or with any change of the compressor
+  // (seed 42 with issue 19's compressor: 0.035 scale & direction, 0.025 raw). The thresholds are those of
+  // the Rust test lth::tests::neuron_charts; the CLI with this config gives means 0.012 and 0.048 (3.8x).
   async lth_chart({ context, base }) {
     const { page, problems } = await openPage(context, `${base}/#v=1&tab=lth&chart=homogeneous&activation=tanh&width=3000&target=300&epochs=1&n_train=4000`);
     await page.click('#tab-lth [data-action="run"]');
     await expectError(page, 'homogeneous chart with tanh', /raw chart with tanh/, 'lth');
-    const gap = async (chart) => {
-      await setControls(page, { activation: 'relu', chart }, 'lth');
+    const gap = async (chart, seed) => {
+      await setControls(page, { activation: 'relu', chart, seed }, 'lth');
       await page.evaluate(() => { delete document.body.dataset.done; });
       await page.click('#tab-lth [data-action="run"]');
       const r = await waitDone(page, 'lth');
       assert(r.error === null && r.done, `lth ${chart}: ${r.error}`);
       return Math.abs(r.last.initial_ratio_compressed - 1);
     };
-    const [hom, raw] = [await gap('homogeneous'), await gap('raw')];
-    assert(hom < 0.01 && 4 * hom < raw, `initial gap: scale & direction ${hom}, raw ${raw}`);
-    console.log(`     initial gap 3000 → 300: raw ${(100 * raw).toFixed(2)} %, scale & direction ${(100 * hom).toFixed(2)} %`);
+    const mean = async (chart) => {
+      let sum = 0;
+      for (let seed = 1; seed <= 8; seed++) sum += await gap(chart, seed);
+      return sum / 8;
+    };
+    const [hom, raw] = [await mean('homogeneous'), await mean('raw')];
+    assert(hom < 0.02 && 2.5 * hom < raw, `mean initial gap over seeds 1-8: scale & direction ${hom}, raw ${raw}`);
+    console.log(`     mean initial gap 3000 → 300, seeds 1-8: raw ${(100 * raw).toFixed(2)} %, scale & direction ${(100 * hom).toFixed(2)} %`);
     noProblems(problems, 'lth chart');
   },
 

@@ -115,12 +115,13 @@ proptest! {
     fn moments_preserved_on_random_clouds(
         seed in 0u64..1_000_000, dim in 1usize..=4, order in 0usize..=4,
         extra in 1usize..200, weighted in any::<bool>(), strategy in 0usize..4,
+        lookahead in any::<bool>(),
     ) {
         let n = n_moments(dim, order).unwrap();
         let target = n + extra % (3 * n + 5);
         let d = target + 1 + extra * 3;
         let cloud = random_cloud(seed, dim, d, weighted);
-        let params = CompressParams { seed, ..CompressParams::new(order, target) }.with_strategy(STRATEGIES[strategy]);
+        let params = CompressParams { seed, lookahead, ..CompressParams::new(order, target) }.with_strategy(STRATEGIES[strategy]);
         check_valid(&cloud, &params, 1e-10)?;
     }
 
@@ -385,16 +386,25 @@ fn thread_count_never_changes_the_result() {
         (plane, 4, 300),
         (duplicated, 3, 200),
     ];
+    // Auto twice: as is and with lookahead (order-(k+1) peeling in larger end-phase balls).
+    let variants = STRATEGIES
+        .iter()
+        .map(|&s| (s, false))
+        .chain([(Strategy::Auto, true)]);
     for (cloud, order, target) in &cases {
-        for strategy in STRATEGIES {
+        for (strategy, lookahead) in variants.clone() {
             let params = CompressParams {
                 seed: 7,
+                lookahead,
                 ..CompressParams::new(*order, *target)
             }
             .with_strategy(strategy);
             let one = compress(cloud, &params).unwrap();
             for threads in [2, 3, 0] {
-                let label = format!("m={} k={order} {strategy:?} threads={threads}", cloud.dim);
+                let label = format!(
+                    "m={} k={order} {strategy:?} lookahead={lookahead} threads={threads}",
+                    cloud.dim
+                );
                 let p = params.clone().with_threads(threads);
                 let many = compress(cloud, &p).unwrap();
                 assert_eq!(many.indices, one.indices, "{label}");

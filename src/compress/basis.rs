@@ -105,16 +105,40 @@ pub struct Features {
     pub dim: usize,
     pub order: usize,
     pub exponents: Vec<Vec<u32>>,
+    /// How each feature is made from an earlier one: `T_α = T_β · T_{α_a}(u_a)` with `a` the last
+    /// coordinate where `α` is not 0 and `β = α` without it (`β` has a lower degree, so an earlier index);
+    /// `(index of β, a * (k+1) + α_a)`. Feature 0 (`α = 0`) is 1.
+    steps: Vec<(u32, u32)>,
     /// Scratch: Chebyshev values `T_j(u_a)` at `[a * (k+1) + j]`.
     cheb: Vec<f64>,
 }
 
 impl Features {
     pub fn new(dim: usize, order: usize) -> Features {
+        let exponents = exponents(dim, order);
+        let index: std::collections::HashMap<&[u32], usize> = exponents
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.as_slice(), i))
+            .collect();
+        let mut beta = vec![0u32; dim];
+        let steps = exponents
+            .iter()
+            .map(|alpha| match alpha.iter().rposition(|&e| e > 0) {
+                None => (0, 0),
+                Some(a) => {
+                    beta.copy_from_slice(alpha);
+                    beta[a] = 0;
+                    let parent = index[beta.as_slice()];
+                    (parent as u32, (a * (order + 1)) as u32 + alpha[a])
+                }
+            })
+            .collect();
         Features {
             dim,
             order,
-            exponents: exponents(dim, order),
+            steps,
+            exponents,
             cheb: vec![0.0; dim * (order + 1)],
         }
     }
@@ -141,12 +165,15 @@ impl Features {
                 t[j] = 2.0 * u * t[j - 1] - t[j - 2];
             }
         }
-        for (o, alpha) in out.iter_mut().zip(&self.exponents) {
-            let mut v = 1.0;
-            for (a, &e) in alpha.iter().enumerate() {
-                v *= self.cheb[a * k1 + e as usize];
-            }
-            *o = v;
+        // One product per feature, from an earlier one: the same left-to-right product of the factors
+        // `T_{α_a}(u_a)` with `α_a > 0` as multiplying all of them in turn (the factors T_0 = 1 are exact).
+        let n = self.steps.len().min(out.len());
+        if n > 0 {
+            out[0] = 1.0;
+        }
+        for f in 1..n {
+            let (parent, factor) = self.steps[f];
+            out[f] = out[parent as usize] * self.cheb[factor as usize];
         }
     }
 
@@ -228,6 +255,38 @@ mod tests {
                 vec![0, 2]
             ]
         );
+    }
+
+    /// Each feature is built from an earlier one with one product; that is bit for bit the product of its
+    /// Chebyshev factors taken left to right, as the plain definition computes it.
+    #[test]
+    fn features_equal_the_product_of_their_factors() {
+        for (dim, order) in [(1, 6), (2, 5), (3, 5), (4, 6), (8, 3), (5, 0)] {
+            let mut f = Features::new(dim, order);
+            let frame = Frame {
+                centre: vec![0.1; dim],
+                scale: 0.9,
+            };
+            let mut out = vec![0.0; f.len()];
+            for p in 0..20 {
+                let x: Vec<f64> = (0..dim)
+                    .map(|a| ((p * 7 + a * 3) % 11) as f64 / 5.5 - 1.0)
+                    .collect();
+                f.eval(&x, &frame, &mut out);
+                for (alpha, &got) in f.exponents.iter().zip(&out) {
+                    let mut want = 1.0f64;
+                    for (a, &e) in alpha.iter().enumerate() {
+                        let u = (x[a] - frame.centre[a]) / frame.scale;
+                        let (mut t0, mut t1) = (1.0f64, u);
+                        for _ in 0..e {
+                            (t0, t1) = (t1, 2.0 * u * t1 - t0);
+                        }
+                        want *= t0;
+                    }
+                    assert_eq!(got.to_bits(), want.to_bits(), "m={dim} k={order} {alpha:?}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -128,6 +128,15 @@ pub struct Compressor {
 /// How many clusters one `step` call records for display.
 pub const RECORDED_CLUSTERS: usize = 256;
 
+/// How the compressor's clusters are peeled (see [`CompressParams::lookahead`]).
+fn peel_lookahead(params: &CompressParams) -> recombine::Lookahead {
+    if params.lookahead {
+        recombine::Lookahead::Only
+    } else {
+        recombine::Lookahead::First
+    }
+}
+
 impl Compressor {
     pub fn new(cloud: Cloud, params: CompressParams) -> Result<Compressor, CompressError> {
         cloud.validate()?;
@@ -184,7 +193,7 @@ impl Compressor {
             phase: Phase::Done,
             diag: Diagnostics::default(),
             round_max_diam: 0.0,
-            ws: recombine::Workspace::default(),
+            ws: recombine::Workspace::new(peel_lookahead(&params)),
             workers: Workers::new(params.threads),
             scratch: None,
             recent: None,
@@ -257,9 +266,10 @@ impl Compressor {
             return clusters.iter().map(|m| self.reduce(m, cap)).collect();
         }
         let features = &self.features;
+        let lookahead = peel_lookahead(&self.params);
         let scratch = self.scratch.get_or_insert_with(|| {
             PerWorker::new(&self.workers, || {
-                (recombine::Workspace::default(), features.clone())
+                (recombine::Workspace::new(lookahead), features.clone())
             })
         });
         let (points, weights) = (&self.cloud.points, &self.weights);

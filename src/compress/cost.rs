@@ -39,7 +39,8 @@ fn knn_flops(n: f64, m: f64, k: f64) -> f64 {
 /// for refusing runs far too large, not for predicting times:
 /// - reducing a cluster of `N + q` points by `q` costs a pivoted QR, `≈ 2 N³`; bulk cells of `2N`
 ///   points lose `N` each (`≈ 4 N²` per eliminated point); the Auto end phase averages `q ≈ 3.3`
-///   (`≈ 0.6 N³` per point), greedy has `q = 1`;
+///   (`≈ 0.6 N³` per point; an upper estimate from `N = 144` on, where it starts at `N / 16` instead
+///   of 8), greedy has `q = 1`;
 /// - the Auto end phase and greedy query k nearest neighbours (`knn_flops`): a full pass over the
 ///   alive points when they start and whenever the ball size changes (up to 8 passes), a few per
 ///   eliminated point;
@@ -90,7 +91,7 @@ pub fn estimated_cost(
         Strategy::Auto => {
             let end = (3.0 * t).min(df);
             let bulk = (df - end).max(0.0) * qr_bulk;
-            let k = n_mom + 8.0;
+            let k = n_mom + 8f64.max((n_mom / 16.0).floor());
             let query = knn_flops(end, m, k);
             let prefill = end * query;
             let f = tree + bulk + 8.0 * prefill + (end - t).max(0.0) * (0.3 * qr_one + 4.0 * query);

@@ -213,24 +213,89 @@ fn householder_pivoted(
             *x /= v0;
         }
         col[j] = beta;
-        // Apply H_j to the remaining columns: one dot and one axpy each.
+        // Apply H_j to the remaining columns: one dot and one axpy each, four columns per pass over v.
         let (head, tail) = a.split_at_mut((j + 1) * rows);
         let v = &head[j * rows + j + 1..(j + 1) * rows];
-        for (c, cc) in tail.chunks_exact_mut(rows).enumerate() {
+        let mut quads = tail.chunks_exact_mut(4 * rows);
+        for (g, quad) in quads.by_ref().enumerate() {
+            let (c01, c23) = quad.split_at_mut(2 * rows);
+            let (c0, c1) = c01.split_at_mut(rows);
+            let (c2, c3) = c23.split_at_mut(rows);
+            reflect4(v, tj, j, [c0, c1, c2, c3]);
+            for (k, cc) in quad.chunks_exact(rows).enumerate() {
+                downdate_norm(cc, j, j + 1 + 4 * g + k, norms, norms_ref);
+            }
+        }
+        let done = (cols - j - 1) / 4 * 4;
+        for (c, cc) in quads.into_remainder().chunks_exact_mut(rows).enumerate() {
             let (top, low) = cc.split_at_mut(j + 1);
             let s = (top[j] + dot(v, low)) * tj;
             top[j] -= s;
             axpy(-s, v, low);
-            let col_idx = j + 1 + c;
-            let t = top[j];
-            norms[col_idx] -= t * t;
-            if norms[col_idx] <= 1e-6 * norms_ref[col_idx] {
-                norms[col_idx] = sq_norm(low);
-                norms_ref[col_idx] = norms[col_idx];
-            }
+            downdate_norm(cc, j, j + 1 + done + c, norms, norms_ref);
         }
     }
     rank
+}
+
+/// After column `cc` got reflector `j`: its squared norm below row `j` loses `cc[j]²`, recomputed exactly
+/// when the down-dated value has lost too many digits.
+#[inline(always)]
+fn downdate_norm(cc: &[f64], j: usize, col: usize, norms: &mut [f64], norms_ref: &mut [f64]) {
+    let t = cc[j];
+    norms[col] -= t * t;
+    if norms[col] <= 1e-6 * norms_ref[col] {
+        norms[col] = sq_norm(&cc[j + 1..]);
+        norms_ref[col] = norms[col];
+    }
+}
+
+/// `H = I - τ [1; v] [1; v]ᵀ` applied to rows `j..` of four columns at once: for each column exactly the
+/// operations of `s = (c_j + dot(v, c_low)) τ; c_j -= s; axpy(-s, v, c_low)`, in the same order (so the
+/// same bits), but `v` is read once for all four.
+#[inline(always)]
+fn reflect4(v: &[f64], tau: f64, j: usize, cols: [&mut [f64]; 4]) {
+    let [c0, c1, c2, c3] = cols;
+    let (t0, l0) = c0.split_at_mut(j + 1);
+    let (t1, l1) = c1.split_at_mut(j + 1);
+    let (t2, l2) = c2.split_at_mut(j + 1);
+    let (t3, l3) = c3.split_at_mut(j + 1);
+    let n = v.len();
+    let (l0, l1, l2, l3) = (&mut l0[..n], &mut l1[..n], &mut l2[..n], &mut l3[..n]);
+    let mut acc = [[0.0f64; 8]; 4];
+    let body = n / 8 * 8;
+    for i in (0..body).step_by(8) {
+        let x: &[f64; 8] = v[i..i + 8].try_into().unwrap();
+        let ys: [&[f64; 8]; 4] = [
+            l0[i..i + 8].try_into().unwrap(),
+            l1[i..i + 8].try_into().unwrap(),
+            l2[i..i + 8].try_into().unwrap(),
+            l3[i..i + 8].try_into().unwrap(),
+        ];
+        for (a, y) in acc.iter_mut().zip(ys) {
+            for l in 0..8 {
+                a[l] += x[l] * y[l];
+            }
+        }
+    }
+    let mut s = [0.0f64; 4];
+    let lows: [&[f64]; 4] = [l0, l1, l2, l3];
+    for ((sc, a), low) in s.iter_mut().zip(&acc).zip(lows) {
+        let mut d = ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]));
+        for (x, y) in v[body..].iter().zip(&low[body..]) {
+            d += x * y;
+        }
+        *sc = d;
+    }
+    let tops = [&mut t0[j], &mut t1[j], &mut t2[j], &mut t3[j]];
+    for (sc, top) in s.iter_mut().zip(tops) {
+        *sc = (*top + *sc) * tau;
+        *top -= *sc;
+    }
+    axpy(-s[0], v, l0);
+    axpy(-s[1], v, l1);
+    axpy(-s[2], v, l2);
+    axpy(-s[3], v, l3);
 }
 
 /// Dot product with eight independent accumulators in a fixed order: vectorisable by LLVM without

@@ -16,7 +16,7 @@
 //!   first; then sibling cells merged and reduced again, level by level, until `d'` remain.
 //! - [`Strategy::Auto`]: bulk down to `3 d'` ([`CompressParams::end_from`]), then rounds: each round takes
 //!   the smallest *disjoint* `(N+q)`-point neighbour balls (about 1/10 of how many would fit) and removes
-//!   `q` points from each, `q` falling from 8 to 1 as the target nears. Early eliminations are cheap and
+//!   `q` points from each, `q` falling from `max(8, N/16)` to 1 as the target nears. Early eliminations are cheap and
 //!   harmless; the last ones, when points are sparse and heavy, dominate the error, and spreading them
 //!   evenly over the cloud (rather than greedily hammering the densest spot) keeps weights balanced.
 //! - [`Strategy::Random`]: a baseline *without* locality — clusters of `2N` points drawn at random. It

@@ -63,10 +63,20 @@ pub struct CompressParams {
     /// this fraction of how many such balls would fit in the alive points.
     #[serde(default = "default_round_fraction")]
     pub round_fraction: f64,
-    /// [`Strategy::Auto`] end phase: points removed per ball (`q`) at the start of the end phase; `q` falls
-    /// linearly to 1 as the target is approached.
+    /// [`Strategy::Auto`] end phase: points removed per ball (`q`) at the start of the end phase (at least
+    /// `N / 16`, so that large `N` do not pay a full factorisation for a few points); `q` falls linearly
+    /// to 1 as the target is approached.
     #[serde(default = "default_end_q")]
     pub end_q: usize,
+    /// Keep the moments of order k+1 as well wherever a cluster is large enough (more than `N(m,k+1)`
+    /// points), and make the end phase's balls `N(m,k+1) + q` points so that they are: every elimination
+    /// then perturbs smooth functions only at order k+2, so the error is much smaller — but it decays like
+    /// the error of order k+1, so leave it off where the error's dependence on k is what is measured
+    /// (Fig. 2). Off: a cluster larger than `N(m,k+1)` is peeled at order k+1 first and then at order k
+    /// down to its target as before (see [`recombine`](super::recombine)), and the end phase stays at
+    /// order k.
+    #[serde(default)]
+    pub lookahead: bool,
     /// Worker threads for disjoint clusters and neighbour queries (native only; 0 = one per core). The
     /// result is bit-identical for every thread count: clusters that are reduced together are disjoint
     /// and would not have been capped one after the other (see [`Compressor::step`](super::Compressor::step)).
@@ -111,6 +121,7 @@ impl CompressParams {
             end_from: default_end_from(),
             round_fraction: default_round_fraction(),
             end_q: default_end_q(),
+            lookahead: false,
             threads: default_threads(),
         }
     }

@@ -12,10 +12,21 @@
 //! A final least-squares correction on the survivors (accepted only if it keeps all weights ≥ 0 and lowers
 //! the residual) puts the cluster's moments back to rounding level.
 //!
+//! **Which null direction.** Both `z` and `-z` keep the moments; each step takes the sign whose step
+//! `t` is smaller, so the elimination moves less weight (`t ‖z‖`) and changes the order-(k+1) moments —
+//! what the error it causes is made of (`t ‖H z‖`, `H` the degree-(k+1) features) — by less.
+//!
+//! **Lookahead.** A cluster of more than `N(m,k+1)` points has null directions that keep the moments of
+//! order k+1 as well; an elimination along one of them perturbs a smooth function only at order k+2.
+//! With [`Lookahead::First`] (the default) such a cluster is first peeled at order k+1 down to
+//! `N(m,k+1)` points and then at order k; with [`Lookahead::Only`] it stops at `N(m,k+1)` points (a
+//! cluster of at most `N(m,k+1)` points is always peeled at order k). Either way every moment up to
+//! order k is kept. The extra factorisation is `N(m,k+1) × n` instead of `N × n`.
+//!
 //! Features are computed in the cluster's own frame (see [`super::basis`]), so the result does not depend
 //! on where the cluster sits or how large it is.
 
-use super::basis::{Features, Frame};
+use super::basis::{Features, Frame, n_moments};
 use super::linalg::{PivotedQr, axpy, dot};
 
 /// Relative threshold on `|R_jj| / |R_00|` below which a direction counts as null.
@@ -25,10 +36,27 @@ pub const RANK_TOL: f64 = 1e-11;
 /// fraction of their norm (peeling alone usually stays at a few ulps; the polish costs a second QR).
 pub const POLISH_ABOVE: f64 = 1e-14;
 
+/// Whether a cluster of more than `N(m,k+1)` points is first peeled keeping its order-(k+1) moments too
+/// (see the module docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Lookahead {
+    /// Order k only.
+    Off,
+    /// Order k+1 down to `N(m,k+1)` points, then order k as far as asked.
+    #[default]
+    First,
+    /// Order k+1 down to `N(m,k+1)` points and no further; order k only for clusters that small.
+    Only,
+}
+
 /// Scratch buffers for [`reduce_cluster_with`], reused across clusters so that a compression allocates
 /// once rather than per factorisation.
 #[derive(Default)]
 pub struct Workspace {
+    /// How clusters larger than `N(m,k+1)` are peeled.
+    pub lookahead: Lookahead,
+    /// The order-(k+1) features, made on first use.
+    next: Option<Features>,
     a: Vec<f64>,
     c: Vec<f64>,
     target: Vec<f64>,
@@ -110,6 +138,13 @@ pub fn reduce_members(
 }
 
 impl Workspace {
+    pub fn new(lookahead: Lookahead) -> Workspace {
+        Workspace {
+            lookahead,
+            ..Workspace::default()
+        }
+    }
+
     /// Member `j`'s weight after [`peel`]: exactly 0 if it left.
     fn new_weight(&self, j: usize) -> f64 {
         if self.alive[j] {
@@ -121,8 +156,52 @@ impl Workspace {
 }
 
 /// Peels the cluster `members` whose weights are in `ws.c` (member order), leaving the new weights in
-/// `ws.c` and who survived in `ws.alive`. `members` is not empty and `max_removals > 0`.
+/// `ws.c` and who survived in `ws.alive`. `members` is not empty and `max_removals > 0`. With lookahead,
+/// a cluster of more than `N(m,k+1)` points is first peeled at order k+1 (see the module docs).
 fn peel(
+    ws: &mut Workspace,
+    points: &[f64],
+    features: &mut Features,
+    members: &[usize],
+    max_removals: usize,
+) -> usize {
+    let n = members.len();
+    let (dim, order) = (features.dim, features.order);
+    let n_up = match ws.lookahead {
+        Lookahead::Off => None,
+        _ => order.checked_add(1).and_then(|o| n_moments(dim, o)),
+    };
+    let Some(n_up) = n_up.filter(|&n_up| n > n_up) else {
+        return peel_at_order(ws, points, features, members, max_removals);
+    };
+    let mut next = ws
+        .next
+        .take()
+        .filter(|f| f.dim == dim && f.order == order + 1)
+        .unwrap_or_else(|| Features::new(dim, order + 1));
+    let removed = peel_at_order(ws, points, &mut next, members, max_removals.min(n - n_up));
+    ws.next = Some(next);
+    if ws.lookahead == Lookahead::Only || removed >= max_removals {
+        return removed;
+    }
+    // Go on at order k with the survivors and their new weights.
+    let survivors: Vec<usize> = (0..n).filter(|&j| ws.alive[j]).collect();
+    let sub: Vec<usize> = survivors.iter().map(|&j| members[j]).collect();
+    let mut c = std::mem::take(&mut ws.c);
+    let mut alive = std::mem::take(&mut ws.alive);
+    ws.c.extend(survivors.iter().map(|&j| c[j]));
+    let more = peel_at_order(ws, points, features, &sub, max_removals - removed);
+    for (k, &j) in survivors.iter().enumerate() {
+        c[j] = if ws.alive[k] { ws.c[k] } else { 0.0 };
+        alive[j] = ws.alive[k];
+    }
+    ws.c = c;
+    ws.alive = alive;
+    removed + more
+}
+
+/// [`peel`] matching the moments of `features` (the order-k or the order-(k+1) ones).
+fn peel_at_order(
     ws: &mut Workspace,
     points: &[f64],
     features: &mut Features,
@@ -161,12 +240,13 @@ fn peel(
         nb -= 1;
         z.clear();
         z.extend_from_slice(&basis[nb * n..(nb + 1) * n]);
-        // A usable direction must move some alive weight; orient it so that some entry is positive.
+        // A usable direction must move some alive weight. Both signs keep the moments; take the one whose
+        // step t = min c_i / z_i (over z_i > 0) is smaller: it moves less weight.
         let (zmax, zmin) = alive_extremes(z, alive);
         if zmax.max(-zmin) <= 1e-300 {
             continue;
         }
-        if zmax <= 0.0 {
+        if zmax <= 0.0 || (zmin < 0.0 && smaller_step_is_negative(z, c, alive)) {
             z.iter_mut().for_each(|v| *v = -*v);
         }
         let mut t = f64::INFINITY;
@@ -215,6 +295,19 @@ fn peel(
         polish(ws, n_mom);
     }
     removed
+}
+
+/// Whether the step along `-z` (`min c_i / -z_i` over alive `z_i < 0`) is strictly smaller than along `z`.
+fn smaller_step_is_negative(z: &[f64], c: &[f64], alive: &[bool]) -> bool {
+    let (mut up, mut down) = (f64::INFINITY, f64::INFINITY);
+    for ((&v, &ci), &a) in z.iter().zip(c).zip(alive) {
+        if a && v > 0.0 {
+            up = up.min(ci / v);
+        } else if a && v < 0.0 {
+            down = down.min(ci / -v);
+        }
+    }
+    down < up
 }
 
 fn alive_extremes(z: &[f64], alive: &[bool]) -> (f64, f64) {
@@ -348,6 +441,75 @@ mod tests {
             .sum::<f64>()
             .sqrt();
         assert!(err / scale < 1e-13, "relative residual {}", err / scale);
+    }
+
+    /// Relative residual of the moments of `feats` (order k or k+1) between weights `a` and `b`.
+    fn moment_residual(feats: &mut Features, points: &[f64], a: &[f64], b: &[f64]) -> f64 {
+        let n = a.len();
+        let frame = Frame::bounding(points, feats.dim, 0..n);
+        let ma = feats.moment_vector(points, |i| a[i], 0..n, &frame);
+        let mb = feats.moment_vector(points, |i| b[i], 0..n, &frame);
+        let num: f64 = ma.iter().zip(&mb).map(|(u, v)| (u - v).powi(2)).sum();
+        (num / ma.iter().map(|u| u * u).sum::<f64>()).sqrt()
+    }
+
+    #[test]
+    fn lookahead_keeps_the_next_order_while_the_cluster_is_large() {
+        let (dim, order) = (2, 3);
+        let mut feats = Features::new(dim, order);
+        let mut next = Features::new(dim, order + 1);
+        let (n_mom, n_up) = (feats.len(), next.len());
+        let mut rng = seeded(13);
+        let n = 3 * n_mom;
+        let points: Vec<f64> = (0..n * dim).map(|_| uniform(&mut rng, -1.0, 1.0)).collect();
+        let w0: Vec<f64> = (0..n).map(|_| uniform(&mut rng, 0.5, 2.0)).collect();
+        let members: Vec<usize> = (0..n).collect();
+        let alive = |w: &[f64]| w.iter().filter(|&&x| x > 0.0).count();
+        for (mode, cap, kept) in [
+            // First: order k+1 down to N(m,k+1) points, then order k down to N.
+            (Lookahead::First, n - n_up, n_up),
+            (Lookahead::First, usize::MAX, n_mom),
+            // Only: stops at N(m,k+1) points.
+            (Lookahead::Only, usize::MAX, n_up),
+            (Lookahead::Off, usize::MAX, n_mom),
+        ] {
+            let mut w = w0.clone();
+            let mut ws = Workspace::new(mode);
+            reduce_cluster_with(&mut ws, &points, &mut feats, &mut w, &members, cap);
+            assert_eq!(alive(&w), kept, "{mode:?} cap {cap}");
+            assert!(w.iter().all(|&x| x >= 0.0));
+            let res_k = moment_residual(&mut feats, &points, &w0, &w);
+            assert!(res_k < 1e-13, "{mode:?}: order-k residual {res_k:e}");
+            let res_up = moment_residual(&mut next, &points, &w0, &w);
+            if kept == n_up && mode != Lookahead::Off {
+                assert!(res_up < 1e-13, "{mode:?}: order-(k+1) residual {res_up:e}");
+            } else {
+                // Order k alone does not keep the next order: the check above is not vacuous.
+                assert!(res_up > 1e-8, "{mode:?}: order-(k+1) residual {res_up:e}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_smaller_step_decides_the_sign() {
+        let alive = [true; 3];
+        // +z: min(1/1) = 1; -z: min(0.5/1) = 0.5, smaller.
+        assert!(smaller_step_is_negative(
+            &[1.0, -1.0, 0.0],
+            &[1.0, 0.5, 9.0],
+            &alive
+        ));
+        assert!(!smaller_step_is_negative(
+            &[1.0, -1.0, 0.0],
+            &[0.5, 1.0, 9.0],
+            &alive
+        ));
+        // A dead point does not count.
+        assert!(!smaller_step_is_negative(
+            &[1.0, -1.0, 0.0],
+            &[1.0, 0.5, 9.0],
+            &[true, false, true]
+        ));
     }
 
     #[test]

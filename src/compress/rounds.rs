@@ -5,8 +5,8 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use super::compressor::{Compressor, OrdF64, Phase, Step, cache_len};
-use super::diameter_of;
 use super::spatial::{BallCache, KdTree};
+use super::{diameter_of, n_moments};
 
 /// The Auto end phase: rounds that each reduce the smallest disjoint `(N+q)`-point neighbour balls by `q`
 /// points. Spreading the eliminations evenly keeps the weights balanced, which is what the last, most
@@ -38,24 +38,46 @@ impl Compressor {
         ((self.params.target as f64) * f).min(usize::MAX as f64 / 2.0) as usize
     }
 
-    /// Points removed per ball in the end phase at the current alive count: `end_q` at the start, falling
-    /// linearly to 1 at the target.
+    /// Points removed per ball at the start of the end phase: `end_q`, but at least `N / 16`. A ball of
+    /// `N + q` points costs one `N × (N + q)` factorisation, `O(N³)`, whatever `q`; with large `N`
+    /// (m = 5, k = 6: N = 462) and `q` = 8 the end phase would spend most of its factorisations on balls
+    /// hardly larger than `N`, while `N / 16` more points widen a ball by only `(1 + 1/16)^(1/m)`.
+    /// Below `N = 144` (m = 3 and m = 4 at k = 5) this is `end_q`.
+    fn q_start(&self) -> usize {
+        self.params.end_q.max(self.n_mom / 16).max(1)
+    }
+
+    /// Points removed per ball in the end phase at the current alive count: [`Self::q_start`] at the
+    /// start, falling linearly to 1 at the target.
     fn end_q(&self, start: usize) -> usize {
-        let qmax = self.params.end_q.max(1);
+        let qmax = self.q_start();
         let span = start.saturating_sub(self.params.target).max(1);
         let left = self.alive.saturating_sub(self.params.target);
         (1 + (qmax - 1) * left / span).clamp(1, qmax)
     }
 
+    /// Points a ball of the end phase has beyond the `q` it loses: `N`, or with
+    /// [`CompressParams::lookahead`](super::CompressParams::lookahead) `N(m,k+1)` (so that it can keep the
+    /// order-(k+1) moments) when the target leaves room for two such balls.
+    fn ball_base(&self) -> usize {
+        if !self.params.lookahead {
+            return self.n_mom;
+        }
+        match n_moments(self.cloud.dim, self.params.order + 1) {
+            Some(n_up) if n_up <= self.params.target / 2 => n_up,
+            _ => self.n_mom,
+        }
+    }
+
     pub(super) fn start_rounds(&mut self) -> Phase {
         let ids = self.alive_ids();
         let start = self.alive;
-        let size = self.n_mom + self.end_q(start);
+        let size = self.ball_base() + self.end_q(start);
         let tree = KdTree::build(&self.cloud.points, self.cloud.dim, ids.clone(), 16);
         let mut st = RoundsState {
             balls: BallCache::new(
                 tree,
-                cache_len(self.n_mom + self.params.end_q.max(1), ids.len()),
+                cache_len(self.ball_base() + self.q_start(), ids.len()),
             ),
             heap: BinaryHeap::with_capacity(ids.len()),
             members: Vec::new(),
@@ -86,7 +108,7 @@ impl Compressor {
     /// One end-phase round; returns the number of points removed (0 when nothing more can be done).
     fn run_round(&mut self, st: &mut RoundsState) -> usize {
         let q = self.end_q(st.start);
-        let size = self.n_mom + q;
+        let size = self.ball_base() + q;
         if size < st.size {
             // Smaller balls: the old keys are no longer lower bounds, recompute them all.
             st.size = size;

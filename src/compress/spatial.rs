@@ -389,14 +389,8 @@ impl BallCache {
 fn box_dist2(bbox: &[f64], q: &[f64], dim: usize) -> f64 {
     let mut s = 0.0;
     for a in 0..dim {
-        let (lo, hi) = (bbox[a], bbox[dim + a]);
-        let d = if q[a] < lo {
-            lo - q[a]
-        } else if q[a] > hi {
-            q[a] - hi
-        } else {
-            0.0
-        };
+        // Branch-free: `lo - q` outside below, `q - hi` outside above, else 0 (both differences ≤ 0).
+        let d = (bbox[a] - q[a]).max(q[a] - bbox[dim + a]).max(0.0);
         s += d * d;
     }
     s

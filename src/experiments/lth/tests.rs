@@ -40,8 +40,9 @@ fn tiny_run_compressed_starts_where_original_starts() {
 
 /// The scale-and-direction chart keeps every ReLU neuron's output (a·relu(u·(x,1)) = v·relu(w·x + b)),
 /// the raw chart is the identity, and a zero neuron maps to zeros. For ReLU it reproduces the initial
-/// function better: 3000 → 300 neurons (k = 5, seed 42) start 8.4 % off the original's test loss in raw
-/// coordinates and 0.50 % off in scale and direction. For tanh it is refused.
+/// function better: 3000 → 300 neurons (k = 5) start on average 7.3 % off the original's test loss in
+/// raw coordinates and 0.98 % off in scale and direction (means over seeds 1-30 with the issue 19
+/// compressor; 6.3 % and 1.1 % before it). For tanh it is refused.
 #[test]
 fn neuron_charts() {
     let net = TwoLayerNet::<f64>::init(2, 500, Activation::Relu, 3).unwrap();
@@ -59,7 +60,7 @@ fn neuron_charts() {
     let mut zero = [0.7, 0.0, 0.0, 0.0];
     NeuronChart::Homogeneous.apply(&mut zero);
     assert_eq!(zero, [0.0; 4]);
-    let gap = |chart| {
+    let gap = |chart, seed| {
         let cfg = LthConfig {
             width: 3000,
             target: 300,
@@ -68,6 +69,7 @@ fn neuron_charts() {
             epochs: 1,
             chart,
             arms: vec![Arm::Original, Arm::Compressed],
+            seed,
             ..LthConfig::quick()
         };
         (LthRun::new(cfg)
@@ -78,9 +80,15 @@ fn neuron_charts() {
             - 1.0)
             .abs()
     };
-    let (g_raw, g_hom) = (gap(NeuronChart::Raw), gap(NeuronChart::Homogeneous));
-    assert!(g_hom < 0.01, "homogeneous chart: initial gap {g_hom}");
-    assert!(4.0 * g_hom < g_raw, "raw {g_raw} vs homogeneous {g_hom}");
+    // One draw's gap moves 10x with the seed or with any change of the compressor (seed 42,
+    // homogeneous: 0.005 before issue 19, 0.035 after), so the property is on the mean over seeds:
+    // over seeds 1-30 the homogeneous mean is 0.010-0.011 and the raw one 5.7-7.5x larger, with
+    // either compressor; means over 8 or 6 seeds stayed below 0.018, the ratio above 3.3.
+    let seeds = 1..=8u64;
+    let mean = |chart| seeds.clone().map(|s| gap(chart, s)).sum::<f64>() / 8.0;
+    let (g_raw, g_hom) = (mean(NeuronChart::Raw), mean(NeuronChart::Homogeneous));
+    assert!(g_hom < 0.02, "homogeneous chart: mean initial gap {g_hom}");
+    assert!(2.5 * g_hom < g_raw, "raw {g_raw} vs homogeneous {g_hom}");
     let tanh = LthConfig {
         activation: Activation::Tanh,
         chart: NeuronChart::Homogeneous,
