@@ -379,6 +379,12 @@ const cases = {
     const label = await page.textContent('#tab-attention [data-role="picture-epoch-label"]');
     assert(label === 'epoch 0', `attention: slider at 0 shows ${label}`);
     assert(/compressed \/ original/.test(await page.textContent('#tab-attention [data-role="facts"]')), 'attention: no ratios in the facts');
+    // The exports: the picture as CSV (every series: the truth, the context points and the three layers).
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#tab-attention [data-csv="picture"]')]);
+    const text = readFileSync(await csv.path(), 'utf8');
+    for (const series of ['truth', 'context', 'original', 'compressed', 'naive']) {
+      assert(text.includes(`"${series}",`), `attention picture CSV without ${series}: ${JSON.stringify(text.slice(0, 80))}`);
+    }
     noProblems(problems, 'attention');
   },
 

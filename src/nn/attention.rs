@@ -280,6 +280,11 @@ impl<T: Real> Attention<T> {
         y.resize(n, T::ZERO);
         self.predict_with(tokens, seq_len, &mut y, ws)?;
         let loss = mse(&y, targets);
+        if loss.is_err() {
+            // Targets of the wrong length: the error, before the gradient loop reads them.
+            ws.y = y;
+            return loss;
+        }
         let h = self.heads();
         ws.g_alpha.clear();
         ws.g_alpha.resize(h, T::ZERO);
@@ -582,5 +587,18 @@ mod tests {
         assert!(net.predict(&[1.0; 16], 17).is_err());
         assert!(net.predict(&[f32::INFINITY; 17], 17).is_err());
         assert!(net.subnetwork(&[4000], None).is_err());
+        // Targets of the wrong length are an error, not an index out of bounds in the gradient.
+        let (mut grads, mut ws) = (Vec::new(), AttnWorkspace::default());
+        for targets in [&[0.5f32][..], &[0.5; 3][..]] {
+            let r = net.loss_and_grad(
+                &[0.1; 34],
+                17,
+                targets,
+                GradMode::Autograd,
+                &mut grads,
+                &mut ws,
+            );
+            assert!(matches!(r, Err(NnError::DimMismatch { .. })), "{r:?}");
+        }
     }
 }

@@ -12,6 +12,7 @@ export function createAttention(ctx) {
   const view = curveView(ctx);
   const picturePlot = new LinePlot(q('[data-plot="picture"]'), { xlabel: 'query x*', ylabel: 'prediction y(x*)' });
   const plots = { ...view.plots, picture: picturePlot };
+  wireExports(ctx, plots, 'attention', () => ({ summary }));
   let summary = null;
   let episode = null;   // {context: [[x, y]…], xs, truth}
   // The picture's predictions, [{epoch, data}] oldest first (data: arms × points, f32).
@@ -89,7 +90,7 @@ export function createAttention(ctx) {
         ['final test loss, original', fmt(o?.final_test)],
         ...rows,
         ['gradient rescale 1/c_h', s.rescale ? 'on (Definition 5)' : "off (the authors' code)"],
-        ['head moment residual', s.compression_residual.toExponential(1)],
+        ['head moment residual', Number.isFinite(s.compression_residual) ? s.compression_residual.toExponential(1) : '–'],
         ['set-up incl. compression', `${(setupMs / 1000).toFixed(2)} s`],
         ['training, all arms', `${((ms - setupMs) / 1000).toFixed(1)} s`],
         ...s.arms.filter((a) => a.diverged).map((a) => [`${a.arm} diverged`, a.diverged]),

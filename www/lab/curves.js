@@ -135,6 +135,9 @@ export function epochSlider(slider, label, show) {
     clear() {
       list = [];
       slider.value = '0';
+      slider.max = '0';
+      slider.disabled = true;
+      label.textContent = 'epoch 0';
     },
     get list() { return list; },
   };

@@ -103,13 +103,13 @@ export function createLth(ctx) {
       initialMaps = info.maps || null;
       return `training ${info.arms.length} networks (width ${info.config.width} and ${info.config.target})…`;
     },
-    progress(items, _fraction, { maps }) {
+    progress(items, _fraction, { maps: recorded }) {
       view.progress(items, describeLive);
       if (initialMaps) {
         addSnapshots(initialMaps);
         initialMaps = null;
       }
-      addSnapshots(maps);
+      addSnapshots(recorded);
     },
     done(s, _extra, ms, setupMs) {
       summary = s;
@@ -125,7 +125,7 @@ export function createLth(ctx) {
         ['compressed / original', ratio(s.final_ratio_compressed)],
         ['naive / original', ratio(s.final_ratio_naive)],
         ['magnitude / original', ratio(s.final_ratio_magnitude)],
-        ['neuron moment residual', s.compression_residual.toExponential(1)],
+        ['neuron moment residual', Number.isFinite(s.compression_residual) ? s.compression_residual.toExponential(1) : '–'],
         ['set-up incl. compression', `${(setupMs / 1000).toFixed(2)} s`],
         ['training, all arms', `${((ms - setupMs) / 1000).toFixed(1)} s`],
         ...s.arms.filter((a) => a.diverged).map((a) => [`${a.arm} diverged`, a.diverged]),
