@@ -86,10 +86,7 @@ impl Fig2Config {
         }
     }
     pub fn preset(name: &str) -> Option<Self> {
-        Fig2Run::presets()
-            .into_iter()
-            .find(|p| p.name == name)
-            .map(|p| p.config)
+        Preset::named(Fig2Run::presets(), name)
     }
 
     /// The cost of the run (see [`crate::experiments::cost`]): one trial, a compression of `d` uniform

@@ -146,6 +146,14 @@ impl<C> Preset<C> {
             config,
         }
     }
+
+    /// The configuration of the preset called `name` among `presets`.
+    pub fn named(presets: Vec<Preset<C>>, name: &str) -> Option<C> {
+        presets
+            .into_iter()
+            .find(|p| p.name == name)
+            .map(|p| p.config)
+    }
 }
 
 /// What the driver offers an experiment: threads for work inside one step, a wall clock for the one

@@ -100,10 +100,7 @@ impl AttentionConfig {
         }
     }
     pub fn preset(name: &str) -> Option<Self> {
-        presets()
-            .into_iter()
-            .find(|p| p.name == name)
-            .map(|p| p.config)
+        Preset::named(presets(), name)
     }
 
     fn arm_heads(&self, arm: AttnArm) -> f64 {

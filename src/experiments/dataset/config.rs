@@ -111,10 +111,7 @@ impl DatasetConfig {
         }
     }
     pub fn preset(name: &str) -> Option<Self> {
-        presets()
-            .into_iter()
-            .find(|p| p.name == name)
-            .map(|p| p.config)
+        Preset::named(presets(), name)
     }
 
     /// The checks of [`Params::check_ref`] for inputs of dimension `in_dim` (objects `(x, y)` in

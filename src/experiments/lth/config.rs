@@ -142,10 +142,7 @@ impl LthConfig {
         }
     }
     pub fn preset(name: &str) -> Option<Self> {
-        presets()
-            .into_iter()
-            .find(|p| p.name == name)
-            .map(|p| p.config)
+        Preset::named(presets(), name)
     }
 
     /// Whether the function maps are recorded at the end of `epoch` (0 = the initial nets).
