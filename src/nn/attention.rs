@@ -260,8 +260,25 @@ impl<T: Real> Attention<T> {
 
     /// Mean squared error of the last-position predictions against `targets`.
     pub fn loss(&self, tokens: &[T], seq_len: usize, targets: &[T]) -> Result<T, NnError> {
-        let y = self.predict(tokens, seq_len)?;
-        mse(&y, targets)
+        self.loss_with(tokens, seq_len, targets, &mut AttnWorkspace::default())
+    }
+
+    /// [`Self::loss`] with the caller's workspace (no allocation once it has grown to the batch).
+    pub fn loss_with(
+        &self,
+        tokens: &[T],
+        seq_len: usize,
+        targets: &[T],
+        ws: &mut AttnWorkspace<T>,
+    ) -> Result<T, NnError> {
+        let n = check_tokens(tokens, seq_len)?;
+        let mut y = std::mem::take(&mut ws.y);
+        y.resize(n, T::ZERO);
+        let loss = self
+            .predict_with(tokens, seq_len, &mut y, ws)
+            .and_then(|()| mse(&y, targets));
+        ws.y = y;
+        loss
     }
 
     /// The loss and its gradient with respect to [`Self::params`] (layout of the parameters), under

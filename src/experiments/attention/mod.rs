@@ -234,7 +234,7 @@ impl AttentionRun {
             let (t, y) = test_batch(&self.config, self.epoch, i);
             for (a, s) in self.arms.iter_mut().zip(&mut sums) {
                 if a.diverged.is_none() {
-                    match a.net.loss(&t, SEQ_LEN, &y) {
+                    match a.net.loss_with(&t, SEQ_LEN, &y, &mut a.ws) {
                         Ok(l) if l.is_finite() => *s += l as f64,
                         Ok(l) => a.diverged = Some(format!("the test loss is {l}")),
                         Err(e) => a.diverged = Some(e.to_string()),
