@@ -303,31 +303,26 @@ const cases = {
     noProblems(problems, 'stop');
   },
 
-  // The neuron-coordinates select: scale & direction is refused for tanh with a readable error (the lab keeps
-  // working), and for ReLU it starts the compressed net much closer to the original than the raw chart — on
-  // average over seeds 1-8: one draw's gap moves 10x with the seed or with any change of the compressor
-  // (seed 42 with issue 19's compressor: 0.035 scale & direction, 0.025 raw). The thresholds are those of
-  // the Rust test lth::tests::neuron_charts; the CLI with this config gives means 0.012 and 0.048 (3.8x).
+  // The neuron-coordinates select reaches the compressor: scale & direction is refused for tanh with a
+  // readable error (the lab keeps working), and for ReLU the two charts compress the same draw differently.
+  // That scale & direction starts the compressed net closer to the original is a property of averages over
+  // seeds (one draw's gap moves 10x with the seed: seed 1 gives 0.4 % against 5.1 %, seed 3 2.8 % against
+  // 1.1 %), asserted on the same code by the Rust test lth::tests::neuron_charts.
   async lth_chart({ context, base }) {
     const { page, problems } = await openPage(context, `${base}/#v=1&tab=lth&chart=homogeneous&activation=tanh&width=3000&target=300&epochs=1&n_train=4000`);
     await page.click('#tab-lth [data-action="run"]');
     await expectError(page, 'homogeneous chart with tanh', /raw chart with tanh/, 'lth');
-    const gap = async (chart, seed) => {
-      await setControls(page, { activation: 'relu', chart, seed }, 'lth');
+    const gap = async (chart) => {
+      await setControls(page, { activation: 'relu', chart, seed: 1 }, 'lth');
       await page.evaluate(() => { delete document.body.dataset.done; });
       await page.click('#tab-lth [data-action="run"]');
       const r = await waitDone(page, 'lth');
       assert(r.error === null && r.done, `lth ${chart}: ${r.error}`);
       return Math.abs(r.last.initial_ratio_compressed - 1);
     };
-    const mean = async (chart) => {
-      let sum = 0;
-      for (let seed = 1; seed <= 8; seed++) sum += await gap(chart, seed);
-      return sum / 8;
-    };
-    const [hom, raw] = [await mean('homogeneous'), await mean('raw')];
-    assert(hom < 0.02 && 2.5 * hom < raw, `mean initial gap over seeds 1-8: scale & direction ${hom}, raw ${raw}`);
-    console.log(`     mean initial gap 3000 → 300, seeds 1-8: raw ${(100 * raw).toFixed(2)} %, scale & direction ${(100 * hom).toFixed(2)} %`);
+    const [hom, raw] = [await gap('homogeneous'), await gap('raw')];
+    assert(finite(hom) && finite(raw) && hom < 0.2 && raw < 0.2 && hom !== raw,
+      `initial gap 3000 → 300, seed 1: scale & direction ${hom}, raw ${raw}`);
     noProblems(problems, 'lth chart');
   },
 
@@ -388,10 +383,13 @@ const cases = {
     noProblems(problems, 'attention');
   },
 
-  // LTH quick preset end to end: results, maps from the start of the run, exports (its main-thread figures
-  // are in the budgets benchmark, bench/budgets.mjs).
+  // The LTH tab end to end: results, maps from the start of the run, exports. The quick preset's widths
+  // (3000 → 500, k = 5) on 3000 samples for 100 epochs: a fifth of the preset's work, and the same picture
+  // (natively, seeds 1-4 and 42: compressed starts within 3.4 % of the original and ends within 1.025x of it,
+  // naive ends at 1.086-1.100x; `moment-lab lth --n-train 3000 --n-test 3000 --epochs 100 --eval-every 2
+  // --maps 3 --seed S`). The whole preset's main-thread figures are in the budgets benchmark (bench/budgets.mjs).
   async lth_quick({ context, base }) {
-    const { page, problems } = await openPage(context, `${base}/#v=1&tab=lth`, { viewport: { width: 1200, height: 900 } });
+    const { page, problems } = await openPage(context, `${base}/#v=1&tab=lth&n_train=3000&epochs=100`, { viewport: { width: 1200, height: 900 } });
     assert(await page.isVisible('#tab-lth'), 'the link did not open the LTH tab');
     await page.click('#tab-lth [data-action="run"]');
     // The maps of the initial nets are drawn as soon as the run starts, long before it ends.
@@ -531,10 +529,9 @@ const cases = {
   },
 
   // The demo presets (the authors' laptop scale) fill the form with the lab's own preset values and run: the
-  // dataset demo to the end (about a second), the LTH demo (about 1.5 minutes on 2 cores, so its full run and
-  // both presets' timings are in `npm run budgets -- --demo`) until it reports progress, then Stop; the same
-  // preset with a link that cuts it to 5 epochs runs to the end, and the compressed net starts where the wide
-  // one does.
+  // dataset demo to the end (about a second); the LTH demo (about 1.5 minutes on 2 cores, so its full run and
+  // both presets' timings are in `npm run budgets -- --demo`) from a link that cuts it to 5 epochs: the other
+  // fields are the preset's, it runs to the end, and the compressed net starts where the wide one does.
   async demo_presets({ context, base }) {
     const formMatchesPreset = async (page, tab, preset, fields) => {
       const form = await page.evaluate((t) => Object.fromEntries([...document.querySelectorAll(`#tab-${t} form [name]`)]
@@ -569,21 +566,12 @@ const cases = {
     noProblems(problems, 'dataset demo');
     await page.close();
 
-    const lth = await openPage(context, `${base}/#v=1&tab=lth&preset=demo`);
-    await formMatchesPreset(lth.page, 'lth', lp, {
-      seed: lp.seed, width: lp.width, target: lp.target, order: lp.order, epochs: lp.epochs, optimizer: lp.optimizer,
+    // A link that cuts the LTH demo to 5 epochs: every other field is the preset's, and it runs to the end.
+    const short = await openPage(context, `${base}/#v=1&tab=lth&preset=demo&epochs=5`);
+    await formMatchesPreset(short.page, 'lth', lp, {
+      seed: lp.seed, width: lp.width, target: lp.target, order: lp.order, epochs: 5, optimizer: lp.optimizer,
       lr: lp.lr, batch_size: lp.batch_size, n_train: lp.n_train, activation: lp.activation, chart: lp.chart,
     });
-    await lth.page.click('#tab-lth [data-action="run"]');
-    await lth.page.waitForFunction(() => document.querySelector('#tab-lth progress').value > 0, null, { timeout: TIMEOUT });
-    assert(await lth.page.evaluate(() => document.body.dataset.running !== undefined), 'lth demo: not running while it reports progress');
-    await lth.page.click('#tab-lth [data-action="stop"]');
-    await lth.page.waitForFunction(() => /^stopped/.test(document.querySelector('#tab-lth [data-role="status"]').textContent), null, { timeout: 10_000 });
-    noProblems(lth.problems, 'lth demo');
-    await lth.page.close();
-
-    const short = await openPage(context, `${base}/#v=1&tab=lth&preset=demo&epochs=5`);
-    assert(Number(await short.page.inputValue('#tab-lth [name="width"]')) === lp.width, 'lth demo, 5 epochs: width not the preset\'s');
     await short.page.click('#tab-lth [data-action="run"]');
     const r = await waitDone(short.page, 'lth');
     assert(r.done && r.error === null && r.last.epochs_done === 5, `lth demo, 5 epochs: ${r.error}, epochs ${r.last?.epochs_done}`);
@@ -595,31 +583,38 @@ const cases = {
   },
 
   // Opening a copied link reproduces the run exactly; stop + resume gives the same numbers as one go; Reset
-  // retrains from the same initialisation.
+  // retrains from the same initialisation. The copied link's run is the stopped-and-resumed one: equal to
+  // the first run only if both the link and the resume reproduce it.
   async url_roundtrip_resume_reset({ context, base }) {
     const a = await openPage(context, `${base}/`);
     await a.page.click('#tabbtn-lth');
-    // Long enough (a few seconds) that Stop lands mid-run even on a fast machine, not after the end.
-    await setControls(a.page, { seed: 7, width: 600, target: 150, epochs: 1000, n_train: 2000 }, 'lth');
+    await setControls(a.page, { seed: 7, width: 600, target: 150, epochs: 150, n_train: 2000 }, 'lth');
     await run(a.page, 'lth');
     const first = await a.page.evaluate(() => window.lastResult);
     assert(first && first.arms, `round trip: first run failed: ${await a.page.textContent(errorSel('lth'))}`);
     const link = await a.page.evaluate(() => location.href);
     assert(/seed=7/.test(link) && /width=600/.test(link), `round trip: link ${link}`);
+    await a.page.close();
     const b = await openPage(context, link);
     assert(await b.page.isVisible('#tab-lth'), 'round trip: link did not open the LTH tab');
-    await run(b.page, 'lth');
-    const second = await b.page.evaluate(() => window.lastResult);
-    assert(JSON.stringify(first) === JSON.stringify(second), 'round trip: the copied link gave different numbers');
-    // stop in the middle, resume: identical to the uninterrupted run
+    // Stop at the first progress report, from inside the page (within a frame of it, on any machine).
+    await b.page.evaluate(() => {
+      const [bar, stop] = [document.querySelector('#tab-lth progress'), document.querySelector('#tab-lth [data-action="stop"]')];
+      const watch = () => {
+        if (bar.value > 0 && !stop.disabled) stop.click();
+        else if (document.body.dataset.done !== '1') requestAnimationFrame(watch);
+      };
+      requestAnimationFrame(watch);
+    });
     await b.page.click('#tab-lth [data-action="run"]');
-    await b.page.waitForFunction(() => document.querySelector('#tab-lth progress').value > 0.1, null, { timeout: TIMEOUT });
-    await b.page.click('#tab-lth [data-action="stop"]');
-    await b.page.waitForFunction(() => /^stopped/.test(document.querySelector('#tab-lth [data-role="status"]').textContent), null, { timeout: 10_000 });
+    await b.page.waitForFunction(() => /^stopped/.test(document.querySelector('#tab-lth [data-role="status"]').textContent), null, { timeout: TIMEOUT });
+    const stoppedAt = await b.page.evaluate(() => document.querySelector('#tab-lth progress').value);
+    assert(stoppedAt > 0 && stoppedAt < 1 && await b.page.isEnabled('#tab-lth [data-action="resume"]'),
+      `round trip: stopped at progress ${stoppedAt}, resume ${await b.page.isEnabled('#tab-lth [data-action="resume"]') ? 'enabled' : 'disabled'}`);
     await b.page.click('#tab-lth [data-action="resume"]');
     await waitDone(b.page, 'lth');
     const resumed = await b.page.evaluate(() => window.lastResult);
-    assert(JSON.stringify(first) === JSON.stringify(resumed), 'stop + resume gave different numbers');
+    assert(JSON.stringify(first) === JSON.stringify(resumed), 'the copied link, stopped and resumed, gave different numbers');
     await b.page.click('#tab-lth [data-action="reset"]');
     await waitDone(b.page, 'lth');
     const reset = await b.page.evaluate(() => window.lastResult);
@@ -631,7 +626,7 @@ const cases = {
   // (no frozen 'running' state); a two-size scaling fit (no standard error) finishes; the skip link's
   // #panels is not read as settings.
   async cross_tab_and_edges({ context, base }) {
-    const { page, problems } = await openPage(context, `${base}/#v=1&tab=lth&epochs=400`);
+    const { page, problems } = await openPage(context, `${base}/#v=1&tab=lth&width=600&target=150&n_train=1000&epochs=400`);
     await page.click('#tab-lth [data-action="run"]');
     await page.waitForFunction(() => document.querySelector('#tab-lth progress').value > 0.02, null, { timeout: TIMEOUT });
     await page.click('#tabbtn-cloud');
@@ -697,9 +692,9 @@ const cases = {
     await page.keyboard.press('Tab');   // seed
     const focused = await page.evaluate(() => document.activeElement.name);
     assert(focused === 'seed', `keyboard: focus on ${focused}, want the seed field`);
-    await page.keyboard.press('Enter');
-    const r = await waitDone(page, 'dataset');
-    assert(r.done && r.error === null, `keyboard: run did not complete: ${r.error}`);
+    await page.keyboard.press('Enter');   // submits the form: the run starts (how it ends is another case's)
+    const started = await page.evaluate(() => ({ running: document.body.dataset.running }));
+    assert(started.running === '1', `keyboard: Enter did not start the run: ${JSON.stringify(started)}`);
     noProblems(problems, 'keyboard');
   },
 
@@ -881,7 +876,7 @@ const cases = {
   // A real WebAssembly trap (not a JS exception) in the worker, during a run and outside one: the page
   // reports it, restarts the worker and the next run works. (The message itself is the Rust side's.)
   async wasm_trap_restart({ context, base }) {
-    const { page, problems } = await openPage(context, `${base}/#v=1&tab=lth&epochs=400`);
+    const { page, problems } = await openPage(context, `${base}/#v=1&tab=lth&width=600&target=150&n_train=1000&epochs=400`);
     await page.click('#tab-lth [data-action="run"]');
     await page.waitForFunction(() => document.querySelector('#tab-lth progress').value > 0.02, null, { timeout: TIMEOUT });
     await page.evaluate(() => window.momentLab.trapWorker());
