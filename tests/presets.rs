@@ -1,5 +1,5 @@
 //! Presets have one source: each experiment's `Experiment::presets` in Rust (`registry::EXPERIMENTS`). The
-//! CLI's help is generated from it; the page's preset menus (index.html), the README's commands and the
+//! CLI's help is generated from it; the page's preset menus (each view's tab in www/lab), the README's commands and the
 //! `<moment-lab preset=…>` snippets of the docs name presets by hand, so this test checks every name they use
 //! against the registry: a renamed or removed preset fails here, not in a reader's browser.
 
@@ -41,24 +41,54 @@ fn options(html: &str, name: &str) -> Vec<String> {
         .collect()
 }
 
-/// The experiments' sections of index.html: (kind, its html).
-fn page_sections(html: &str) -> Vec<(String, String)> {
-    between(html, "data-exp=\"", "</section>")
+/// The page's experiments, in tab order: (kind, its form's markup). The tabs are the view files that
+/// www/lab/views.js lists (`import { tab as NAME } from './FILE.js';` and `export const VIEWS = [NAME, …]`);
+/// each exports `tab = { kind: 'KIND', …, fields: `…`, formEnd: `…`, body: `…` }` (www/lab/panel.js), and its
+/// form is the text from `fields:` to `body:`.
+fn page_sections() -> Vec<(String, String)> {
+    let list = read("www/lab/views.js");
+    let files: Vec<(&str, &str)> = between(&list, "import { tab as ", "';")
         .into_iter()
-        .map(|s| {
-            let kind = &s[..s.find('"').unwrap()];
-            (kind.to_string(), s.to_string())
+        .filter_map(|line| line.split_once(" } from './"))
+        .collect();
+    let order = between(&list, "export const VIEWS = [", "]");
+    assert_eq!(
+        order.len(),
+        1,
+        "www/lab/views.js: no `export const VIEWS = [...]`"
+    );
+    order[0]
+        .split(',')
+        .map(str::trim)
+        .map(|name| {
+            let (_, file) = files
+                .iter()
+                .find(|(n, _)| *n == name)
+                .unwrap_or_else(|| panic!("www/lab/views.js: {name} is not imported"));
+            let text = read(&format!("www/lab/{file}"));
+            let kind = between(&text, "export const tab = {\n  kind: '", "'");
+            assert_eq!(
+                kind.len(),
+                1,
+                "www/lab/{file}: no `export const tab = {{ kind: '…'`"
+            );
+            let form = between(&text, "  fields: `", "  body: `");
+            assert_eq!(
+                form.len(),
+                1,
+                "www/lab/{file}: no `fields:` … `body:` markup"
+            );
+            (kind[0].to_string(), form[0].to_string())
         })
         .collect()
 }
 
 #[test]
 fn the_pages_preset_menus_name_registry_presets() {
-    let html = read("index.html");
-    let sections = page_sections(&html);
+    let sections = page_sections();
     assert!(
         sections.len() >= 4,
-        "index.html has {} experiment sections",
+        "the page has {} experiment tabs",
         sections.len()
     );
     let mut menus = 0;
@@ -72,18 +102,23 @@ fn the_pages_preset_menus_name_registry_presets() {
         for name in &menu {
             assert!(
                 known.contains(&name.as_str()),
-                "index.html, {kind} tab: preset '{name}' is not one of {known:?}"
+                "www/lab, {kind} tab: preset '{name}' is not one of {known:?}"
             );
         }
+        // And every preset is offered, in the registry's order (an alias too: the CLI help lists it).
+        assert_eq!(
+            menu, known,
+            "www/lab, {kind} tab: the preset menu is not the registry's list"
+        );
         // The page's default is the registry's default.
         let selected = between(section, "<select name=\"preset\">", "</select>")[0];
         assert!(
             selected.contains(&format!("<option value=\"{}\" selected>", known[0])),
-            "index.html, {kind} tab: the selected preset is not the default '{}'",
+            "www/lab, {kind} tab: the selected preset is not the default '{}'",
             known[0]
         );
     }
-    assert!(menus >= 2, "no preset menus found in index.html");
+    assert!(menus >= 2, "no preset menus found in the views' forms");
     // The scaling tab picks its preset by axis: `AXIS-quick` (www/lab/scaling.js).
     let (_, scaling) = sections
         .iter()
@@ -236,15 +271,14 @@ fn attribute<'a>(tag: &'a str, attr: &str) -> Option<&'a str> {
     Some(&rest[..rest.find('"')?])
 }
 
-/// What a form shows before the wasm has loaded (and what a reader without JavaScript sees) is the default
+/// What a form shows before the wasm has loaded (the markup of its view's tab, www/lab/<view>.js) is the default
 /// preset: every `<input>` and `<select>` of an experiment's form that names a field of its configuration
 /// holds the default preset's value.
 #[test]
 fn the_pages_static_defaults_are_the_default_presets() {
-    let html = read("index.html");
     let mut checked = 0;
     let mut wrong = Vec::new();
-    for (kind, section) in page_sections(&html) {
+    for (kind, section) in page_sections() {
         let Ok(e) = entry(&kind) else { continue };
         let preset = e.presets().unwrap().into_iter().next().unwrap();
         let config = preset.config.as_object().unwrap().clone();
@@ -300,7 +334,7 @@ fn the_pages_static_defaults_are_the_default_presets() {
     assert!(checked >= 20, "only {checked} controls compared");
     assert!(
         wrong.is_empty(),
-        "index.html's static values drifted:\n{}",
+        "the views' static form values drifted:\n{}",
         wrong.join("\n")
     );
 }

@@ -13,7 +13,8 @@
 //   index.html?embed=1&parent=<this page's origin>#v=1&tab=<experiment>&<attribute>=<value>...&autorun=1
 //
 // Attributes
-//   experiment   which experiment: cloud (default) | lth | dataset | scaling | theory   (`tab` is an alias)
+//   experiment   which experiment: one of the lab's tabs, cloud (default) | lth | attention | dataset | scaling |
+//                theory (`tab` is an alias); a name the lab does not know shows its first tab, with a console warning
 //   autorun      boolean: run as soon as the lab is ready ("false" or "0" also mean off)
 //   hide         comma-separated parameter names whose controls are hidden, or "all" (classroom use)
 //   src          optional URL of another copy of the lab page (resolved against the document), e.g.
@@ -60,7 +61,6 @@
 // Protocol and copy-paste snippets: docs/EMBED.md.
 
 import { LAB_VERSION, PROTOCOL } from './lab/embedding.js';
-import { TABS } from './lab/state.js';
 
 // This script's own URL. In the classic build (import.meta.env.MOMENT_LAB_CLASSIC) that is
 // document.currentScript, or, if the file was loaded with type="module" after all (no currentScript), the
@@ -76,8 +76,6 @@ function scriptUrl() {
 
 // The lab page: ../index.html from the source file (www/embed.js), ./index.html from the published one.
 const LAB_PAGE = new URL(import.meta.env?.MOMENT_LAB_PAGE ?? '../index.html', scriptUrl());
-// The lab's tabs, the same list a link may name.
-const EXPERIMENTS = TABS;
 const MIN_HEIGHT = 360;
 const MAX_HEIGHT = 20000;
 const FORWARDED_TYPES = ['ready', 'height', 'done', 'error'];
@@ -239,10 +237,6 @@ export class MomentLabElement extends HTMLElement {
       console.warn(`<moment-lab>: src ${JSON.stringify(refused.slice(0, 100))} is not an http(s) URL; showing `
         + `the default lab page ${LAB_PAGE.href} instead`);
     }
-    if (!EXPERIMENTS.includes(String(attrs.get('experiment') || attrs.get('tab') || 'cloud').toLowerCase())) {
-      console.warn(`<moment-lab>: unknown experiment ${JSON.stringify(attrs.get('experiment'))}; `
-        + `expected one of ${EXPERIMENTS.join(', ')}`);
-    }
   }
 
   #receive(event) {
@@ -260,6 +254,13 @@ export class MomentLabElement extends HTMLElement {
       this.#frame.style.height = `${Math.min(MAX_HEIGHT, Math.ceil(h))}px`;
     } else if (msg.type === 'ready') {
       this.#ready = true;
+      // The lab knows its experiments (a copy through `src` may have others than this script's version): it
+      // shows its first tab for a name it does not know, and says which one in 'ready'.
+      const asked = new URLSearchParams(new URL(this.#src).hash.slice(1)).get('tab');
+      if (asked !== null && msg.tab !== asked) {
+        console.warn(`<moment-lab>: unknown experiment ${JSON.stringify(asked).slice(0, 60)}; `
+          + `the lab shows its ${JSON.stringify(String(msg.tab)).slice(0, 40)} tab`);
+      }
     } else {
       this.#last = msg;
     }

@@ -1,6 +1,7 @@
 // The page shell: tabs, one compute worker shared by all experiments, the URL hash, embed mode and errors.
 // Each tab's run controls (run, stop, resume, reset) with progress and ETA are lab/controller.js; each
-// experiment's drawing lives in www/lab/<tab>.js; nothing here computes more than a frame's worth.
+// experiment's view (its tab's markup and its drawing) lives in www/lab/<tab>.js, listed in lab/views.js;
+// nothing here computes more than a frame's worth.
 //
 // Worker protocol: see the top of www/worker.js.
 //
@@ -16,28 +17,26 @@
 //   {type:'done'|'error', tab, userData:true} without summary or message, and no 'height' is posted while a
 //   file is in use (the layout of its results would tell its shape). docs/EMBED.md has the protocol.
 
-import { TABS, applyValues, readHash } from './lab/state.js';
+import { applyValues, readHash } from './lab/state.js';
 import { LAB_VERSION, embedOptions, labMessage } from './lab/embedding.js';
 import { createController } from './lab/controller.js';
-import { createCloud } from './lab/cloud.js';
-import { createDataset } from './lab/dataset.js';
-import { createLth } from './lab/lth.js';
-import { createAttention } from './lab/attention.js';
-import { createScaling } from './lab/scaling.js';
-import { createTheory } from './lab/theory.js';
+import { buildTabs } from './lab/panel.js';
+import { VIEWS } from './lab/views.js';
 
 const EMBED_OPTIONS = embedOptions(location.search);
 const EMBED = EMBED_OPTIONS.embed;
 const FRAMED = window.parent !== window;
 if (EMBED_OPTIONS.problem) console.warn(EMBED_OPTIONS.problem);
-const factories = { cloud: createCloud, lth: createLth, attention: createAttention, dataset: createDataset, scaling: createScaling, theory: createTheory };
+// The tabs, in order, and their views' factories: all from the views' descriptors (lab/views.js).
+const TABS = VIEWS.map((v) => v.kind);
+const factories = Object.fromEntries(VIEWS.map((v) => [v.kind, v.create]));
 
 let worker = null;
 let workerReady = false;
 let presets = null;
 let everReady = false;   // the first 'ready' fills the forms from the presets; a restarted worker leaves them
 let nextRunId = 1;
-let activeTab = 'cloud';
+let activeTab = TABS[0];
 let hideFlags = [];
 const controllers = {};   // tab -> controller
 let lastHeight = 0;       // the last height posted to the embedding page
@@ -106,7 +105,7 @@ function onWorkerMessage(msg) {
     return;
   }
   if (msg.type === 'nmoments') {
-    controllers.cloud.view.hint(msg);
+    for (const c of Object.values(controllers)) c.view.hint?.(msg);
     return;
   }
   const c = byRunId.get(msg.runId);
@@ -133,7 +132,9 @@ function selectTab(tab, { focus = false, save = true } = {}) {
   if (save) controllers[tab].saveHash();
 }
 
+// The tab bar and the panels, built before anything reads them (the first paint shows the linked tab).
 const tablist = document.querySelector('[role="tablist"]');
+buildTabs(VIEWS, tablist, document.getElementById('panels'));
 tablist.addEventListener('click', (e) => {
   const b = e.target.closest('[role="tab"]');
   if (b) selectTab(b.dataset.tab);
@@ -158,8 +159,8 @@ function showNotice(lines) {
 }
 
 function loadState() {
-  const st = readHash(location.hash);
-  const tab = st.tab || 'cloud';
+  const st = readHash(location.hash, TABS);
+  const tab = st.tab || TABS[0];
   const c = controllers[tab];
   const notices = [...st.notices, ...applyValues(c.form, st.values)];
   c.linkValues = st.values;

@@ -18,7 +18,8 @@ use crate::data::symmetric::{probes, sigmoid, symmetric_mean};
 use crate::experiments::ExperimentError;
 use crate::experiments::cost::{Cost, Hints};
 use crate::experiments::params::{Params, Valid, by_name};
-use crate::experiments::protocol::{Experiment, Host, Payload, Preset, costliest_first, to_json};
+use crate::experiments::protocol::{Experiment, Host, Payload, Preset, to_json};
+use crate::experiments::trials::Trials;
 use crate::rng::{seeded, sub_seed, uniform};
 
 /// Float floor below which errors are not fitted.
@@ -221,9 +222,8 @@ pub struct Fig2Summary {
 
 pub struct Fig2Run {
     config: Fig2Config,
-    tasks: Vec<(usize, usize, usize, usize)>,
-    next: usize,
-    trials: Vec<Fig2Trial>,
+    /// `(m, k, d, trial)` per compression, and their results.
+    trials: Trials<(usize, usize, usize, usize), Fig2Trial>,
 }
 
 /// At most this many trials per `step`: trial costs grow with d, so a budget a caller learned on the small
@@ -236,16 +236,16 @@ impl Fig2Run {
     }
 
     pub fn total(&self) -> usize {
-        self.tasks.len()
+        self.trials.tasks().len()
     }
 
     pub fn trials(&self) -> &[Fig2Trial] {
-        &self.trials
+        self.trials.records()
     }
 
     /// `(m, k, d, trial)` of task `index` (tasks run small d first, as [`Experiment::step`] does).
     pub fn task(&self, index: usize) -> Option<(usize, usize, usize, usize)> {
-        self.tasks.get(index).copied()
+        self.trials.tasks().get(index).copied()
     }
 
     pub fn points(&self) -> Vec<Fig2Point> {
@@ -254,7 +254,7 @@ impl Fig2Run {
             for &k in &self.config.orders {
                 for &d in &self.config.sizes {
                     let errs: Vec<f64> = self
-                        .trials
+                        .trials()
                         .iter()
                         .filter(|t| t.m == m && t.k == k && t.d == d)
                         .map(|t| t.error)
@@ -348,9 +348,7 @@ Trials run on --threads T threads; the output does not depend on T.";
         }
         Ok(Fig2Run {
             config,
-            tasks,
-            next: 0,
-            trials: Vec::new(),
+            trials: Trials::new(tasks),
         })
     }
 
@@ -361,29 +359,29 @@ Trials run on --threads T threads; the output does not depend on T.";
     /// Runs up to `tasks` compressions (at most `MAX_TRIALS_PER_STEP`).
     fn step(&mut self, tasks: usize) -> Result<(), ExperimentError> {
         for _ in 0..tasks.clamp(1, MAX_TRIALS_PER_STEP) {
-            let Some(&(m, k, d, t)) = self.tasks.get(self.next) else {
+            let Some((m, k, d, t)) = self.trials.next() else {
                 break;
             };
-            self.trials.push(run_fig2_trial(&self.config, m, k, d, t)?);
-            self.next += 1;
+            self.trials
+                .record(run_fig2_trial(&self.config, m, k, d, t)?);
         }
         Ok(())
     }
 
     fn progress(&self) -> f64 {
-        self.next as f64 / self.tasks.len().max(1) as f64
+        self.trials.progress()
     }
 
     fn is_done(&self) -> bool {
-        self.next >= self.tasks.len()
+        self.trials.is_done()
     }
 
     fn status(&self) -> String {
-        format!("{} of {} compressions", self.next, self.tasks.len())
+        self.trials.status("compressions", |_| String::new())
     }
 
     fn items(&self) -> &[Fig2Trial] {
-        &self.trials
+        self.trials.records()
     }
 
     fn summary(&self) -> Fig2Summary {
@@ -399,7 +397,7 @@ Trials run on --threads T threads; the output does not depend on T.";
         Fig2Summary {
             fits_compared_with_authors: within.len(),
             fits_within_0_3_of_authors: within.iter().filter(|&&b| b).count(),
-            max_residual: self.trials.iter().map(|t| t.residual).fold(0.0, f64::max),
+            max_residual: self.trials().iter().map(|t| t.residual).fold(0.0, f64::max),
             slopes,
         }
     }
@@ -414,41 +412,31 @@ Trials run on --threads T threads; the output does not depend on T.";
     }
 
     fn extras(&self) -> Result<Vec<(&'static str, Value)>, ExperimentError> {
-        Ok(vec![("trials", to_json(&self.trials)?)])
+        self.trials.extras("trials")
     }
 
     fn info(&self) -> Result<Vec<(&'static str, Payload)>, ExperimentError> {
-        Ok(vec![("total", Payload::json(&self.total())?)])
+        self.trials.info()
     }
 
     fn parts(&self) -> usize {
-        self.tasks.len()
+        self.total()
     }
 
     /// The most costly first: large d, large N(m,k) (m = 5, k = 6 can take a minute each).
     fn part_order(&self) -> Vec<usize> {
-        costliest_first(
-            |i| {
-                let (m, k, d, _) = self.tasks[i];
-                (d as u64, n_moments(m, k).map_or(u64::MAX, |n| n as u64))
-            },
-            self.tasks.len(),
-        )
+        self.trials.costliest_first(|&(m, k, d, _)| {
+            (d as u64, n_moments(m, k).map_or(u64::MAX, |n| n as u64))
+        })
     }
 
     fn run_part(&self, index: usize) -> Result<Fig2Trial, ExperimentError> {
-        let (m, k, d, t) = self.task(index).ok_or(ExperimentError::OutOfRange {
-            what: "task",
-            index,
-            len: self.tasks.len(),
-        })?;
+        let (m, k, d, t) = self.trials.task("task", index)?;
         Ok(run_fig2_trial(&self.config, m, k, d, t)?)
     }
 
     fn finish_with(&mut self, trials: Vec<Fig2Trial>) -> Result<(), ExperimentError> {
-        self.trials = trials;
-        self.next = self.tasks.len();
-        Ok(())
+        self.trials.finish_with(trials)
     }
 }
 

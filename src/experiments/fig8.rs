@@ -17,7 +17,8 @@ use crate::data::symmetric::probes;
 use crate::experiments::ExperimentError;
 use crate::experiments::cost::{Cost, Hints};
 use crate::experiments::params::{Params, Valid};
-use crate::experiments::protocol::{Experiment, Host, Payload, Preset, costliest_first, to_json};
+use crate::experiments::protocol::{Experiment, Host, Payload, Preset, to_json};
+use crate::experiments::trials::Trials;
 use crate::rng::{seeded, sub_seed, uniform};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -164,8 +165,8 @@ pub struct Fig8Summary {
 
 pub struct Fig8Run {
     config: Fig8Config,
-    tasks: Vec<(usize, usize, usize)>,
-    trials: Vec<Fig8Trial>,
+    /// `(m, d, trial)` per trial, and their results.
+    trials: Trials<(usize, usize, usize), Fig8Trial>,
     /// The trial under way.
     current: Option<Trial>,
 }
@@ -181,6 +182,7 @@ impl Fig8Run {
             for &d in &self.config.sizes {
                 let of: Vec<&Fig8Trial> = self
                     .trials
+                    .records()
                     .iter()
                     .filter(|t| t.m == m && t.d == d)
                     .collect();
@@ -236,8 +238,7 @@ the paper's claim is that the error does not grow with d.";
         }
         Ok(Fig8Run {
             config,
-            tasks,
-            trials: Vec::new(),
+            trials: Trials::new(tasks),
             current: None,
         })
     }
@@ -250,7 +251,7 @@ the paper's claim is that the error does not grow with d.";
     fn step(&mut self, budget: usize) -> Result<(), ExperimentError> {
         for _ in 0..budget.max(1) {
             if self.current.is_none() {
-                let Some(&(m, d, t)) = self.tasks.get(self.trials.len()) else {
+                let Some((m, d, t)) = self.trials.next() else {
                     break;
                 };
                 self.current = Some(Trial::start(&self.config, m, d, t));
@@ -259,36 +260,31 @@ the paper's claim is that the error does not grow with d.";
                 trial.advance()?;
             }
             if let Some(trial) = self.current.take_if(|trial| trial.done) {
-                self.trials.push(trial.result());
+                self.trials.record(trial.result());
             }
         }
         Ok(())
     }
 
     fn progress(&self) -> f64 {
-        self.trials.len() as f64 / self.tasks.len().max(1) as f64
+        self.trials.progress()
     }
 
     fn is_done(&self) -> bool {
-        self.trials.len() >= self.tasks.len()
+        self.trials.is_done()
     }
 
     fn status(&self) -> String {
-        let last = self
-            .trials
-            .last()
-            .map(|t| {
-                format!(
-                    "; m = {} d = {} -> {}: error {:.2e}",
-                    t.m, t.d, t.target, t.error
-                )
-            })
-            .unwrap_or_default();
-        format!("{} of {} trials{last}", self.trials.len(), self.tasks.len())
+        self.trials.status("trials", |t| {
+            format!(
+                "; m = {} d = {} -> {}: error {:.2e}",
+                t.m, t.d, t.target, t.error
+            )
+        })
     }
 
     fn items(&self) -> &[Fig8Trial] {
-        &self.trials
+        self.trials.records()
     }
 
     fn summary(&self) -> Fig8Summary {
@@ -322,34 +318,29 @@ the paper's claim is that the error does not grow with d.";
     }
 
     fn extras(&self) -> Result<Vec<(&'static str, Value)>, ExperimentError> {
-        Ok(vec![("trials", to_json(&self.trials)?)])
+        self.trials.extras("trials")
     }
 
     fn info(&self) -> Result<Vec<(&'static str, Payload)>, ExperimentError> {
-        Ok(vec![("total", Payload::json(&self.tasks.len())?)])
+        self.trials.info()
     }
 
     fn parts(&self) -> usize {
-        self.tasks.len()
+        self.trials.tasks().len()
     }
 
     /// Large d first.
     fn part_order(&self) -> Vec<usize> {
-        costliest_first(|i| (self.tasks[i].1 as u64, 0), self.tasks.len())
+        self.trials.costliest_first(|&(_, d, _)| (d as u64, 0))
     }
 
     fn run_part(&self, index: usize) -> Result<Fig8Trial, ExperimentError> {
-        let &(m, d, t) = self.tasks.get(index).ok_or(ExperimentError::OutOfRange {
-            what: "trial",
-            index,
-            len: self.tasks.len(),
-        })?;
+        let (m, d, t) = self.trials.task("trial", index)?;
         Ok(run_fig8_trial(&self.config, m, d, t)?)
     }
 
     fn finish_with(&mut self, trials: Vec<Fig8Trial>) -> Result<(), ExperimentError> {
-        self.trials = trials;
-        Ok(())
+        self.trials.finish_with(trials)
     }
 }
 

@@ -41,6 +41,7 @@ pub mod registry;
 mod runner;
 pub mod runtime;
 pub mod scaling;
+pub mod trials;
 
 pub use document::{Provenance, ResultDocument};
 pub use error::ExperimentError;

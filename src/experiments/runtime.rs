@@ -13,6 +13,7 @@ use crate::compress::{Cloud, CompressParams, Strategy, compress};
 use crate::experiments::ExperimentError;
 use crate::experiments::params::{Params, Valid, by_name};
 use crate::experiments::protocol::{Experiment, Host, Preset};
+use crate::experiments::trials::Trials;
 use crate::rng::{seeded, sub_seed, uniform};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -89,10 +90,9 @@ pub struct RuntimeRun {
     config: RuntimeConfig,
     clock: fn() -> f64,
     threads: usize,
-    /// `(m, d, trial)`, trials of one (m, d) together.
-    tasks: Vec<(usize, usize, usize)>,
-    next: usize,
-    times: Vec<f64>,
+    /// `(m, d, trial)`, trials of one (m, d) together, and each one's seconds.
+    times: Trials<(usize, usize, usize), f64>,
+    /// One per (m, d), once its trials are timed.
     rows: Vec<RuntimeRow>,
 }
 
@@ -145,9 +145,7 @@ and the fitted exponent of time against d. Each compression uses --threads T thr
             config,
             clock,
             threads: crate::parallel::Workers::new(host.threads).threads(),
-            tasks,
-            next: 0,
-            times: Vec::new(),
+            times: Trials::new(tasks),
             rows: Vec::new(),
         })
     }
@@ -158,7 +156,7 @@ and the fitted exponent of time against d. Each compression uses --threads T thr
 
     /// One timed compression (whatever the budget: timing is the point, not throughput).
     fn step(&mut self, _budget: usize) -> Result<(), ExperimentError> {
-        let Some(&(m, d, t)) = self.tasks.get(self.next) else {
+        let Some((m, d, t)) = self.times.next() else {
             return Ok(());
         };
         // d -> 0.1 d, raised to N(m, k) where that is more (as in Fig. 2 and the authors' code).
@@ -171,10 +169,10 @@ and the fitted exponent of time against d. Each compression uses --threads T thr
             .with_threads(self.threads);
         let t0 = (self.clock)();
         compress(&cloud, &params)?;
-        self.times.push((self.clock)() - t0);
-        self.next += 1;
-        if self.times.len() == self.config.trials {
-            let (mean, sd) = mean_sd(&self.times);
+        self.times.record((self.clock)() - t0);
+        let timed = self.times.records();
+        if timed.len().is_multiple_of(self.config.trials) {
+            let (mean, sd) = mean_sd(&timed[timed.len() - self.config.trials..]);
             self.rows.push(RuntimeRow {
                 m,
                 d,
@@ -182,31 +180,27 @@ and the fitted exponent of time against d. Each compression uses --threads T thr
                 mean_seconds: mean,
                 sd_seconds: sd,
             });
-            self.times.clear();
         }
         Ok(())
     }
 
     fn progress(&self) -> f64 {
-        self.next as f64 / self.tasks.len().max(1) as f64
+        self.times.progress()
     }
 
     fn is_done(&self) -> bool {
-        self.next >= self.tasks.len()
+        self.times.is_done()
     }
 
     fn status(&self) -> String {
-        let last = self
-            .rows
-            .last()
-            .map(|r| {
-                format!(
-                    "; m = {} d = {} -> {}: {:.4} s ± {:.4}",
-                    r.m, r.d, r.target, r.mean_seconds, r.sd_seconds
-                )
-            })
-            .unwrap_or_default();
-        format!("{} of {} compressions{last}", self.next, self.tasks.len())
+        let last = self.rows.last().map(|r| {
+            format!(
+                "; m = {} d = {} -> {}: {:.4} s ± {:.4}",
+                r.m, r.d, r.target, r.mean_seconds, r.sd_seconds
+            )
+        });
+        self.times
+            .status("compressions", |_| last.unwrap_or_default())
     }
 
     fn items(&self) -> &[RuntimeRow] {

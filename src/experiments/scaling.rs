@@ -18,7 +18,8 @@ use super::lth::{Arm, LthConfig, LthRun};
 use crate::experiments::ExperimentError;
 use crate::experiments::cost::{Cost, Hints};
 use crate::experiments::params::{Params, Valid, by_name};
-use crate::experiments::protocol::{Experiment, Flag, Host, Payload, Preset, costliest_first};
+use crate::experiments::protocol::{Experiment, Flag, Host, Payload, Preset};
+use crate::experiments::trials::Trials;
 use crate::nn::{NeuronChart, OptimizerName};
 
 /// The most sizes a scaling run takes.
@@ -177,10 +178,10 @@ impl Inner {
 
 pub struct ScalingRun {
     config: ScalingConfig,
-    tasks: Vec<(usize, u64)>,
-    next: usize,
+    /// `(d, seed)` per inner run, and their rows.
+    trials: Trials<(usize, u64), ScalingRow>,
+    /// The inner run under way: the next task's.
     current: Option<Inner>,
-    rows: Vec<ScalingRow>,
 }
 
 impl Params for ScalingConfig {
@@ -287,20 +288,16 @@ impl ScalingRun {
     }
 
     pub fn total(&self) -> usize {
-        self.tasks.len()
+        self.trials.tasks().len()
     }
     pub fn rows(&self) -> &[ScalingRow] {
-        &self.rows
+        self.trials.records()
     }
 
     /// Runs task `index` (one size × seed, in [`Self::total`] order) to completion, independently of the
     /// stepping state: the same row as stepping produces for it.
     fn run_task(&self, index: usize) -> Result<ScalingRow, ExperimentError> {
-        let &(d, s) = self.tasks.get(index).ok_or(ExperimentError::OutOfRange {
-            what: "task",
-            index,
-            len: self.tasks.len(),
-        })?;
+        let (d, s) = self.trials.task("task", index)?;
         let mut inner = self.start(d, s)?;
         while !inner.is_done() {
             inner.step(match inner {
@@ -337,13 +334,13 @@ impl ScalingRun {
         let mut table = Vec::new();
         for &d in &self.config.sizes {
             let o: Vec<f64> = self
-                .rows
+                .rows()
                 .iter()
                 .filter(|r| r.d == d)
                 .map(|r| r.original)
                 .collect();
             let c: Vec<f64> = self
-                .rows
+                .rows()
                 .iter()
                 .filter(|r| r.d == d)
                 .map(|r| r.compressed)
@@ -421,10 +418,8 @@ to --threads T threads; the numbers do not depend on T.";
             .collect();
         Ok(ScalingRun {
             config,
-            tasks,
-            next: 0,
+            trials: Trials::new(tasks),
             current: None,
-            rows: Vec::new(),
         })
     }
 
@@ -435,45 +430,41 @@ to --threads T threads; the numbers do not depend on T.";
     /// Up to `budget` units (epochs on the data axis, mini-batches on the width axis) of the current
     /// size × seed run, starting the next one when needed.
     fn step(&mut self, budget: usize) -> Result<(), ExperimentError> {
-        if self.current.is_none() && self.next < self.tasks.len() {
-            let (d, s) = self.tasks[self.next];
-            self.next += 1;
+        let Some((d, s)) = self.trials.next() else {
+            return Ok(());
+        };
+        if self.current.is_none() {
             self.current = Some(self.start(d, s)?);
         }
         if let Some(inner) = self.current.as_mut() {
             inner.step(budget);
         }
         if let Some(inner) = self.current.take_if(|inner| inner.is_done()) {
-            let (d, s) = self.tasks[self.next - 1];
-            self.rows.push(self.row(d, s, &inner));
+            let row = self.row(d, s, &inner);
+            self.trials.record(row);
         }
         Ok(())
     }
 
     fn progress(&self) -> f64 {
-        self.rows.len() as f64 / self.tasks.len().max(1) as f64
+        self.trials.progress()
     }
 
     fn is_done(&self) -> bool {
-        self.next >= self.tasks.len() && self.current.is_none()
+        self.trials.is_done()
     }
 
     fn status(&self) -> String {
-        let last = self
-            .rows
-            .last()
-            .map(|r| {
-                format!(
-                    "; d = {} d' = {} seed {}: original {:.5} compressed {:.5}",
-                    r.d, r.d_prime, r.seed, r.original, r.compressed
-                )
-            })
-            .unwrap_or_default();
-        format!("{} of {} runs{last}", self.rows.len(), self.tasks.len())
+        self.trials.status("runs", |r| {
+            format!(
+                "; d = {} d' = {} seed {}: original {:.5} compressed {:.5}",
+                r.d, r.d_prime, r.seed, r.original, r.compressed
+            )
+        })
     }
 
     fn items(&self) -> &[ScalingRow] {
-        &self.rows
+        self.trials.records()
     }
 
     fn summary(&self) -> ScalingSummary {
@@ -485,16 +476,16 @@ to --threads T threads; the numbers do not depend on T.";
     }
 
     fn info(&self) -> Result<Vec<(&'static str, Payload)>, ExperimentError> {
-        Ok(vec![("total", Payload::json(&self.tasks.len())?)])
+        self.trials.info()
     }
 
     fn parts(&self) -> usize {
-        self.tasks.len()
+        self.total()
     }
 
     /// The largest first (so the long ones do not end up last on one thread).
     fn part_order(&self) -> Vec<usize> {
-        costliest_first(|i| (self.tasks[i].0 as u64, 0), self.tasks.len())
+        self.trials.costliest_first(|&(d, _)| (d as u64, 0))
     }
 
     fn run_part(&self, index: usize) -> Result<ScalingRow, ExperimentError> {
@@ -502,10 +493,8 @@ to --threads T threads; the numbers do not depend on T.";
     }
 
     fn finish_with(&mut self, rows: Vec<ScalingRow>) -> Result<(), ExperimentError> {
-        self.rows = rows;
-        self.next = self.tasks.len();
         self.current = None;
-        Ok(())
+        self.trials.finish_with(rows)
     }
 
     fn flags() -> &'static [Flag] {

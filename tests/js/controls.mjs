@@ -1,5 +1,6 @@
-// Stand-ins for the page's form controls in node, read from index.html itself (so the tests see the real
-// min/max/step/options), with the value sanitisation of an HTML <input type=number>: a value that is not a
+// Stand-ins for the page's form controls in node, read from the views' tab descriptors themselves
+// (www/lab/views.js lists the view files; each one's `fields` and `formEnd` markup is its form), so the tests
+// see the real min/max/step/options, with the value sanitisation of an HTML <input type=number>: a value that is not a
 // valid floating-point number becomes '' (what Chromium does, per the HTML spec).
 
 import { readFileSync } from 'node:fs';
@@ -60,12 +61,27 @@ export class FakeControl {
   }
 }
 
-// {tab: [FakeControl]} for every experiment's form in index.html.
+// The page's experiments in tab order: [{kind, form}], `form` the markup of its settings and the rest of its
+// form (the view file's text from `fields:` to `body:`).
+export function pageForms() {
+  const lab = join(ROOT, 'www', 'lab');
+  const list = readFileSync(join(lab, 'views.js'), 'utf8');
+  const files = Object.fromEntries([...list.matchAll(/import \{ tab as (\w+) \} from '\.\/([\w-]+\.js)';/g)].map((m) => [m[1], m[2]]));
+  const order = list.match(/export const VIEWS = \[([^\]]*)\]/)[1].split(',').map((n) => n.trim());
+  return order.map((name) => {
+    const text = readFileSync(join(lab, files[name]), 'utf8');
+    const kind = text.match(/^export const tab = \{\n {2}kind: '(\w+)',/m)[1];
+    return { kind, form: text.slice(text.indexOf('  fields: `'), text.indexOf('  body: `')) };
+  });
+}
+
+// The names a link may give as `tab`.
+export const TABS = pageForms().map((f) => f.kind);
+
+// {tab: [FakeControl]} for every experiment's form.
 export function pageControls() {
-  const html = readFileSync(join(ROOT, 'index.html'), 'utf8');
   const out = {};
-  for (const m of html.matchAll(/<section class="experiment" id="tab-(\w+)"[\s\S]*?<\/form>/g)) {
-    const form = m[0];
+  for (const { kind, form } of pageForms()) {
     const controls = [];
     for (const t of form.matchAll(/<input\b[^>]*>/g)) {
       const a = attrs(t[0]);
@@ -79,7 +95,7 @@ export function pageControls() {
       sel.value = (options.find((o) => o.selected) || options[0]).value;
       sel.default = sel.value;
     }
-    out[m[1]] = controls;
+    out[kind] = controls;
   }
   return out;
 }

@@ -1,7 +1,7 @@
 // Fuzz of the URL-hash reader (www/lab/state.js): generated hashes — hostile names (__proto__, constructor,
 // …), numbers in every non-canonical spelling, out-of-range values, broken percent-escapes, unicode, very
 // long hashes — go through readHash and applyValues onto stand-ins of the page's real controls
-// (tests/js/controls.mjs reads them from index.html). Checked for every case:
+// (tests/js/controls.mjs reads them from the view files). Checked for every case:
 //   - nothing throws, and the result has its documented shape;
 //   - a number field is never emptied: every value set is one the browser accepts (an independent
 //     scanner of the HTML "valid floating-point number"), within the control's min/max and step;
@@ -15,8 +15,8 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { TABS, applyValues, makeHash, readHash, validateControl } from '../../www/lab/state.js';
-import { fakeForm, isValidFloat, pageControls } from './controls.mjs';
+import { applyValues, makeHash, readHash, validateControl } from '../../www/lab/state.js';
+import { TABS, fakeForm, isValidFloat, pageControls } from './controls.mjs';
 
 const argValue = (name) => {
   const i = process.argv.indexOf(name);
@@ -137,7 +137,7 @@ const PROTO_KEYS = Object.getOwnPropertyNames(Object.prototype).join();
 
 function checkCase(r) {
   const hash = randomHash(r);
-  const st = readHash(hash);
+  const st = readHash(hash, TABS);
   assert.ok(st.tab === null || TABS.includes(st.tab), `tab ${st.tab}`);
   assert.equal(typeof st.autorun, 'boolean');
   assert.ok(Array.isArray(st.hide) && st.hide.every((h) => /^[\w-]{1,40}$/.test(h)), 'hide');
@@ -193,7 +193,7 @@ function checkRoundTrip(r) {
   }
   const hide = r.chance(0.3) ? [r.pick(CONTROLS[tab]).name] : [];
   const autorun = r.chance(0.3);
-  const st = readHash(makeHash(tab, values, { hide, autorun }));
+  const st = readHash(makeHash(tab, values, { hide, autorun }), TABS);
   assert.equal(st.tab, tab);
   assert.deepEqual({ ...st.values }, values);
   assert.deepEqual(st.hide, hide);

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { applyValues, readHash, validateControl } from '../../www/lab/state.js';
-import { FakeControl, fakeForm, pageControls } from './controls.mjs';
+import { FakeControl, TABS, fakeForm, pageControls } from './controls.mjs';
 
 const controls = pageControls();
 const control = (tab, name) => {
@@ -48,7 +48,7 @@ test('a step other than 1 or any is respected', () => {
 test('a link with 0x10, +5, 5. leaves every field at its default and says why', () => {
   const form = fakeForm(controls.cloud);
   for (const c of controls.cloud) c.value = c.default;
-  const st = readHash('#v=1&tab=cloud&seed=0x10&d=%2B5&k=5.&target=.5&dim=3');
+  const st = readHash('#v=1&tab=cloud&seed=0x10&d=%2B5&k=5.&target=.5&dim=3', TABS);
   const notices = applyValues(form, st.values);
   assert.equal(control('cloud', 'seed').value, '1');
   assert.deepEqual(['seed', 'd', 'k', 'target'].map((n) => controls.cloud.find((c) => c.name === n).value), ['1', '1000', '2', '40']);
@@ -58,7 +58,7 @@ test('a link with 0x10, +5, 5. leaves every field at its default and says why', 
 });
 
 test('__proto__ and constructor in a link are unknown settings, reported, and pollute nothing', () => {
-  const st = readHash('#v=1&tab=cloud&__proto__=5&constructor=1&__proto__%5Bpolluted%5D=1&toString=2&seed=4');
+  const st = readHash('#v=1&tab=cloud&__proto__=5&constructor=1&__proto__%5Bpolluted%5D=1&toString=2&seed=4', TABS);
   assert.deepEqual(Object.keys(st.values).sort(), ['__proto__', '__proto__[polluted]', 'constructor', 'seed', 'toString']);
   for (const c of controls.cloud) c.value = c.default;
   const notices = applyValues(fakeForm(controls.cloud), st.values);
@@ -89,7 +89,7 @@ test('a very long link is read without trouble', () => {
   const parts = ['v=1', 'tab=lth'];
   for (let i = 0; i < 20000; i++) parts.push(`p${i}=${'9'.repeat(20)}`);
   parts.push('seed=9');
-  const st = readHash(`#${parts.join('&')}`);
+  const st = readHash(`#${parts.join('&')}`, TABS);
   assert.equal(Object.keys(st.values).length, 20001);
   for (const c of controls.lth) c.value = c.default;
   const notices = applyValues(fakeForm(controls.lth), st.values);

@@ -275,3 +275,85 @@ function monomial(exps, letter = 'x') {
   });
   return out;
 }
+
+// The tab (lab/panel.js): its button, its settings (the default preset's values) and its results' markup.
+export const tab = {
+  kind: 'cloud',
+  label: 'Compress a cloud',
+  fields: `
+      <label data-field="seed"><span>seed</span> <input name="seed" type="number" min="0" step="1" value="1" inputmode="numeric"></label>
+      <label data-field="d"><span>points <var>d</var></span> <input name="d" type="number" min="1" max="1000000" step="1" value="1000" inputmode="numeric"></label>
+      <label data-field="dim"><span>dimension <var>m</var></span> <input name="dim" type="number" min="1" max="16" step="1" value="2" inputmode="numeric"></label>
+      <label data-field="k"><span>order <var>k</var></span> <input name="k" type="number" min="0" max="12" step="1" value="2" inputmode="numeric"></label>
+      <label data-field="target"><span>target <var>d′</var></span> <input name="target" type="number" min="1" step="1" value="40" inputmode="numeric"></label>
+      <label data-field="strategy"><span>clusters</span> <select name="strategy">
+        <option value="auto" selected>auto</option>
+        <option value="greedy">greedy</option>
+        <option value="bulk">bulk</option>
+        <option value="random">random (baseline)</option>
+      </select></label>
+      <label data-field="animate" class="check"><span>slow motion</span> <input name="animate" type="checkbox"></label>`,
+  formEnd: `
+    <p class="hint" data-role="hint" aria-live="polite"></p>
+    <div class="source" data-field="csv">
+      <label class="file">your own points (CSV)
+        <input data-role="csv" type="file" accept=".csv,text/csv,text/plain"></label>
+      <span data-role="csv-name" class="csv-name" hidden></span>
+      <button data-role="csv-clear" type="button" class="link" hidden>use the random cloud again</button>
+    </div>
+    <p class="hint small">CSV: a header row, numeric columns (the coordinates), optionally a <code>weight</code>
+      column; at most 10<sup>6</sup> rows and 64 MB. With a file, <var>d</var> and <var>m</var> come from the file.
+      A data set with an output column <code>y</code> compresses as points (<var>x</var>, <var>y</var>), as in the paper.</p>`,
+  body: `
+
+  <div class="result">
+    <figure class="plot">
+      <canvas data-plot="scatter" role="img" aria-label="scatter plot of the original and the kept points"></canvas>
+      <figcaption>
+        <span class="key key-orig"></span> the <span data-role="cap-d">d</span> original points
+        <span class="key key-kept"></span> the kept points, disc <strong>area ∝ weight</strong>
+        <span class="key key-cluster"></span> in slow motion: the clusters just reduced
+        <span data-role="cap-proj"></span>
+      </figcaption>
+    </figure>
+    <div class="numbers">
+      <dl class="facts">
+        <div><dt>kept atoms</dt><dd data-role="atoms">–</dd></div>
+        <div><dt>moments matched</dt><dd data-role="nmom">–</dd></div>
+        <div><dt>relative residual</dt><dd data-role="residual">–</dd></div>
+        <div><dt>rounds · largest cluster diameter</dt><dd data-role="rounds">–</dd></div>
+        <div><dt>time</dt><dd data-role="time">–</dd></div>
+      </dl>
+      <p class="exports"><a data-role="download" href="#" download="kept.csv" hidden>download kept points (CSV)</a>
+        <button type="button" class="link" data-png="scatter">plot as PNG</button></p>
+      <div class="table-wrap">
+        <table data-role="moments">
+          <caption>Moments Σ<sub>i</sub> w<sub>i</sub> x<sub>i</sub><sup>α</sup> up to order <var>k</var></caption>
+          <thead><tr><th scope="col">monomial</th><th scope="col">original</th><th scope="col">compressed</th><th scope="col">rel. diff.</th></tr></thead>
+          <tbody></tbody>
+        </table>
+      </div>
+      <p class="hint small" data-role="moments-note" hidden></p>
+    </div>
+  </div>
+  <div class="explain">
+    <h3>What you see</h3>
+    <p>Every moment Σ<sub>i</sub> w<sub>i</sub> x<sub>i</sub><sup>α</sup> with |α| ≤ <var>k</var> is a linear
+      function of the weights, so matching all <var>N(m,k)</var> of them is a linear system
+      <var>A</var> <var>c′</var> = <var>A</var> <var>c</var> with <var>c′</var> ≥ 0. Carathéodory's theorem says a
+      solution with at most <var>N(m,k)</var> non-zero weights exists among the original points (Tchakaloff). The
+      compressor finds it by peeling: in a cluster of <var>N</var>+1 points, a null vector of the cluster's
+      moment matrix shifts weight until one point's weight reaches zero, and that point goes.</p>
+    <p>Why small clusters? Any smooth function <var>g</var> is its Taylor polynomial of degree <var>k</var> plus a
+      remainder of order <var>r</var><sup><var>k</var>+1</sup> on a cluster of diameter <var>r</var>. The polynomial
+      part is preserved exactly; only the remainder errs. Switch the clusters to <em>random</em> (global
+      recombination): the moments still match to rounding, but the largest cluster diameter shown beside the plot
+      grows several-fold, and with it the error on every function that is not a polynomial of degree ≤ <var>k</var>.</p>
+  </div>
+  <details class="exercise"><summary>Exercise: how few points can keep the moments?</summary>
+    <ol><li>With <var>m</var> = 2 and <var>k</var> = 2, set the target to 6, then 5. Which one fails, and what does
+      the message say? Relate it to C(4,2).</li>
+      <li>Raise <var>k</var> to 6 at target 40. Where do the kept points sit, and why do the largest discs appear
+      in the densest part of the cloud?</li></ol></details>`,
+  create: createCloud,
+};

@@ -3,9 +3,19 @@
 // figures.
 
 import { LinePlot, armLabel, armSeries, drawHeatmap } from './plot.js';
+import { plotFigure } from './panel.js';
 
 export const fmt = (x) => (Number.isFinite(x) ? Number(x).toPrecision(4) : '–');
 export const ratio = (x) => (Number.isFinite(x) ? `${Number(x).toFixed(3)}×` : '–');
+
+// The markup curveView draws into: the test and train plots of tab `kind` (captions `test`, `train`), the
+// text alternative of the test plot (#KIND-alt) and the facts list.
+export const curveFigures = (kind, { test, train }) => `<div class="result wide">
+    ${plotFigure('test', { describedby: `${kind}-alt`, caption: test, exports: ['csv', 'json', 'png'] })}
+    ${plotFigure('train', { label: 'training loss per epoch', caption: train })}
+  </div>
+  <p class="alt" id="${kind}-alt" data-role="alt" aria-live="polite">No run yet.</p>
+  <div class="facts-wrap"><dl class="facts" data-role="facts"></dl></div>`;
 
 export function curveView(ctx) {
   const { q } = ctx;

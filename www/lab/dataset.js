@@ -1,8 +1,9 @@
 // Dataset compression (Fig. 3): full data vs the compressed weighted subset vs a random subset (vs k-means),
 // on the teacher task or the user's own CSV; their curves live, and loss landscapes with a 1-D slice.
 
+import { plotFigure } from './panel.js';
 import { LinePlot, armLabel, armSeries, download } from './plot.js';
-import { curveView, factsList, finalOf, fmt, mapCell, presetApplier, ratio, throttled } from './curves.js';
+import { curveFigures, curveView, factsList, finalOf, fmt, mapCell, presetApplier, ratio, throttled } from './curves.js';
 import { exportGrids, wireExports } from './exports.js';
 import { csvUpload } from './upload.js';
 
@@ -168,3 +169,84 @@ export function createDataset(ctx) {
     },
   };
 }
+
+// The tab (lab/panel.js): its button, its settings (the default preset's values) and its results' markup.
+export const tab = {
+  kind: 'dataset',
+  label: 'Dataset compression',
+  fields: `
+      <label data-field="preset"><span>preset</span> <select name="preset">
+        <option value="quick" selected>quick (seconds)</option>
+        <option value="demo">demo (authors' laptop demo)</option>
+        <option value="paper">paper (the paper's Fig. 3c)</option>
+        <option value="paper-sgd-full">Fig. 3a SGD full batch</option>
+        <option value="paper-adamw-full">Fig. 3b AdamW full batch</option>
+        <option value="paper-sgd-batch">Fig. 3c SGD batch 256</option>
+        <option value="paper-adamw-batch">Fig. 3d AdamW batch 256</option>
+      </select></label>
+      <label data-field="seed"><span>seed</span> <input name="seed" type="number" min="0" step="1" value="42"></label>
+      <label data-field="d"><span>data points <var>d</var></span> <input name="d" type="number" min="2" max="1000000" step="1" value="4000"></label>
+      <label data-field="target"><span>compressed size <var>d′</var></span> <input name="target" type="number" min="1" step="1" value="400"></label>
+      <label data-field="order"><span>order <var>k</var></span> <input name="order" type="number" min="0" max="12" step="1" value="4"></label>
+      <label data-field="epochs"><span>epochs</span> <input name="epochs" type="number" min="1" max="100000" step="1" value="200"></label>
+      <label data-field="optimizer"><span>optimiser</span> <select name="optimizer">
+        <option value="sgd" selected>SGD</option><option value="adam">Adam</option><option value="adamw">AdamW</option>
+        <option value="rprop">Rprop</option><option value="rmsprop">RMSprop</option></select></label>
+      <label data-field="lr"><span>learning rate</span> <input name="lr" type="number" min="0" step="any" value="0.01"></label>
+      <label data-field="batch_size"><span>batch (0 = full)</span> <input name="batch_size" type="number" min="0" step="1" value="256"></label>
+      <label data-field="noise"><span>label noise σ</span> <input name="noise" type="number" min="0" step="any" value="3"></label>
+      <label data-field="kmeans" class="check"><span>k-means arm</span> <input name="kmeans" type="checkbox"></label>`,
+  formEnd: `
+    <div class="source" data-field="csv">
+      <label class="file">your own data (CSV)
+        <input data-role="csv" type="file" accept=".csv,text/csv,text/plain"></label>
+      <span data-role="csv-name" class="csv-name" hidden></span>
+      <button data-role="csv-clear" type="button" class="link" hidden>use the teacher–student task again</button>
+    </div>
+    <p class="hint small">CSV: a header row and numeric columns; the output is the column named <code>y</code> (or the
+      last one), every other column is an input. A seeded fifth of the rows is held out as the test set; <var>d</var>
+      is the rest. At most 10<sup>6</sup> rows and 64 MB.</p>`,
+  body: `
+  ${curveFigures('dataset', {
+    test: `Test loss per epoch (on the noiseless teacher, or on the held-out fifth of your CSV), log scale;
+      equal samples per epoch in every arm.`,
+    train: `Training loss on each arm's own (weighted) set.`,
+  })}
+  <p class="exports"><button type="button" class="link" data-role="set-csv" hidden>download the compressed weighted set (CSV)</button></p>
+  <div class="landscape">
+    <h3>Loss landscapes</h3>
+    <div class="actions">
+      <label>around <select data-role="ls-where"><option value="init">the initial point</option><option value="trained" selected>the trained full-data point</option></select></label>
+      <label>grid <input data-role="ls-res" type="number" min="5" max="81" step="2" value="41"></label>
+      <label>half-width <input data-role="ls-span" type="number" min="0.01" max="10" step="any" value="1"></label>
+      <button type="button" data-role="ls-run" disabled>Compute landscapes</button>
+      <span class="status" data-role="ls-status" aria-live="polite">train first</span>
+    </div>
+    <div class="maps" data-role="ls-maps"></div>
+    <p class="exports"><button type="button" class="link" data-role="ls-json" hidden>landscapes as JSON</button>
+      <button type="button" class="link" data-role="ls-csv" hidden>landscapes as CSV</button></p>
+    ${plotFigure('slice', {
+      label: 'one-dimensional slice through the loss landscapes',
+      caption: `The middle row of each landscape: loss along one filter-normalised direction.`,
+      cls: 'plot small-plot',
+    })}
+  </div>
+  <div class="explain">
+    <h3>What you see</h3>
+    <p>The training loss Σ<sub>i</sub> <var>c<sub>i</sub></var> ℓ(<var>x<sub>i</sub></var>, <var>y<sub>i</sub></var>; θ) is a symmetric
+      function of the data points (<var>x<sub>i</sub></var>, <var>y<sub>i</sub></var>) ∈ R<sup>3</sup>. Matching the moments
+      of the data up to order <var>k</var> with a weighted subset keeps the loss — at every θ, so the whole landscape
+      and every training curve on it — up to the Taylor remainder in small clusters. Full batch uses the weighted
+      MSE; mini-batches draw points with probability ∝ <var>c<sub>i</sub></var>.</p>
+    <p>A random subset of the same size has the same expected loss but not the same loss: it is a different, smaller
+      data set, and the student overfits it (its test loss reaches a minimum, then rises). The compressed set has
+      the noise statistics of the full set built in. The landscape deviation is max |<var>L</var><sub>set</sub> −
+      <var>L</var><sub>full</sub>| / max <var>L</var><sub>full</sub> over the grid.</p>
+  </div>
+  <details class="exercise"><summary>Exercise: what a smart subset buys</summary>
+    <ol><li>Run the quick preset, then set the label noise to 0. Does the naive subset still overfit? Why does the
+      advantage of the compressed set shrink?</li>
+      <li>Compute the landscapes around the trained point. Which set's landscape has its minimum elsewhere, and how
+      does that show in the test loss?</li></ol></details>`,
+  create: createDataset,
+};

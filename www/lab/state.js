@@ -4,7 +4,6 @@
 // unknown is dropped and reported, and the control keeps its default.
 
 export const STATE_VERSION = '1';
-export const TABS = ['cloud', 'lth', 'attention', 'dataset', 'scaling', 'theory'];
 const META = new Set(['v', 'tab', 'hide', 'autorun']);
 
 // What an <input type=number> accepts as its value (the HTML "valid floating-point number"): an optional
@@ -52,7 +51,8 @@ export function validateControl(control, raw) {
   return /^[\w.,:+\- ]*$/.test(text) ? text : new Error('contains characters that are not allowed');
 }
 
-export function readHash(hash) {
+// `tabs`: the names a link may give as `tab` (the page's tabs, lab/views.js).
+export function readHash(hash, tabs) {
   const notices = [];
   let params;
   try {
@@ -67,7 +67,7 @@ export function readHash(hash) {
     notices.push(v === null ? 'the link has no version (v=1); reading it anyway' : `the link is for version ${String(v).slice(0, 8)}; reading what fits`);
   }
   let tab = params.get('tab');
-  if (tab !== null && !TABS.includes(tab)) {
+  if (tab !== null && !tabs.includes(tab)) {
     notices.push('unknown experiment in the link; showing the first one');
     tab = null;
   }

@@ -2,6 +2,7 @@
 // (closed-form, drawn on the page), plus a measured Fig. 2 run whose points fill in as the worker finishes
 // trials. Constants of the O(·) bounds are set to 1: the curves show shapes and rates, not values.
 
+import { plotFigure } from './panel.js';
 import { LinePlot, PALETTE } from './plot.js';
 import { wireExports } from './exports.js';
 
@@ -145,3 +146,60 @@ export function createTheory(ctx) {
     },
   };
 }
+
+// The tab (lab/panel.js): its button, its settings (the default preset's values) and its results' markup.
+export const tab = {
+  kind: 'theory',
+  label: 'Theory',
+  fields: `
+      <label data-field="m"><span>dimension <var>m</var></span> <input name="m" type="number" min="1" max="8" step="1" value="2"></label>
+      <label data-field="k"><span>order <var>k</var></span> <input name="k" type="number" min="0" max="20" step="1" value="5"></label>
+      <label data-field="d"><span>objects <var>d</var></span> <input name="d" type="number" min="10" max="1e12" step="1" value="100000"></label>
+      <label data-field="rho"><span>radius of convergence ρ</span> <input name="rho" type="number" min="0.01" max="100" step="any" value="1"></label>
+      <label data-field="trials"><span>Fig. 2 trials</span> <input name="trials" type="number" min="1" max="20" step="1" value="3"></label>`,
+  body: `
+  <div class="result wide">
+    ${plotFigure('bound', {
+      describedby: 'theory-alt',
+      caption: `Relative error bound 𝓔/<var>d</var> against <var>d′</var>: fixed order <var>k</var>,
+      (<var>d′</var>)<sup>1−(<var>k</var>+1)/<var>m</var></sup> (Theorem 4), and the optimal order,
+      (<var>d′</var>)<sup>1−1/<var>m</var></sup> exp[−(<var>m</var>! ρ <var>d′</var>)<sup>1/<var>m</var></sup>/e] (Theorem 7).`,
+    })}
+    ${plotFigure('rate', {
+      label: 'objects needed for a given error, against d',
+      caption: `<var>d′</var> needed for error ε = 1/<var>d</var>: fixed <var>k</var>, (<var>d</var>/ε)<sup><var>m</var>/(<var>k</var>−<var>m</var>+1)</sup>,
+      against polylog, log<sup><var>m</var></sup>(<var>d</var>/ε) (constants set to 1).`,
+    })}
+  </div>
+  <p class="alt" id="theory-alt" data-role="alt" aria-live="polite"></p>
+  <div class="table-wrap">
+    <table data-role="ntable"><caption>N(<var>m</var>,<var>k</var>) = C(<var>m</var>+<var>k</var>, <var>k</var>): moments to match, and the
+      largest number of points Carathéodory needs. The row and column of your <var>m</var> and <var>k</var> are marked.</caption>
+      <thead></thead><tbody></tbody></table>
+  </div>
+  <h3>Measured: the compression error of the Fig. 2 function</h3>
+  <p class="small">Press Run to compress uniform clouds in [−1,1]<sup><var>m</var></sup> of growing <var>d</var> to
+    <var>d′</var> = 0.1 <var>d</var> at orders <var>k</var> = 1…4 and measure the error of
+    <var>f</var> = Σ<sub>i</sub> <var>c<sub>i</sub></var> σ(Σ<sub>a</sub> <var>x<sub>ia</sub></var>) (the symmetric sigmoid of §8.2); the
+    points fill in as trials finish. Theory predicts slopes near (<var>k</var>+1)/<var>m</var> + 0.5.</p>
+  <div class="result wide">
+    ${plotFigure('fig2', {
+      label: 'measured compression error against d',
+      caption: `Mean relative error against <var>d</var>, one line per <var>k</var>.`,
+      exports: ['csv', 'json', 'png'],
+    })}
+    <div class="numbers"><dl class="facts" data-role="facts"></dl></div>
+  </div>
+  <div class="explain">
+    <h3>The theorem in two paragraphs</h3>
+    <p>A symmetric function <var>φ</var>(θ) = Σ<sub>i</sub> <var>c<sub>i</sub></var> <var>g</var>(<var>w<sub>i</sub></var>) of <var>d</var>
+      objects with smooth <var>g</var> changes by at most the Taylor remainder when a cluster of diameter <var>r</var> is
+      replaced by <var>N(m,k)</var> weighted points with the same moments: O(<var>r</var><sup><var>k</var>+1</sup>) per cluster.
+      Removing objects one at a time from the smallest cluster of <var>N</var>+1 points, whose diameter is
+      O(<var>N</var><sup>−1/<var>m</var></sup>), sums to 𝓔 = O(<var>d</var> <var>d′</var><sup>1−(<var>k</var>+1)/<var>m</var></sup>).</p>
+    <p>Choosing the order with <var>d′</var> (<var>k</var><sub>opt</sub> ∝ <var>d′</var><sup>1/<var>m</var></sup>) makes the error
+      fall like exp(−<var>c</var> <var>d′</var><sup>1/<var>m</var></sup>), so <var>d′</var> = O(log<sup><var>m</var></sup>(<var>d</var>/ε))
+      objects suffice: polylogarithmic compression, and the lower bound shows it is optimal.</p>
+  </div>`,
+  create: createTheory,
+};

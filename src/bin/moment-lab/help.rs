@@ -2,7 +2,7 @@
 //! (the default preset's values) and its other spellings, all read from the library.
 
 use moment_lab::experiments::registry::{EXPERIMENTS, Entry};
-use moment_lab::experiments::{Flag, FlagAction};
+use moment_lab::experiments::{ExperimentError, Flag, FlagAction};
 use serde_json::Value;
 
 use crate::args::MAX_THREADS;
@@ -47,20 +47,21 @@ EXIT CODES:
   by the cost caps; with --data or --input, limits that depend on the file are exit 1).
 ";
 
-/// The whole help text.
-pub fn usage() -> String {
+/// The whole help text; an error only if a preset does not serialise (a bug the tests would catch), rather
+/// than a help that silently leaves that experiment's presets out.
+pub fn usage() -> Result<String, ExperimentError> {
     let mut text = HEADER.to_string();
     for entry in EXPERIMENTS {
-        text.push_str(&experiment(entry));
+        text.push_str(&experiment(entry)?);
     }
     text.push('\n');
     text.push_str(&FOOTER.replace("MAX", &MAX_THREADS.to_string()));
-    text
+    Ok(text)
 }
 
 /// One experiment's paragraph.
-fn experiment(entry: &Entry) -> String {
-    let presets = entry.presets().unwrap_or_default();
+fn experiment(entry: &Entry) -> Result<String, ExperimentError> {
+    let presets = entry.presets()?;
     let flags = (entry.flags)();
     let family = flags
         .iter()
@@ -100,7 +101,7 @@ fn experiment(entry: &Entry) -> String {
     if !other.is_empty() {
         text.push_str(&wrap("also: ", &other.join("; ")));
     }
-    text
+    Ok(text)
 }
 
 /// A flag other than the preset family, in words.

@@ -52,10 +52,16 @@ impl From<lexopt::Error> for Failure {
 fn run(args: Vec<std::ffi::OsString>) -> i32 {
     match dispatch(args) {
         Ok(()) => 0,
-        Err(Failure::Usage(m)) => {
-            eprintln!("error: {m}\n\n{}", help::usage());
-            2
-        }
+        Err(Failure::Usage(m)) => match help::usage() {
+            Ok(usage) => {
+                eprintln!("error: {m}\n\n{usage}");
+                2
+            }
+            Err(e) => {
+                eprintln!("error: {m}\nerror: the help text: {e}");
+                1
+            }
+        },
         Err(Failure::Run(m)) => {
             eprintln!("error: {m}");
             1
@@ -70,7 +76,10 @@ fn dispatch(args: Vec<std::ffi::OsString>) -> Result<(), Failure> {
     let command = match parser.next()? {
         Some(Value(v)) => v.string()?,
         Some(Long("help")) | Some(Short('h')) | None => {
-            print!("{}", help::usage());
+            print!(
+                "{}",
+                help::usage().map_err(|e| Failure::Run(e.to_string()))?
+            );
             return Ok(());
         }
         Some(other) => return Err(Failure::Usage(other.unexpected().to_string())),
@@ -79,7 +88,10 @@ fn dispatch(args: Vec<std::ffi::OsString>) -> Result<(), Failure> {
         "compress" => compress::run(parser),
         "bench" => bench::run(parser),
         "help" => {
-            print!("{}", help::usage());
+            print!(
+                "{}",
+                help::usage().map_err(|e| Failure::Run(e.to_string()))?
+            );
             Ok(())
         }
         kind => match moment_lab::experiments::registry::entry(kind) {
