@@ -172,13 +172,26 @@ impl KdTree {
             return;
         }
         let mut bound = f64::INFINITY;
-        self.knn_node(0, q, k, out, &mut bound);
+        if self.scan_beats_descent() {
+            self.knn_leaves(0, self.order.len(), q, k, out, &mut bound);
+        } else {
+            self.knn_node(0, q, k, out, &mut bound);
+        }
         // The k smallest keys are unique (ids are), so the result does not depend on the visiting order.
         if out.len() > k {
             out.select_nth_unstable_by(k - 1, key_order);
             out.truncate(k);
         }
         out.sort_unstable_by(key_order);
+    }
+
+    /// Whether a k-NN query should scan every point rather than descend the tree: when the alive points
+    /// are fewer than `16 · 2^dim` (leaves of 16 points), the tree has fewer levels than dimensions, its boxes
+    /// separate little, and computing box distances only adds to the point distances (BENCHMARKS.md §9:
+    /// m = 8 with a few thousand points). The candidates found are the same either way.
+    fn scan_beats_descent(&self) -> bool {
+        let alive = self.nodes.first().map_or(0, |n| n.alive);
+        (alive >> 4) >> self.dim.min(60) == 0
     }
 
     #[inline]
@@ -200,31 +213,7 @@ impl KdTree {
             return;
         }
         if n.left == NONE {
-            let dim = self.dim;
-            let coords = &self.coords[n.start * dim..n.end * dim];
-            for (&i, p) in self.order[n.start..n.end]
-                .iter()
-                .zip(coords.chunks_exact(dim))
-            {
-                if !self.alive[i] {
-                    continue;
-                }
-                let mut d2 = 0.0;
-                for (a, b) in p.iter().zip(q) {
-                    d2 += (a - b) * (a - b);
-                }
-                if d2 > *bound {
-                    continue;
-                }
-                out.push((d2, i));
-                if out.len() == k {
-                    *bound = out.iter().fold(0.0, |m, e| e.0.max(m));
-                } else if out.len() == 2 * k {
-                    out.select_nth_unstable_by(k - 1, key_order);
-                    out.truncate(k);
-                    *bound = out[k - 1].0;
-                }
-            }
+            self.knn_leaves(n.start, n.end, q, k, out, bound);
             return;
         }
         let (l, r) = (n.left, n.right);
@@ -240,6 +229,43 @@ impl KdTree {
         }
         if ds <= *bound {
             self.knn_node(second, q, k, out, bound);
+        }
+    }
+}
+
+impl KdTree {
+    /// The candidate scan of [`KdTree::knn`] over the points `order[start..end]`.
+    #[inline]
+    fn knn_leaves(
+        &self,
+        start: usize,
+        end: usize,
+        q: &[f64],
+        k: usize,
+        out: &mut Vec<(f64, usize)>,
+        bound: &mut f64,
+    ) {
+        let dim = self.dim;
+        let coords = &self.coords[start * dim..end * dim];
+        for (&i, p) in self.order[start..end].iter().zip(coords.chunks_exact(dim)) {
+            if !self.alive[i] {
+                continue;
+            }
+            let mut d2 = 0.0;
+            for (a, b) in p.iter().zip(q) {
+                d2 += (a - b) * (a - b);
+            }
+            if d2 > *bound {
+                continue;
+            }
+            out.push((d2, i));
+            if out.len() == k {
+                *bound = out.iter().fold(0.0, |m, e| e.0.max(m));
+            } else if out.len() == 2 * k {
+                out.select_nth_unstable_by(k - 1, key_order);
+                out.truncate(k);
+                *bound = out[k - 1].0;
+            }
         }
     }
 }
@@ -498,6 +524,31 @@ mod tests {
     }
 
     #[test]
+    fn knn_in_eight_dimensions_matches_brute_force_scanning_or_descending() {
+        let dim = 8;
+        let mut rng = seeded(10);
+        // 750 alive points are below 16 · 2^8: scanned; 6000 are above: descended.
+        for n in [1000usize, 8000] {
+            let pts: Vec<f64> = (0..n * dim).map(|_| uniform(&mut rng, -1.0, 1.0)).collect();
+            let mut tree = KdTree::build(&pts, dim, (0..n).collect(), 16);
+            for i in (0..n).step_by(4) {
+                tree.remove(i);
+            }
+            assert_eq!(tree.scan_beats_descent(), n == 1000);
+            let mut out = Vec::new();
+            for (q, k) in [(1usize, 1usize), (2, 40), (n - 1, 239)] {
+                let qp = &pts[q * dim..(q + 1) * dim];
+                tree.knn(&pts, qp, k, &mut out);
+                assert_eq!(
+                    out,
+                    brute_knn(&pts, dim, |i| i % 4 != 0, qp, k),
+                    "n {n}, k {k}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn lower_bounds_stay_below_the_balls_as_points_leave() {
         let dim = 3;
         let mut rng = seeded(12);
@@ -525,7 +576,10 @@ mod tests {
                 let lb = cache.lower_bound(i, k);
                 let r = cache.ball(&pts, i, k, &mut out);
                 let lb = lb.expect("every list was queried with bounds");
-                assert!(lb > 0.0 && lb <= r, "point {i}, k {k}: bound {lb}, radius {r}");
+                assert!(
+                    lb > 0.0 && lb <= r,
+                    "point {i}, k {k}: bound {lb}, radius {r}"
+                );
                 below += (lb < r) as usize;
             }
         }
