@@ -17,6 +17,9 @@
 //!   `make_probe_sets.py DIR 3 1 … 8` it also prints the geometric mean of the error over 64 extra probe
 //!   sets per cloud (a low-noise figure for ranking variants) and its geometric mean, beside the re-implementation's.
 //!
+//! - `qr=462,490`: instead, time one pivoted QR of a `rows × cols` Chebyshev feature matrix of a uniform
+//!   ball (the end phase's kernel) plus its null-space basis; prints GFLOP/s (repeatable).
+//!
 //! Every case also prints a digest of its outputs (the kept indices and the bits of their weights, over the
 //! seeds): equal digests mean bit-identical outputs, to check a change, a build or a thread count.
 //!
@@ -344,6 +347,61 @@ fn generator_clouds(args: &[String], dir: &str, strategies: &[Strategy], reps: u
     }
 }
 
+/// Times the end phase's kernel: the pivoted QR of `rows` Chebyshev features (the smallest order whose
+/// `N(m,k)` is at least `rows`, m from 3 to 8, trimmed to `rows`) of `cols` uniform points, and its null-space
+/// basis. Best of `reps` runs of enough repetitions for about 0.2 s.
+fn qr_kernel(rows: usize, cols: usize, reps: usize) {
+    use moment_lab::compress::basis::{Features, Frame};
+    use moment_lab::compress::linalg::PivotedQr;
+    let dim = 5;
+    let order = (1..64)
+        .find(|&k| moment_lab::compress::n_moments(dim, k).unwrap_or(usize::MAX) >= rows)
+        .unwrap();
+    let mut feats = Features::new(dim, order);
+    let n = feats.len();
+    let mut rng = seeded(7);
+    let pts: Vec<f64> = (0..cols * dim)
+        .map(|_| uniform(&mut rng, -1.0, 1.0))
+        .collect();
+    let frame = Frame::bounding(&pts, dim, 0..cols);
+    let mut a = vec![0.0; rows * cols];
+    let mut phi = vec![0.0; n];
+    for j in 0..cols {
+        feats.eval(&pts[j * dim..(j + 1) * dim], &frame, &mut phi);
+        a[j * rows..(j + 1) * rows].copy_from_slice(&phi[..rows]);
+    }
+    let mut qr = PivotedQr::default();
+    let (mut basis, mut y) = (Vec::new(), Vec::new());
+    let mut run = |times: usize| {
+        let t = Instant::now();
+        for _ in 0..times {
+            qr.load(rows, cols).copy_from_slice(&a);
+            qr.factor(rows, cols, 1e-11);
+            qr.null_space_into(&mut basis, &mut y);
+        }
+        t.elapsed().as_secs_f64() / times as f64
+    };
+    let once = run(1);
+    let times = ((0.2 / once) as usize).max(1);
+    let best = (0..reps.max(1))
+        .map(|_| run(times))
+        .fold(f64::INFINITY, f64::min);
+    // Householder flops: sum over steps j of 4 (rows - j) (cols - j).
+    let flops: f64 = (0..rows.min(cols))
+        .map(|j| 4.0 * (rows - j) as f64 * (cols - j) as f64)
+        .sum();
+    let digest = basis
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325, |h, v| fnv(h, v.to_bits()));
+    println!(
+        "qr {rows} x {cols}: {:.3} ms, {:.2} GFLOP/s (factorisation flops only; rank {}, {} null vectors, digest {digest:016x})",
+        best * 1e3,
+        flops / best * 1e-9,
+        qr.rank,
+        cols - qr.rank,
+    );
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let quick = args.iter().any(|a| a == "quick");
@@ -367,6 +425,20 @@ fn main() {
             let p: Vec<usize> = v.split(',').map(|x| x.parse().unwrap()).collect();
             cases.push((p[0], p[1], p[2], p[3]));
         }
+    }
+    let kernels: Vec<(usize, usize)> = args
+        .iter()
+        .filter_map(|a| a.strip_prefix("qr="))
+        .map(|v| {
+            let p: Vec<usize> = v.split(',').map(|x| x.parse().unwrap()).collect();
+            (p[0], p[1])
+        })
+        .collect();
+    if !kernels.is_empty() {
+        for &(rows, cols) in &kernels {
+            qr_kernel(rows, cols, reps);
+        }
+        return;
     }
     if let Some(dir) = args.iter().find_map(|a| a.strip_prefix("clouds=")) {
         generator_clouds(&args, dir, &strategies, reps);

@@ -74,11 +74,15 @@ impl Compressor {
         let start = self.alive;
         let size = self.ball_base() + self.end_q(start);
         let tree = KdTree::build(&self.cloud.points, self.cloud.dim, ids.clone(), 16);
+        let mut balls = BallCache::new(
+            tree,
+            cache_len(self.ball_base() + self.q_start(), ids.len()),
+        );
+        // Ball sizes only fall from here, never to `ball_base` or below: keep the bounds that let a
+        // refill for a smaller size skip the neighbour lists (see `refill_rounds_heap`).
+        balls.keep_bounds(self.ball_base());
         let mut st = RoundsState {
-            balls: BallCache::new(
-                tree,
-                cache_len(self.ball_base() + self.q_start(), ids.len()),
-            ),
+            balls,
             heap: BinaryHeap::with_capacity(ids.len()),
             members: Vec::new(),
             size,
@@ -91,6 +95,24 @@ impl Compressor {
         self.fill_rounds_heap(&mut st, &ids);
         self.begin_round();
         Phase::Rounds(st)
+    }
+
+    /// The heap for a smaller ball size: every alive point keyed by a lower bound on its ball's radius
+    /// (the one of its last neighbour query, [`BallCache::lower_bound`]) where there is one, else by the
+    /// radius itself. A round pops balls in the order of their current radii either way (a popped key
+    /// below the radius is pushed back with it, as between rounds), so the balls chosen are those an exact
+    /// refill would choose; most of the balls are never looked at again before the next refill.
+    fn refill_rounds_heap(&mut self, st: &mut RoundsState, ids: &[usize]) {
+        st.heap.clear();
+        for &i in ids {
+            let r = match st.balls.lower_bound(i, st.size) {
+                Some(r) => r,
+                None => st
+                    .balls
+                    .ball(&self.cloud.points, i, st.size, &mut st.members),
+            };
+            st.heap.push(Reverse((OrdF64(r), i)));
+        }
     }
 
     fn fill_rounds_heap(&mut self, st: &mut RoundsState, ids: &[usize]) {
@@ -113,7 +135,7 @@ impl Compressor {
             // Smaller balls: the old keys are no longer lower bounds, recompute them all.
             st.size = size;
             let ids = self.alive_ids();
-            self.fill_rounds_heap(st, &ids);
+            self.refill_rounds_heap(st, &ids);
         }
         let size = st.size;
         let wanted =

@@ -172,13 +172,26 @@ impl KdTree {
             return;
         }
         let mut bound = f64::INFINITY;
-        self.knn_node(0, q, k, out, &mut bound);
+        if self.scan_beats_descent() {
+            self.knn_leaves(0, self.order.len(), q, k, out, &mut bound);
+        } else {
+            self.knn_node(0, q, k, out, &mut bound);
+        }
         // The k smallest keys are unique (ids are), so the result does not depend on the visiting order.
         if out.len() > k {
             out.select_nth_unstable_by(k - 1, key_order);
             out.truncate(k);
         }
         out.sort_unstable_by(key_order);
+    }
+
+    /// Whether a k-NN query should scan every point rather than descend the tree: when the alive points
+    /// are fewer than `16 · 2^dim` (leaves of 16 points), the tree has fewer levels than dimensions, its boxes
+    /// separate little, and computing box distances only adds to the point distances (BENCHMARKS.md §9:
+    /// m = 8 with a few thousand points). The candidates found are the same either way.
+    fn scan_beats_descent(&self) -> bool {
+        let alive = self.nodes.first().map_or(0, |n| n.alive);
+        (alive >> 4) >> self.dim.min(60) == 0
     }
 
     #[inline]
@@ -200,31 +213,7 @@ impl KdTree {
             return;
         }
         if n.left == NONE {
-            let dim = self.dim;
-            let coords = &self.coords[n.start * dim..n.end * dim];
-            for (&i, p) in self.order[n.start..n.end]
-                .iter()
-                .zip(coords.chunks_exact(dim))
-            {
-                if !self.alive[i] {
-                    continue;
-                }
-                let mut d2 = 0.0;
-                for (a, b) in p.iter().zip(q) {
-                    d2 += (a - b) * (a - b);
-                }
-                if d2 > *bound {
-                    continue;
-                }
-                out.push((d2, i));
-                if out.len() == k {
-                    *bound = out.iter().fold(0.0, |m, e| e.0.max(m));
-                } else if out.len() == 2 * k {
-                    out.select_nth_unstable_by(k - 1, key_order);
-                    out.truncate(k);
-                    *bound = out[k - 1].0;
-                }
-            }
+            self.knn_leaves(n.start, n.end, q, k, out, bound);
             return;
         }
         let (l, r) = (n.left, n.right);
@@ -240,6 +229,43 @@ impl KdTree {
         }
         if ds <= *bound {
             self.knn_node(second, q, k, out, bound);
+        }
+    }
+}
+
+impl KdTree {
+    /// The candidate scan of [`KdTree::knn`] over the points `order[start..end]`.
+    #[inline]
+    fn knn_leaves(
+        &self,
+        start: usize,
+        end: usize,
+        q: &[f64],
+        k: usize,
+        out: &mut Vec<(f64, usize)>,
+        bound: &mut f64,
+    ) {
+        let dim = self.dim;
+        let coords = &self.coords[start * dim..end * dim];
+        for (&i, p) in self.order[start..end].iter().zip(coords.chunks_exact(dim)) {
+            if !self.alive[i] {
+                continue;
+            }
+            let mut d2 = 0.0;
+            for (a, b) in p.iter().zip(q) {
+                d2 += (a - b) * (a - b);
+            }
+            if d2 > *bound {
+                continue;
+            }
+            out.push((d2, i));
+            if out.len() == k {
+                *bound = out.iter().fold(0.0, |m, e| e.0.max(m));
+            } else if out.len() == 2 * k {
+                out.select_nth_unstable_by(k - 1, key_order);
+                out.truncate(k);
+                *bound = out[k - 1].0;
+            }
         }
     }
 }
@@ -263,6 +289,10 @@ pub struct BallCache {
     /// `len` ids per slot; `count[slot]` of them valid (`u32::MAX` = not yet queried).
     lists: Vec<u32>,
     count: Vec<u32>,
+    /// With [`BallCache::keep_bounds`]`(from)`: the squared distances of list entries `from..len` at the
+    /// time of their query, `len - from` per slot (see [`BallCache::lower_bound`]).
+    bounds_from: usize,
+    bounds: Vec<f64>,
     scratch: Vec<(f64, usize)>,
 }
 
@@ -282,7 +312,49 @@ impl BallCache {
             tree,
             len,
             slot_of,
+            bounds_from: len,
+            bounds: Vec::new(),
             scratch: Vec::new(),
+        }
+    }
+
+    /// From now on, remember for every list queried the squared distances of its entries `from..len`, so
+    /// that [`BallCache::lower_bound`] can answer for balls of more than `from` points. Lists already
+    /// cached get no bounds until they are queried again.
+    pub fn keep_bounds(&mut self, from: usize) {
+        let from = from.min(self.len);
+        self.bounds_from = from;
+        self.bounds = vec![f64::NAN; self.count.len() * (self.len - from)];
+    }
+
+    /// A lower bound on the squared radius that [`BallCache::ball`] would return now for `k > from` points
+    /// around `i`, without looking at which points are alive: the distance of the `k`-th nearest point at the
+    /// time of the last query (points only leave, so the `k`-th nearest alive point is no nearer now).
+    /// `None` if the list was never queried with bounds kept, held fewer than `k` points, or fewer than `k`
+    /// points are alive.
+    pub fn lower_bound(&self, i: usize, k: usize) -> Option<f64> {
+        let s = self.slot_of[i] as usize;
+        let c = self.count[s];
+        // With fewer than k points alive the ball is all of them, possibly nearer than the bound.
+        let alive = self.tree.nodes.first().map_or(0, |n| n.alive);
+        if k <= self.bounds_from || k > self.len || c == u32::MAX || (c as usize) < k || alive < k {
+            return None;
+        }
+        let per = self.len - self.bounds_from;
+        let b = self.bounds[s * per + (k - 1 - self.bounds_from)];
+        (!b.is_nan()).then_some(b)
+    }
+
+    /// Stores the bounds of slot `s` from the squared distances of a query's list, nearest first.
+    fn store_bounds(&mut self, s: usize, dists: impl Iterator<Item = f64>) {
+        let per = self.len - self.bounds_from;
+        if per == 0 || self.bounds.is_empty() {
+            return;
+        }
+        let dst = &mut self.bounds[s * per..(s + 1) * per];
+        dst.fill(f64::NAN);
+        for (d, v) in dst.iter_mut().zip(dists.skip(self.bounds_from)) {
+            *d = v;
         }
     }
 
@@ -314,25 +386,33 @@ impl BallCache {
             })
             .collect();
         let chunks: Vec<&[usize]> = stale.chunks(64).collect();
+        let with_bounds = !self.bounds.is_empty();
         let tree = &self.tree;
         let dim = tree.dim;
         let found = workers.map(&chunks, Vec::new, |scratch, chunk| {
             let mut flat = Vec::with_capacity(chunk.len() * len);
+            let mut dists = Vec::new();
             let mut counts = Vec::with_capacity(chunk.len());
             for &i in chunk.iter() {
                 tree.knn(points, &points[i * dim..(i + 1) * dim], len, scratch);
                 counts.push(scratch.len() as u32);
                 flat.extend(scratch.iter().map(|e| e.1 as u32));
+                if with_bounds {
+                    dists.extend(scratch.iter().map(|e| e.0));
+                }
             }
-            (flat, counts)
+            (flat, dists, counts)
         });
-        for (chunk, (flat, counts)) in chunks.iter().zip(found) {
+        for (chunk, (flat, dists, counts)) in chunks.iter().zip(found) {
             let mut at = 0;
             for (&i, &c) in chunk.iter().zip(&counts) {
                 let s = self.slot_of[i] as usize;
                 let c_us = c as usize;
                 self.lists[s * len..s * len + c_us].copy_from_slice(&flat[at..at + c_us]);
                 self.count[s] = c;
+                if with_bounds {
+                    self.store_bounds(s, dists[at..at + c_us].iter().copied());
+                }
                 at += c_us;
             }
         }
@@ -372,6 +452,9 @@ impl BallCache {
                 *dst = e.1 as u32;
             }
             self.count[s] = self.scratch.len() as u32;
+            let found = std::mem::take(&mut self.scratch);
+            self.store_bounds(s, found.iter().map(|e| e.0));
+            self.scratch = found;
         }
         match out.last() {
             Some(&j) => {
@@ -438,6 +521,70 @@ mod tests {
             assert_eq!(out, brute_knn(&pts, dim, |i| i % 3 != 0, qp, 12));
         }
         assert_eq!(tree.nodes[0].alive, n - n.div_ceil(3));
+    }
+
+    #[test]
+    fn knn_in_eight_dimensions_matches_brute_force_scanning_or_descending() {
+        let dim = 8;
+        let mut rng = seeded(10);
+        // 750 alive points are below 16 · 2^8: scanned; 6000 are above: descended.
+        for n in [1000usize, 8000] {
+            let pts: Vec<f64> = (0..n * dim).map(|_| uniform(&mut rng, -1.0, 1.0)).collect();
+            let mut tree = KdTree::build(&pts, dim, (0..n).collect(), 16);
+            for i in (0..n).step_by(4) {
+                tree.remove(i);
+            }
+            assert_eq!(tree.scan_beats_descent(), n == 1000);
+            let mut out = Vec::new();
+            for (q, k) in [(1usize, 1usize), (2, 40), (n - 1, 239)] {
+                let qp = &pts[q * dim..(q + 1) * dim];
+                tree.knn(&pts, qp, k, &mut out);
+                assert_eq!(
+                    out,
+                    brute_knn(&pts, dim, |i| i % 4 != 0, qp, k),
+                    "n {n}, k {k}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn lower_bounds_stay_below_the_balls_as_points_leave() {
+        let dim = 3;
+        let mut rng = seeded(12);
+        let n = 400;
+        let pts: Vec<f64> = (0..n * dim).map(|_| uniform(&mut rng, -1.0, 1.0)).collect();
+        let tree = KdTree::build(&pts, dim, (0..n).collect(), 8);
+        let mut cache = BallCache::new(tree, 40);
+        cache.keep_bounds(20);
+        let mut out = Vec::new();
+        for i in 0..n {
+            cache.ball(&pts, i, 30, &mut out);
+        }
+        // Just after the query the bound is the radius itself; below `from` there is none.
+        for i in (0..n).step_by(13) {
+            let r = cache.ball(&pts, i, 25, &mut out);
+            assert_eq!(cache.lower_bound(i, 25), Some(r));
+            assert_eq!(cache.lower_bound(i, 20), None);
+        }
+        let mut below = 0;
+        for i in (0..n).step_by(5) {
+            cache.tree.remove(i);
+        }
+        for i in (1..n).step_by(5) {
+            for k in [21, 28, 40] {
+                let lb = cache.lower_bound(i, k);
+                let r = cache.ball(&pts, i, k, &mut out);
+                let lb = lb.expect("every list was queried with bounds");
+                assert!(
+                    lb > 0.0 && lb <= r,
+                    "point {i}, k {k}: bound {lb}, radius {r}"
+                );
+                below += (lb < r) as usize;
+            }
+        }
+        // Balls that lost points have grown past their bound.
+        assert!(below > 0);
     }
 
     #[test]
