@@ -836,8 +836,14 @@ const cases = {
       scaling: 'axis=data&sizes=256,512&seeds=1&epochs=20',
       theory: 'trials=1',
     };
+    // One page, each run from a link pasted into it (hashchange with autorun=1).
+    const { page, problems } = await openPage(context, `${base}/index.html`);
+    await page.waitForFunction(() => document.body.dataset.ready === '1', null, { timeout: READY_TIMEOUT });
     for (const [tab, params] of Object.entries(runs)) {
-      const { page, problems } = await openPage(context, `${base}/index.html#v=1&tab=${tab}&${params}&autorun=1`);
+      await page.evaluate((hash) => {
+        delete document.body.dataset.done;
+        location.hash = hash;
+      }, `#v=1&tab=${tab}&${params}&autorun=1`);
       await page.waitForFunction((tab) => document.body.dataset.done === '1'
         || !document.querySelector(`#tab-${tab} [data-role="error"]`).hidden, tab, { timeout: DONE_TIMEOUT });
       const error = await page.evaluate((tab) => {
@@ -845,8 +851,9 @@ const cases = {
         return e.hidden ? null : e.textContent;
       }, tab);
       assert(error === null, `${tab}: ${error}`);
-      noProblems(problems, `${tab} from the folder`);
+      assert(await page.isVisible(`#tab-${tab}`), `${tab}: the link did not open its tab`);
     }
+    noProblems(problems, 'every tab from the folder');
     const requested = labServer.requests().slice(before);
     const failed = requested.filter((r) => r.status >= 400);
     assert(failed.length === 0, `the lab's server answered ${failed.map((r) => `${r.status} ${r.path}`).join(', ')}`);

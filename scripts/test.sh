@@ -2,14 +2,15 @@
 # Command #2: every test. Checks the sources (`cargo fmt --check`, no unused dependency: scripts/unused-deps.py),
 # installs what is missing (Chromium + ChromeDriver from apt, the wasm32 target, the pinned wasm-bindgen CLI,
 # npm packages), then runs
-#   1. native `cargo test` (with the doctests), then `cargo clippy --all-targets -- -D warnings`, then
+#   1. the web build (scripts/build-web.sh --dist dist: the source tree's page and the folder to publish),
+#      then starts in the background
+#   2. the Playwright e2e suite (e2e/run.mjs) against the page served on 127.0.0.1, and beside it
+#   3. the Playwright embedding suite (e2e/embed.mjs: the dist folder on one origin, the blog example and
+#      <moment-lab> pages on another; the postMessage protocol; the folder's file list), while it runs
+#   4. native `cargo test` (with the doctests), then `cargo clippy --all-targets -- -D warnings`, then
 #      `cargo doc --no-deps` with warnings as errors (broken links, private items named in public docs)
-#   2. the web build (scripts/build-web.sh --dist dist: the source tree's page and the folder to publish)
-#   3. `cargo test --target wasm32-unknown-unknown --test web` in headless Chromium (wasm-bindgen-test),
-#      then clippy for wasm32 (the lib and tests/web.rs)
-#   4. the Playwright e2e suite (e2e/run.mjs) against the page served on 127.0.0.1, and alongside it
-#   5. the Playwright embedding suite (e2e/embed.mjs: the dist folder on one origin, the blog example and
-#      <moment-lab> pages on another; the postMessage protocol; the folder's file list)
+#   5. `cargo test --target wasm32-unknown-unknown --test web` in headless Chromium (wasm-bindgen-test),
+#      then clippy for wasm32 (the lib and tests/web.rs); then prints the two suites' logs.
 # Every stage is named in the log ("=== [seconds since start] stage") and, when it fails, in the summary. The
 # suites check behaviour only; how fast the page is, is `npm run budgets` (bench/budgets.mjs).
 # Every stage runs even if an earlier test stage failed (a failed build skips what needs it). The last line
@@ -48,6 +49,25 @@ ensure_npm || { fail_stage setup-npm; summary "0 passed, 1 failed"; }
 step "js: node --test tests/js/ (URL-hash fuzz, result formatters, embed options)"
 node --test tests/js/ || fail_stage js-unit
 
+# The page first: the two e2e suites then run in the background (each case mostly waits on one wasm worker)
+# while the native and wasm cargo stages below fill the cores; their logs are printed at the end.
+# E2E_SERIAL=1: the suites run one after the other, at the end, alone.
+step "web build (+ dist/)"
+web_built=1
+bash scripts/build-web.sh --dist dist || { fail_stage web-build; web_built=0; }
+e2e_log="$(mktemp)"
+embed_log="$(mktemp)"
+e2e_pid=""
+embed_pid=""
+if [ "$web_built" = 1 ] && [ "${E2E_SERIAL:-0}" != 1 ]; then
+  step "e2e + e2e-embed: started in the background (their logs follow the cargo stages)"
+  node e2e/run.mjs >"$e2e_log" 2>&1 &
+  e2e_pid=$!
+  node e2e/embed.mjs >"$embed_log" 2>&1 &
+  embed_pid=$!
+  trap 'kill ${e2e_pid:-} ${embed_pid:-} 2>/dev/null' EXIT   # if this script ends first
+fi
+
 # The test profile (Cargo.toml: opt-level 3, no debug info), not --release: code as fast for the tests, without
 # fat LTO into one codegen unit for each of the dozen test binaries (a third less CPU time, cold).
 step "native: cargo test"
@@ -57,12 +77,6 @@ cargo clippy --all-targets -- -D warnings || fail_stage clippy
 step "lint: cargo doc --no-deps without warnings (the crate front page's doctest ran with cargo test)"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps || fail_stage doc
 
-step "web build (+ dist/)"
-if ! bash scripts/build-web.sh --dist dist; then
-  fail_stage web-build
-  summary "0 passed, 1 failed"
-fi
-
 # The test profile, not --release: with --release the test build and the web build want the lib with
 # different dependency features (wasm-bindgen-test's), share its unhashed .wasm output and rebuild each other
 # on every run (40 s of a warm run).
@@ -70,6 +84,8 @@ step "browser: cargo test --target $TARGET --test web (headless Chromium)"
 cargo test --target "$TARGET" --test web || fail_stage wasm-browser-tests
 step "lint: cargo clippy --target $TARGET --lib --test web -- -D warnings"
 cargo clippy --target "$TARGET" --lib --test web -- -D warnings || fail_stage clippy-wasm
+
+[ "$web_built" = 1 ] || summary "0 passed, 1 failed"
 
 # Adds the counts of one finished e2e suite to the totals: its log's last "NAME: P passed, F failed" line (a
 # suite that died without that line counts as one failure); a non-zero exit status fails its stage.
@@ -85,29 +101,23 @@ tally_suite() {
   [ "$rc" = 0 ] || fail_stage "$name"
 }
 
-# The two suites run side by side (E2E_SERIAL=1: one after the other): each case waits on one wasm worker,
-# so one suite keeps about one of the two cores busy. The embedding suite's output follows the e2e suite's.
-e2e_log="$(mktemp)"
-embed_log="$(mktemp)"
 if [ "${E2E_SERIAL:-0}" = 1 ]; then
   step "e2e: playwright-core + Debian chromium"
-else
-  step "e2e: playwright-core + Debian chromium (e2e-embed runs alongside)"
-  node e2e/embed.mjs >"$embed_log" 2>&1 &
-  embed_pid=$!
-  trap '[ -z "${embed_pid:-}" ] || kill "$embed_pid" 2>/dev/null' EXIT   # if this script ends first
-fi
-node e2e/run.mjs 2>&1 | tee "$e2e_log"
-tally_suite e2e "$e2e_log" "${PIPESTATUS[0]}"
-
-if [ "${E2E_SERIAL:-0}" = 1 ]; then
+  node e2e/run.mjs 2>&1 | tee "$e2e_log"
+  tally_suite e2e "$e2e_log" "${PIPESTATUS[0]}"
   step "e2e-embed: dist/ across origins, <moment-lab>, the blog example and the postMessage protocol"
   node e2e/embed.mjs 2>&1 | tee "$embed_log"
   tally_suite e2e-embed "$embed_log" "${PIPESTATUS[0]}"
 else
-  step "e2e-embed: dist/ across origins, <moment-lab>, the blog example and the postMessage protocol (ran alongside e2e)"
+  step "e2e: playwright-core + Debian chromium (waiting for the background run)"
+  wait "$e2e_pid"
+  e2e_rc=$?
+  cat "$e2e_log"
+  tally_suite e2e "$e2e_log" "$e2e_rc"
+  step "e2e-embed: dist/ across origins, <moment-lab>, the blog example and the postMessage protocol (ran alongside)"
   wait "$embed_pid"
   embed_rc=$?
+  e2e_pid=""
   embed_pid=""
   cat "$embed_log"
   tally_suite e2e-embed "$embed_log" "$embed_rc"
