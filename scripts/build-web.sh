@@ -24,11 +24,12 @@ have_esbuild=0
 [ -f node_modules/esbuild/package.json ] && have_esbuild=1
 [ -z "$dist" ] || [ "$have_esbuild" = 1 ] || die "esbuild is missing: run npm ci (scripts/serve.sh and scripts/test.sh do)"
 
-step "cargo build --lib --release --target $TARGET (+simd128)"
-cargo build --lib --release --target "$TARGET"
+# Its own target directory: the build then runs while a native build holds target/ (scripts/test.sh's lanes).
+step "cargo build --lib --release --target $TARGET --target-dir target/web (+simd128)"
+cargo build --lib --release --target "$TARGET" --target-dir target/web
 
 # wasm-bindgen + wasm-opt (~10 s) only when the cargo output, the tools or this script changed.
-SRC="target/$TARGET/release/moment_lab.wasm"
+SRC="target/web/$TARGET/release/moment_lab.wasm"
 OPT="$ROOT/node_modules/.bin/wasm-opt"
 use_opt=0
 if [ "${WASM_OPT:-1}" != 0 ] && [ -x "$OPT" ] && "$OPT" --version 2>/dev/null | grep -q 'version 132'; then use_opt=1; fi

@@ -1,16 +1,15 @@
 #!/usr/bin/env bash
 # Command #2: every test. Checks the sources (`cargo fmt --check`, no unused dependency: scripts/unused-deps.py),
-# installs what is missing (Chromium + ChromeDriver from apt, the wasm32 target, the pinned wasm-bindgen CLI,
-# npm packages), then runs
-#   1. the web build (scripts/build-web.sh --dist dist: the source tree's page and the folder to publish),
-#      then starts in the background
-#   2. the Playwright e2e suite (e2e/run.mjs) against the page served on 127.0.0.1, and beside it
-#   3. the Playwright embedding suite (e2e/embed.mjs: the dist folder on one origin, the blog example and
-#      <moment-lab> pages on another; the postMessage protocol; the folder's file list), while it runs
-#   4. native `cargo test` (with the doctests), then `cargo clippy --all-targets -- -D warnings`, then
-#      `cargo doc --no-deps` with warnings as errors (broken links, private items named in public docs)
-#   5. `cargo test --target wasm32-unknown-unknown --test web` in headless Chromium (wasm-bindgen-test),
-#      then clippy for wasm32 (the lib and tests/web.rs); then prints the two suites' logs.
+# installs what is missing (Chromium + ChromeDriver from apt, the wasm32 target, npm packages), runs the JS unit
+# tests, then two lanes side by side:
+#   web lane (background): the pinned wasm-bindgen CLI, the web build (scripts/build-web.sh --dist dist: the
+#     source tree's page and the folder to publish), then the Playwright e2e suite (e2e/run.mjs) against the
+#     page served on 127.0.0.1 and, beside it, the embedding suite (e2e/embed.mjs: the dist folder on one
+#     origin, the blog example and <moment-lab> pages on another; the postMessage protocol; the file list);
+#   cargo lane: native `cargo test` (with the doctests), `cargo clippy --all-targets -- -D warnings`,
+#     `cargo doc --no-deps` with warnings as errors, then `cargo test --target wasm32-unknown-unknown --test web`
+#     in headless Chromium (wasm-bindgen-test) and clippy for wasm32 (the lib and tests/web.rs).
+# The web lane's log (with both suites' output) is printed after the cargo lane's.
 # Every stage is named in the log ("=== [seconds since start] stage") and, when it fails, in the summary. The
 # suites check behaviour only; how fast the page is, is `npm run budgets` (bench/budgets.mjs).
 # Every stage runs even if an earlier test stage failed (a failed build skips what needs it). The last line
@@ -42,30 +41,50 @@ step "setup: chromium + chromedriver (apt when missing)"
 ensure_chromium || { fail_stage setup-chromium; summary "0 passed, 1 failed"; }
 step "setup: rust target $TARGET"
 ensure_wasm_target || { fail_stage setup-target; summary "0 passed, 1 failed"; }
-step "setup: wasm-bindgen CLI (version from Cargo.lock)"
-ensure_wasm_bindgen || { fail_stage setup-wasm-bindgen; summary "0 passed, 1 failed"; }
 step "setup: npm ci (playwright-core, esbuild, binaryen)"
 ensure_npm || { fail_stage setup-npm; summary "0 passed, 1 failed"; }
 step "js: node --test tests/js/ (URL-hash fuzz, result formatters, embed options)"
 node --test tests/js/ || fail_stage js-unit
 
-# The page first: the two e2e suites then run in the background (each case mostly waits on one wasm worker)
-# while the native and wasm cargo stages below fill the cores; their logs are printed at the end.
-# E2E_SERIAL=1: the suites run one after the other, at the end, alone.
-step "web build (+ dist/)"
-web_built=1
-bash scripts/build-web.sh --dist dist || { fail_stage web-build; web_built=0; }
-e2e_log="$(mktemp)"
-embed_log="$(mktemp)"
-e2e_pid=""
-embed_pid=""
-if [ "$web_built" = 1 ] && [ "${E2E_SERIAL:-0}" != 1 ]; then
-  step "e2e + e2e-embed: started in the background (their logs follow the cargo stages)"
-  node e2e/run.mjs >"$e2e_log" 2>&1 &
-  e2e_pid=$!
-  node e2e/embed.mjs >"$embed_log" 2>&1 &
-  embed_pid=$!
-  trap 'kill ${e2e_pid:-} ${embed_pid:-} 2>/dev/null' EXIT   # if this script ends first
+# Two lanes, so that the two cores stay busy (the compilers' single-threaded phases, the wasm release build's
+# LTO, the suites' waits on one wasm worker):
+#   the web lane, in the background: the wasm-bindgen CLI (compiled once), the web build (its own target
+#     directory, target/web, so that it does not wait for the native build's lock), then the e2e suite and
+#     the embedding suite side by side; its log is printed at the end;
+#   the cargo lane, here: native tests, clippy, cargo doc, then (once the CLI is installed) the wasm tests in
+#     Chromium and clippy for wasm32.
+# E2E_SERIAL=1: one lane after the other, and the two suites one after the other.
+lane="$(mktemp -d)"
+web_lane() {
+  step "setup: wasm-bindgen CLI (version from Cargo.lock)"
+  ensure_wasm_bindgen || { echo setup-wasm-bindgen >"$lane/failed"; return; }
+  touch "$lane/cli"
+  step "web build (+ dist/)"
+  bash scripts/build-web.sh --dist dist || { echo web-build >"$lane/failed"; return; }
+  touch "$lane/built"
+  if [ "${E2E_SERIAL:-0}" = 1 ]; then
+    step "e2e: playwright-core + Debian chromium"
+    node e2e/run.mjs >"$lane/e2e.log" 2>&1; echo $? >"$lane/e2e.rc"
+    step "e2e-embed: dist/ across origins, <moment-lab>, the blog example and the postMessage protocol"
+    node e2e/embed.mjs >"$lane/embed.log" 2>&1; echo $? >"$lane/embed.rc"
+  else
+    step "e2e + e2e-embed side by side: playwright-core + Debian chromium; dist/ across origins, <moment-lab>," \
+      "the blog example and the postMessage protocol"
+    node e2e/embed.mjs >"$lane/embed.log" 2>&1 &
+    local embed_pid=$!
+    node e2e/run.mjs >"$lane/e2e.log" 2>&1; echo $? >"$lane/e2e.rc"
+    wait "$embed_pid"; echo $? >"$lane/embed.rc"
+  fi
+  step "web lane finished"
+}
+if [ "${E2E_SERIAL:-0}" = 1 ]; then
+  web_lane >"$lane/web.log" 2>&1
+  web_pid=""
+else
+  step "web lane started in the background (wasm-bindgen CLI, web build, e2e suites; its log follows the cargo lane's)"
+  web_lane >"$lane/web.log" 2>&1 &
+  web_pid=$!
+  trap '[ -z "${web_pid:-}" ] || pkill -P "$web_pid" 2>/dev/null; [ -z "${web_pid:-}" ] || kill "$web_pid" 2>/dev/null' EXIT
 fi
 
 # The test profile (Cargo.toml: opt-level 3, no debug info), not --release: code as fast for the tests, without
@@ -77,15 +96,22 @@ cargo clippy --all-targets -- -D warnings || fail_stage clippy
 step "lint: cargo doc --no-deps without warnings (the crate front page's doctest ran with cargo test)"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps || fail_stage doc
 
-# The test profile, not --release: with --release the test build and the web build want the lib with
-# different dependency features (wasm-bindgen-test's), share its unhashed .wasm output and rebuild each other
-# on every run (40 s of a warm run).
-step "browser: cargo test --target $TARGET --test web (headless Chromium)"
-cargo test --target "$TARGET" --test web || fail_stage wasm-browser-tests
+# The browser tests need the CLI's wasm-bindgen-test-runner.
+while [ -n "${web_pid:-}" ] && [ ! -e "$lane/cli" ] && [ ! -e "$lane/failed" ] && kill -0 "$web_pid" 2>/dev/null; do sleep 1; done
+if [ -e "$lane/cli" ]; then
+  step "browser: cargo test --target $TARGET --test web (headless Chromium)"
+  cargo test --target "$TARGET" --test web || fail_stage wasm-browser-tests
+fi
 step "lint: cargo clippy --target $TARGET --lib --test web -- -D warnings"
 cargo clippy --target "$TARGET" --lib --test web -- -D warnings || fail_stage clippy-wasm
 
-[ "$web_built" = 1 ] || summary "0 passed, 1 failed"
+step "waiting for the web lane"
+[ -z "${web_pid:-}" ] || wait "$web_pid"
+web_pid=""
+cat "$lane/web.log"
+if [ -e "$lane/failed" ]; then fail_stage "$(cat "$lane/failed")"
+elif [ ! -e "$lane/built" ]; then fail_stage web-lane   # it died without saying where
+fi
 
 # Adds the counts of one finished e2e suite to the totals: its log's last "NAME: P passed, F failed" line (a
 # suite that died without that line counts as one failure); a non-zero exit status fails its stage.
@@ -100,29 +126,17 @@ tally_suite() {
   failed_total=$((failed_total + f))
   [ "$rc" = 0 ] || fail_stage "$name"
 }
-
-if [ "${E2E_SERIAL:-0}" = 1 ]; then
-  step "e2e: playwright-core + Debian chromium"
-  node e2e/run.mjs 2>&1 | tee "$e2e_log"
-  tally_suite e2e "$e2e_log" "${PIPESTATUS[0]}"
-  step "e2e-embed: dist/ across origins, <moment-lab>, the blog example and the postMessage protocol"
-  node e2e/embed.mjs 2>&1 | tee "$embed_log"
-  tally_suite e2e-embed "$embed_log" "${PIPESTATUS[0]}"
-else
-  step "e2e: playwright-core + Debian chromium (waiting for the background run)"
-  wait "$e2e_pid"
-  e2e_rc=$?
-  cat "$e2e_log"
-  tally_suite e2e "$e2e_log" "$e2e_rc"
-  step "e2e-embed: dist/ across origins, <moment-lab>, the blog example and the postMessage protocol (ran alongside)"
-  wait "$embed_pid"
-  embed_rc=$?
-  e2e_pid=""
-  embed_pid=""
-  cat "$embed_log"
-  tally_suite e2e-embed "$embed_log" "$embed_rc"
+if [ ! -e "$lane/built" ]; then
+  rm -rf "$lane"
+  summary "0 passed, 1 failed"
 fi
-rm -f "$e2e_log" "$embed_log"
+echo "--- e2e (log of the web lane's suite)"
+cat "$lane/e2e.log"
+tally_suite e2e "$lane/e2e.log" "$(cat "$lane/e2e.rc" 2>/dev/null || echo 1)"
+echo "--- e2e-embed"
+cat "$lane/embed.log"
+tally_suite e2e-embed "$lane/embed.log" "$(cat "$lane/embed.rc" 2>/dev/null || echo 1)"
+rm -rf "$lane"
 
 # One line for both suites: the sums of their counts.
 summary "$passed_total passed, $failed_total failed"
