@@ -221,7 +221,8 @@ fn dataset_trains_on_own_csv() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("at least two columns"));
 }
 
-/// `fig2` and `scaling` spread their tasks over threads; what they write must not depend on how many.
+/// `fig2` and `scaling` spread their tasks over threads, `lth` its arms (stepped on one thread, each arm
+/// alone on two or three); what they write must not depend on how many.
 #[test]
 fn parallel_runs_do_not_depend_on_thread_count() {
     let run = |args: &[&str], threads: &str, name: &str| {
@@ -243,6 +244,33 @@ fn parallel_runs_do_not_depend_on_thread_count() {
     let one = run(&fig2, "1", "fig2-1.json");
     assert_eq!(one, run(&fig2, "3", "fig2-3.json"));
     assert_eq!(one["trials"].as_array().unwrap().len(), 3 * 3 * 4);
+    let lth = [
+        "lth",
+        "--preset",
+        "quick",
+        "--width",
+        "300",
+        "--target",
+        "60",
+        "--order",
+        "2",
+        "--samples",
+        "400",
+        "--n-test",
+        "200",
+        "--epochs",
+        "5",
+        "--eval-every",
+        "2",
+        "--maps",
+        "2",
+        "--maps-res",
+        "5",
+    ];
+    let one = run(&lth, "1", "lth-1.json");
+    assert_eq!(one, run(&lth, "2", "lth-2.json"));
+    assert_eq!(one, run(&lth, "3", "lth-3.json"));
+    assert_eq!(one["curves"].as_array().unwrap().len(), 6);
     let scaling = [
         "scaling", "--axis", "data", "--preset", "quick", "--sizes", "256,512", "--seeds", "2",
         "--epochs", "20",

@@ -148,6 +148,75 @@ fn parts_on_threads_give_the_stepped_document() {
     assert!(with_parts >= 2, "only {with_parts} experiments have parts");
 }
 
+/// The result document's numbers as text: equal strings mean bit-identical numbers (NaN is `null`).
+fn numbers(run: &dyn AnyExperiment) -> String {
+    let d = run.document().unwrap();
+    serde_json::to_string(&(&d.summary, &d.curves, &d.extras)).unwrap()
+}
+
+/// Arms trained each on its own thread (1, 2 and 3 threads) give the stepped run's summary, curves and
+/// maps exactly; for the lottery ticket also with maps, sparse evaluations and an arm that stops.
+#[test]
+fn lanes_on_threads_give_the_stepped_document() {
+    let lth_maps = r#"{"width": 300, "target": 60, "order": 2, "n_train": 500, "n_test": 300, "batch_size": 64,
+        "epochs": 5, "eval_every": 2, "maps_every": 2, "maps_res": 6,
+        "arms": ["original", "compressed", "naive", "magnitude"]}"#;
+    let mut configs: Vec<(&str, &str)> = EXPERIMENTS
+        .iter()
+        .map(|e| (e.kind, small_config(e.kind)))
+        .collect();
+    // SGD at these rates: the arms stop (diverge) at different batches of epochs 2 and 3, the last one
+    // inside an epoch, so the run ends there with the others' columns NaN.
+    let lth_diverging = r#"{"width": 300, "target": 60, "order": 2, "n_train": 400, "n_test": 200,
+        "epochs": 6, "eval_every": 2, "maps_every": 1, "maps_res": 4, "optimizer": "sgd", "lr": 2.0}"#;
+    let lth_all_stop = r#"{"width": 300, "target": 60, "order": 2, "n_train": 400, "n_test": 200,
+        "epochs": 6, "eval_every": 1, "optimizer": "sgd", "lr": 8.0}"#;
+    configs.extend([
+        ("lth", lth_maps),
+        ("lth", lth_diverging),
+        ("lth", lth_all_stop),
+    ]);
+    let (mut with_lanes, mut stopped_arms, mut all_stopped_early) = (0, 0, false);
+    for (kind, config) in configs {
+        let make =
+            || registry::build(kind, config, None, &HOST).unwrap_or_else(|e| panic!("{kind}: {e}"));
+        let mut stepped = make();
+        if stepped.lanes() == 0 {
+            continue;
+        }
+        with_lanes += 1;
+        step_to_end(kind, &mut *stepped);
+        let expected = numbers(&*stepped);
+        let summary = stepped.summary().unwrap();
+        let stopped = summary["arms"].as_array().map_or(0, |arms| {
+            arms.iter().filter(|a| !a["diverged"].is_null()).count()
+        });
+        stopped_arms += stopped;
+        all_stopped_early |=
+            stopped == stepped.lanes() && summary["epochs_done"].as_u64() < Some(6);
+        for threads in [1, 2, 3] {
+            let mut threaded = make();
+            let finished = std::sync::atomic::AtomicUsize::new(0);
+            let used = threaded
+                .run_lanes(threads, &|_| {
+                    finished.fetch_add(1, Ordering::Relaxed);
+                })
+                .unwrap();
+            assert_eq!(used, threads.min(threaded.lanes()), "{kind}");
+            assert_eq!(finished.into_inner(), threaded.lanes(), "{kind}");
+            assert!(threaded.is_done(), "{kind}");
+            assert_eq!(numbers(&*threaded), expected, "{kind} on {threads} threads");
+        }
+        // Only from the start: a run already stepped is refused, not half-trained twice.
+        assert!(stepped.run_lanes(2, &|_| {}).is_err(), "{kind}");
+    }
+    assert!(with_lanes >= 2, "only {with_lanes} runs have lanes");
+    assert!(
+        stopped_arms >= 8 && all_stopped_early,
+        "{stopped_arms} arms stopped"
+    );
+}
+
 #[test]
 fn refusals_are_typed() {
     for e in EXPERIMENTS {

@@ -118,6 +118,24 @@ pub trait Experiment: Sized + 'static {
             what: format!("{} has no parts", Self::KIND),
         })
     }
+    /// How many lanes the run trains side by side (arms on the same batches) that
+    /// [`Experiment::run_lanes`] can train each on its own, start to end; 0: the run is only stepped.
+    fn lanes(&self) -> usize {
+        0
+    }
+    /// Trains the fresh run to its end with its lanes spread over `workers` (each lane on one thread,
+    /// the costliest first), calling `on_lane(finished)` as each ends: the run is then done, bit for bit
+    /// as if stepped.
+    fn run_lanes(
+        &mut self,
+        workers: &crate::parallel::Workers,
+        on_lane: &(dyn Fn(usize) + Sync),
+    ) -> Result<(), ExperimentError> {
+        let _ = (workers, on_lane);
+        Err(ExperimentError::Unsupported {
+            what: format!("{} has no lanes", Self::KIND),
+        })
+    }
     /// The threads its steps use (a compression inside one step, for example).
     fn threads(&self) -> usize {
         1

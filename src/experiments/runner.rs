@@ -47,6 +47,16 @@ pub trait AnyExperiment {
         threads: usize,
         on_part: &(dyn Fn(usize, &Value) + Sync),
     ) -> Result<usize, ExperimentError>;
+    /// See [`Experiment::lanes`].
+    fn lanes(&self) -> usize;
+    /// Trains the run's lanes on up to `threads` threads (0: one per core; never more than lanes),
+    /// calling `on_lane(finished)` as each ends: the run is then done, bit for bit as if stepped.
+    /// Returns the threads used.
+    fn run_lanes(
+        &mut self,
+        threads: usize,
+        on_lane: &(dyn Fn(usize) + Sync),
+    ) -> Result<usize, ExperimentError>;
     /// See [`Experiment::threads`].
     fn threads(&self) -> usize;
 }
@@ -227,6 +237,21 @@ impl<E: Experiment + Sync> AnyExperiment for Runner<E> {
             })
             .collect::<Result<Vec<_>, _>>()?;
         self.run.finish_with(items)?;
+        Ok(threads)
+    }
+
+    fn lanes(&self) -> usize {
+        self.run.lanes()
+    }
+
+    fn run_lanes(
+        &mut self,
+        threads: usize,
+        on_lane: &(dyn Fn(usize) + Sync),
+    ) -> Result<usize, ExperimentError> {
+        let lanes = self.run.lanes().max(1);
+        let threads = Workers::new(threads).threads().clamp(1, lanes);
+        self.run.run_lanes(&Workers::new(threads), on_lane)?;
         Ok(threads)
     }
 

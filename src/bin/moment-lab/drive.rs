@@ -1,6 +1,7 @@
 //! The one loop every experiment runs through: check the configuration (a usage error if it is refused),
 //! check the output path, build the run (on the user's CSV with `--data`), run it — its independent
-//! parts on `--threads` threads when it has them, else stepped — with a progress line every few
+//! parts on `--threads` threads when it has them; with more than one thread, its lanes (arms trained
+//! side by side) each on a thread when it has those; else stepped — with a progress line every few
 //! seconds, and write the result document.
 
 use std::sync::Mutex;
@@ -9,6 +10,7 @@ use std::time::Instant;
 use moment_lab::experiments::document::Seconds;
 use moment_lab::experiments::registry::Entry;
 use moment_lab::experiments::{AnyExperiment, Host};
+use moment_lab::parallel::Workers;
 
 use crate::Failure;
 use crate::args::{self, usage};
@@ -54,6 +56,8 @@ pub fn run(entry: &Entry, parser: lexopt::Parser) -> Result<(), Failure> {
     eprintln!("{kind}: set up in {setup:.2} s");
     let threads = if run.parts() > 0 {
         run_parts(&mut *run, command.threads, started)?
+    } else if run.lanes() > 1 && Workers::new(command.threads).threads() > 1 {
+        run_lanes(&mut *run, command.threads, started)?
     } else {
         run_steps(&mut *run, started)?;
         run.threads()
@@ -115,5 +119,20 @@ fn run_parts(
         }
     };
     run.run_parts(threads, &on_part)
+        .map_err(|e| Failure::Run(e.to_string()))
+}
+
+/// Trains the lanes on `threads` threads; returns the threads used.
+fn run_lanes(
+    run: &mut dyn AnyExperiment,
+    threads: usize,
+    started: Instant,
+) -> Result<usize, Failure> {
+    let (kind, total) = (run.kind(), run.lanes());
+    let on_lane = |finished: usize| {
+        let what = format!("{finished} of {total} arms trained");
+        report(kind, finished as f64 / total as f64, &what, started);
+    };
+    run.run_lanes(threads, &on_lane)
         .map_err(|e| Failure::Run(e.to_string()))
 }

@@ -16,7 +16,10 @@
 //! says the compressed curve follows the original's through all of training; the baselines do not.
 //!
 //! **Cost.** Per epoch `≈ 6 · n_train · 3 · Σ widths` flops (forward + backward), plus test evaluations.
-//! [`LthRun::step`] does a bounded number of mini-batches so a worker stays responsive.
+//! [`LthRun::step`] does a bounded number of mini-batches so a worker stays responsive. The CLI with more
+//! than one thread trains each arm alone from start to end on its own thread instead (the protocol's
+//! lanes), every epoch's batch order regenerated from the seed: the same numbers; the widest arm (the
+//! original, `d / (d + 3 d')` of the work) bounds the time.
 
 mod config;
 #[cfg(test)]
@@ -32,9 +35,14 @@ use super::arms::{self, ArmState, Column, CurvePoint};
 use crate::compress::{Cloud, CompressParams, compress};
 use crate::experiments::ExperimentError;
 use crate::experiments::params::{Params, Valid};
-use crate::experiments::protocol::{Experiment, Flag, Host, Payload, Preset, to_json};
+use crate::experiments::protocol::{
+    Experiment, Flag, Host, Payload, Preset, costliest_first, to_json,
+};
 use crate::nn::{BatchStream, GradMode, Samples, TrainConfig, Trainer, TwoLayerNet, bessel_jn};
+use crate::parallel::Workers;
 use crate::rng::{seeded, standard_normal, sub_seed, uniform};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 /// `J_6(20 r) cos 6θ`.
 pub fn cylindrical_harmonic(x1: f64, x2: f64) -> f64 {
@@ -419,6 +427,173 @@ impl LthRun {
     }
 }
 
+/// One arm trained alone from epoch 0 (see [`LthRun::train_lane`]).
+struct Lane {
+    /// `(mean train loss, test loss)` at the end of each epoch it closed (1, 2, …); the test loss is NaN
+    /// where the run does not evaluate.
+    points: Vec<(f64, f64)>,
+    /// Its grid at each epoch ≥ 1 it closed that records maps, in order.
+    maps: Vec<Vec<f32>>,
+}
+
+impl LthRun {
+    /// Trains one arm alone on the run's batch stream (regenerated from the seed: each epoch's order
+    /// depends only on the seed and the epoch), doing to it exactly what [`LthRun::step`] does to it
+    /// among the others: the same batches, schedule, evaluations and maps, in the same order. It stops
+    /// where the arm stops; an epoch in which it stops is closed only if it stopped at the epoch's last
+    /// batch (as the stepped run does when it is the last arm alive; otherwise the others close it, with
+    /// NaN for this arm, as [`LthRun::run_lanes_on`] pads).
+    fn train_lane(&self, state: &mut ArmState) -> Lane {
+        let config = &self.config;
+        let data = Samples::new(&self.x_train, &self.y_train, 2);
+        let test_data = Samples::new(&self.x_test, &self.y_test, 2);
+        let grid: Vec<f32> = if config.maps_every > 0 {
+            grid_points(config.maps_res)
+                .into_iter()
+                .map(|v| v as f32)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let mut lane = Lane {
+            points: Vec::new(),
+            maps: Vec::new(),
+        };
+        let mut order = Vec::new();
+        for epoch in 0..config.epochs {
+            if !state.is_live() {
+                break;
+            }
+            self.stream.fill_epoch(epoch as u64, &mut order);
+            let batches = order.len().div_ceil(config.batch_size);
+            let mut stopped_inside = false;
+            for (b, batch) in order.chunks(config.batch_size).enumerate() {
+                let step = data
+                    .as_ref()
+                    .map_err(Clone::clone)
+                    .and_then(|data| state.trainer.step(data, Some(batch), epoch as u64));
+                state.record(step);
+                if !state.is_live() && b + 1 < batches {
+                    stopped_inside = true;
+                    break;
+                }
+            }
+            if stopped_inside {
+                break;
+            }
+            let closed = epoch + 1;
+            let test = if arms::evaluates_at(closed, config.eval_every, config.epochs) {
+                state.evaluate(&test_data)
+            } else {
+                f64::NAN
+            };
+            lane.points.push((state.close_epoch(), test));
+            if config.records_maps_at(closed) {
+                let mut o = vec![f32::NAN; config.maps_res * config.maps_res];
+                if !state.is_live() || state.trainer.predict(&grid, &mut o).is_err() {
+                    o.fill(f32::NAN);
+                }
+                lane.maps.push(o);
+            }
+        }
+        lane
+    }
+
+    /// Trains the fresh run to its end with each arm on its own thread of `workers` (the widest first,
+    /// from a shared queue) and assembles the curve and maps [`LthRun::step`] would have recorded: bit
+    /// for bit the same, for any number of threads.
+    fn run_lanes_on(
+        &mut self,
+        workers: &Workers,
+        on_lane: &(dyn Fn(usize) + Sync),
+    ) -> Result<(), ExperimentError> {
+        if self.epoch != 0 || self.batch_pos != 0 || self.curve.len() != 1 {
+            return Err(ExperimentError::Unsupported {
+                what: "lth trains its arms on threads only from the start".to_string(),
+            });
+        }
+        let arms: Vec<Mutex<LthArm>> = std::mem::take(&mut self.arms)
+            .into_iter()
+            .map(Mutex::new)
+            .collect();
+        let widths: Vec<u64> = arms
+            .iter()
+            .map(|a| lock(a).state.trainer.net().width() as u64)
+            .collect();
+        let order = costliest_first(|i| (widths[i], 0), arms.len());
+        let lanes: Vec<Mutex<Option<Lane>>> = arms.iter().map(|_| Mutex::new(None)).collect();
+        let (next, finished) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        let run = &*self;
+        let slots: Vec<usize> = (0..workers.threads().min(arms.len())).collect();
+        workers.map(
+            &slots,
+            || (),
+            |_, _| {
+                while let Some(&i) = order.get(next.fetch_add(1, Relaxed)) {
+                    let lane = run.train_lane(&mut lock(&arms[i]).state);
+                    *lock(&lanes[i]) = Some(lane);
+                    on_lane(finished.fetch_add(1, Relaxed) + 1);
+                }
+            },
+        );
+        self.arms = arms
+            .into_iter()
+            .map(|a| a.into_inner().unwrap_or_else(|p| p.into_inner()))
+            .collect();
+        let lanes: Vec<Lane> = lanes
+            .into_iter()
+            .enumerate()
+            .map(|(i, l)| {
+                l.into_inner().unwrap_or_else(|p| p.into_inner()).ok_or(
+                    ExperimentError::OutOfRange {
+                        what: "finished lane",
+                        index: i,
+                        len: self.arms.len(),
+                    },
+                )
+            })
+            .collect::<Result<_, _>>()?;
+        // The stepped run goes on while one arm is alive: as far as the longest lane.
+        let epochs = lanes.iter().map(|l| l.points.len()).max().unwrap_or(0);
+        let cells = self.config.maps_res * self.config.maps_res;
+        let mut map_index = 0;
+        for epoch in 1..=epochs {
+            let at = |l: &Lane| l.points.get(epoch - 1).copied();
+            self.curve.push(CurvePoint {
+                epoch,
+                train: lanes
+                    .iter()
+                    .map(|l| at(l).map_or(f64::NAN, |p| p.0))
+                    .collect(),
+                test: lanes
+                    .iter()
+                    .map(|l| at(l).map_or(f64::NAN, |p| p.1))
+                    .collect(),
+            });
+            if self.config.records_maps_at(epoch) {
+                let arms = lanes
+                    .iter()
+                    .map(|l| {
+                        l.maps
+                            .get(map_index)
+                            .cloned()
+                            .unwrap_or_else(|| vec![f32::NAN; cells])
+                    })
+                    .collect();
+                self.maps.push(FunctionMaps { epoch, arms });
+                map_index += 1;
+            }
+        }
+        self.epoch = epochs;
+        Ok(())
+    }
+}
+
+/// A lock that a panicked holder did not poison for good.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 impl Experiment for LthRun {
     const KIND: &'static str = "lth";
     const ABOUT: &'static str = "\
@@ -519,6 +694,19 @@ every E epochs and at the last epoch, with the target on the same grid.";
                 what: format!("lth answers no query '{what}'"),
             }),
         }
+    }
+
+    /// The arms: each trains alone on the regenerated batch stream (see `LthRun::train_lane`).
+    fn lanes(&self) -> usize {
+        self.arms.len()
+    }
+
+    fn run_lanes(
+        &mut self,
+        workers: &Workers,
+        on_lane: &(dyn Fn(usize) + Sync),
+    ) -> Result<(), ExperimentError> {
+        self.run_lanes_on(workers, on_lane)
     }
 
     fn flags() -> &'static [Flag] {
