@@ -142,6 +142,37 @@ impl<S> PerWorker<S> {
 }
 
 impl Workers {
+    /// `f(i)` for every index `i` in `order` (indices below `len`), with each thread of the pool taking the
+    /// next index from one shared queue: items listed first start first, so costly items listed first do
+    /// not end up one after the other on one thread. The results come back by index (`None` for an index
+    /// not in `order`). Which thread ran an item never changes its result.
+    pub fn queue<R: Send>(
+        &self,
+        order: &[usize],
+        len: usize,
+        f: impl Fn(usize) -> R + Sync + Send,
+    ) -> Vec<Option<R>> {
+        use std::sync::Mutex;
+        use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+        let results: Vec<Mutex<Option<R>>> = (0..len).map(|_| Mutex::new(None)).collect();
+        let next = AtomicUsize::new(0);
+        let slots: Vec<usize> = (0..self.threads().min(order.len()).max(1)).collect();
+        self.map(
+            &slots,
+            || (),
+            |_, _| {
+                while let Some(&i) = order.get(next.fetch_add(1, Relaxed)) {
+                    let r = f(i);
+                    *results[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
+                }
+            },
+        );
+        results
+            .into_iter()
+            .map(|r| r.into_inner().unwrap_or_else(|e| e.into_inner()))
+            .collect()
+    }
+
     /// [`Workers::map`] with per-worker scratch states that outlive the call.
     pub fn map_with<T, S, R>(
         &self,

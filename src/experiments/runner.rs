@@ -2,7 +2,6 @@
 //! [`Payload`]s out. The CLI's loop and the wasm handle drive nothing else; the registry
 //! ([`super::registry`]) makes one from a kind and a configuration.
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
 
 use serde_json::{Map, Value};
@@ -180,62 +179,44 @@ impl<E: Experiment + Sync> AnyExperiment for Runner<E> {
         let order = self.run.part_order();
         let n = order.len();
         let threads = Workers::new(threads).threads().clamp(1, n.max(1));
-        let workers = Workers::new(threads);
-        let results: Vec<Mutex<Option<E::Item>>> = (0..n).map(|_| Mutex::new(None)).collect();
-        let (next, finished, failed) = (
-            AtomicUsize::new(0),
-            AtomicUsize::new(0),
-            AtomicBool::new(false),
-        );
-        let first_error = Mutex::new(None::<(usize, ExperimentError)>);
+        let (finished, failed) = (AtomicUsize::new(0), AtomicBool::new(false));
         let run = &self.run;
-        // One long-lived task per thread, each taking the next part in `order` (a shared queue, so the
-        // costliest parts, which come first, do not end up one after the other on one thread).
-        let slots: Vec<usize> = (0..threads).collect();
-        workers.map(
-            &slots,
-            || (),
-            |_, _| {
-                while !failed.load(Relaxed) {
-                    let Some(&i) = order.get(next.fetch_add(1, Relaxed)) else {
-                        break;
-                    };
-                    match run.run_part(i) {
-                        Ok(item) => {
-                            let count = finished.fetch_add(1, Relaxed) + 1;
-                            if let Ok(json) = to_json(&item) {
-                                on_part(count, &json);
-                            }
-                            *lock(&results[i]) = Some(item);
-                        }
-                        Err(e) => {
-                            failed.store(true, Relaxed);
-                            let mut first = lock(&first_error);
-                            // The error of the part that comes first in part order, whichever thread saw it.
-                            if first.as_ref().is_none_or(|(j, _)| i < *j) {
-                                *first = Some((i, e));
-                            }
-                        }
+        // After a failure the remaining parts are skipped (None).
+        let results = Workers::new(threads).queue(&order, n, |i| {
+            if failed.load(Relaxed) {
+                return None;
+            }
+            let part = run.run_part(i);
+            match &part {
+                Ok(item) => {
+                    let count = finished.fetch_add(1, Relaxed) + 1;
+                    if let Ok(json) = to_json(item) {
+                        on_part(count, &json);
                     }
                 }
-            },
-        );
-        if let Some((_, e)) = first_error.into_inner().unwrap_or_else(|p| p.into_inner()) {
-            return Err(e);
+                Err(_) => failed.store(true, Relaxed),
+            }
+            Some(part)
+        });
+        // The error of the part that comes first in part order, whichever thread saw it; else every item.
+        let mut items = Vec::with_capacity(n);
+        let mut missing = None;
+        for (i, part) in results.into_iter().map(Option::flatten).enumerate() {
+            match part {
+                Some(Ok(item)) => items.push(item),
+                Some(Err(e)) => return Err(e),
+                None => {
+                    missing.get_or_insert(i);
+                }
+            }
         }
-        let items = results
-            .into_iter()
-            .enumerate()
-            .map(|(i, r)| {
-                r.into_inner().unwrap_or_else(|p| p.into_inner()).ok_or(
-                    ExperimentError::OutOfRange {
-                        what: "finished part",
-                        index: i,
-                        len: n,
-                    },
-                )
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        if let Some(index) = missing {
+            return Err(ExperimentError::OutOfRange {
+                what: "finished part",
+                index,
+                len: n,
+            });
+        }
         self.run.finish_with(items)?;
         Ok(threads)
     }
@@ -258,9 +239,4 @@ impl<E: Experiment + Sync> AnyExperiment for Runner<E> {
     fn threads(&self) -> usize {
         self.run.threads()
     }
-}
-
-/// A lock that a panicked holder did not poison for good (the data is a plain slot).
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }

@@ -521,21 +521,13 @@ impl LthRun {
             .map(|a| lock(a).state.trainer.net().width() as u64)
             .collect();
         let order = costliest_first(|i| (widths[i], 0), arms.len());
-        let lanes: Vec<Mutex<Option<Lane>>> = arms.iter().map(|_| Mutex::new(None)).collect();
-        let (next, finished) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        let finished = AtomicUsize::new(0);
         let run = &*self;
-        let slots: Vec<usize> = (0..workers.threads().min(arms.len())).collect();
-        workers.map(
-            &slots,
-            || (),
-            |_, _| {
-                while let Some(&i) = order.get(next.fetch_add(1, Relaxed)) {
-                    let lane = run.train_lane(&mut lock(&arms[i]).state);
-                    *lock(&lanes[i]) = Some(lane);
-                    on_lane(finished.fetch_add(1, Relaxed) + 1);
-                }
-            },
-        );
+        let lanes = workers.queue(&order, arms.len(), |i| {
+            let lane = run.train_lane(&mut lock(&arms[i]).state);
+            on_lane(finished.fetch_add(1, Relaxed) + 1);
+            lane
+        });
         self.arms = arms
             .into_iter()
             .map(|a| a.into_inner().unwrap_or_else(|p| p.into_inner()))
@@ -544,13 +536,11 @@ impl LthRun {
             .into_iter()
             .enumerate()
             .map(|(i, l)| {
-                l.into_inner().unwrap_or_else(|p| p.into_inner()).ok_or(
-                    ExperimentError::OutOfRange {
-                        what: "finished lane",
-                        index: i,
-                        len: self.arms.len(),
-                    },
-                )
+                l.ok_or(ExperimentError::OutOfRange {
+                    what: "finished lane",
+                    index: i,
+                    len: self.arms.len(),
+                })
             })
             .collect::<Result<_, _>>()?;
         // The stepped run goes on while one arm is alive: as far as the longest lane.
