@@ -95,6 +95,19 @@ function shot(page, name) {
   return page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true }).then(() => publishShot(name));
 }
 
+// Arms the tab's Stop button to be clicked at the run's first progress report, from inside the page (within
+// a frame of it, on any machine: no race with a fast one); the caller then clicks Run.
+function stopAtFirstProgress(page, tab) {
+  return page.evaluate((t) => {
+    const [bar, stop] = [document.querySelector(`#tab-${t} progress`), document.querySelector(`#tab-${t} [data-action="stop"]`)];
+    const watch = () => {
+      if (bar.value > 0 && !stop.disabled) stop.click();
+      else if (document.body.dataset.done !== '1') requestAnimationFrame(watch);
+    };
+    requestAnimationFrame(watch);
+  }, tab);
+}
+
 const finite = (x) => typeof x === 'number' && Number.isFinite(x);
 
 // ------------------------------------------------------------------ helpers of the input-robustness cases
@@ -289,15 +302,7 @@ const cases = {
   async stop({ context, base }) {
     const { page, problems } = await openPage(context, `${base}/`);
     await setControls(page, { d: 200000, k: 3, target: 200 });   // a second or more of compressing
-    // Stop at the first progress report, from inside the page (within a frame of it, on any machine).
-    await page.evaluate(() => {
-      const [bar, stop] = [document.querySelector('#tab-cloud progress'), document.querySelector('#tab-cloud [data-action="stop"]')];
-      const watch = () => {
-        if (bar.value > 0 && !stop.disabled) stop.click();
-        else if (document.body.dataset.done !== '1') requestAnimationFrame(watch);
-      };
-      requestAnimationFrame(watch);
-    });
+    await stopAtFirstProgress(page, 'cloud');
     await page.click('#tab-cloud [data-action="run"]');
     await page.waitForFunction(() => /^stopped/.test(document.querySelector('#tab-cloud [data-role="status"]').textContent), null, { timeout: TIMEOUT });
     const st = await page.evaluate(() => ({ running: document.body.dataset.running, done: document.body.dataset.done }));
@@ -603,15 +608,7 @@ const cases = {
     await a.page.close();
     const b = await openPage(context, link);
     assert(await b.page.isVisible('#tab-lth'), 'round trip: link did not open the LTH tab');
-    // Stop at the first progress report, from inside the page (within a frame of it, on any machine).
-    await b.page.evaluate(() => {
-      const [bar, stop] = [document.querySelector('#tab-lth progress'), document.querySelector('#tab-lth [data-action="stop"]')];
-      const watch = () => {
-        if (bar.value > 0 && !stop.disabled) stop.click();
-        else if (document.body.dataset.done !== '1') requestAnimationFrame(watch);
-      };
-      requestAnimationFrame(watch);
-    });
+    await stopAtFirstProgress(b.page, 'lth');
     await b.page.click('#tab-lth [data-action="run"]');
     await b.page.waitForFunction(() => /^stopped/.test(document.querySelector('#tab-lth [data-role="status"]').textContent), null, { timeout: TIMEOUT });
     const stoppedAt = await b.page.evaluate(() => document.querySelector('#tab-lth progress').value);
